@@ -1,0 +1,334 @@
+//! What can go wrong talking to GitHub, each with a hint of what to do about it.
+//!
+//! No variant ever holds the token: the client scrubs every message taken from a
+//! response or a transport error before building one of these.
+
+/// One entry of the `errors[]` array of a GitHub 422 response.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldError {
+    /// e.g. `Label`, `Milestone`, `Issue`.
+    pub resource: Option<String>,
+    /// e.g. `already_exists`, `missing_field`, `invalid`, `custom`.
+    pub code: Option<String>,
+    /// e.g. `name`, `title`.
+    pub field: Option<String>,
+    /// Free text GitHub sometimes adds (always present for `custom`).
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(r) = &self.resource {
+            parts.push(r.clone());
+        }
+        if let Some(field) = &self.field {
+            parts.push(format!("field `{field}`"));
+        }
+        if let Some(c) = &self.code {
+            parts.push(c.clone());
+        }
+        if let Some(m) = &self.message {
+            parts.push(format!("\"{m}\""));
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
+/// A failed GitHub request. `Display` is one line that ends with `hint: …`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 401: the token is missing, expired or revoked.
+    #[error("{method} {path}: GitHub rejected the token (401 Unauthorized: {message}); hint: {}", self.hint())]
+    Unauthorized {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// 403 that is not a rate limit: missing scope, no access, blocked, archived repository...
+    #[error("{method} {path}: GitHub refused the request (403 Forbidden: {message}); hint: {}", self.hint())]
+    Forbidden {
+        method: String,
+        path: String,
+        message: String,
+        /// `X-OAuth-Scopes`: the scopes the token has (classic tokens only).
+        token_scopes: Option<Vec<String>>,
+        /// `X-Accepted-OAuth-Scopes`: the scopes this endpoint accepts.
+        accepted_scopes: Option<Vec<String>>,
+    },
+    /// 404: the repository, or the item in it, does not exist or the token cannot see it.
+    #[error("{method} {path}: not found on GitHub (404: {message}); hint: {}", self.hint())]
+    NotFound {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// 422: GitHub refused the content, with its `errors[]` details.
+    #[error("{method} {path}: GitHub refused the change (422: {message}{}); hint: {}", fmt_field_errors(errors), self.hint())]
+    Validation {
+        method: String,
+        path: String,
+        message: String,
+        errors: Vec<FieldError>,
+    },
+    /// Any other HTTP failure (5xx after the retries ran out, 409, 410, 3xx...).
+    #[error("{method} {path}: GitHub answered {status} ({message}); hint: {}", self.hint())]
+    Http {
+        method: String,
+        path: String,
+        status: u16,
+        message: String,
+    },
+    /// The server could not be reached, or the connection failed and retries ran out.
+    #[error("could not reach {base_url} ({method} {path}: {message}); hint: {}", self.hint())]
+    Transport {
+        base_url: String,
+        method: String,
+        path: String,
+        message: String,
+        /// Whether the request may have reached GitHub (connection lost after sending).
+        maybe_sent: bool,
+    },
+    /// A response that is not the JSON the endpoint documents.
+    #[error("{method} {path}: could not read GitHub's answer ({message}); hint: {}", self.hint())]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// The client was set up wrongly (bad base URL, empty token...).
+    #[error("GitHub client setup: {message}; hint: {}", self.hint())]
+    Config { message: String },
+}
+
+fn fmt_field_errors(errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!(": {}", list.join("; "))
+    }
+}
+
+impl Error {
+    /// The HTTP status behind this error, if there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::Validation { .. } => Some(422),
+            Error::Http { status, .. } => Some(*status),
+            Error::Transport { .. } | Error::Decode { .. } | Error::Config { .. } => None,
+        }
+    }
+
+    /// 404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// 401.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Unauthorized { .. })
+    }
+
+    /// A 422 whose `errors[]` holds `code: already_exists` (a label or milestone with
+    /// that name/title exists already).
+    pub fn is_already_exists(&self) -> bool {
+        match self {
+            Error::Validation {
+                errors, message, ..
+            } => {
+                errors
+                    .iter()
+                    .any(|e| e.code.as_deref() == Some("already_exists"))
+                    || (errors.is_empty()
+                        && message.to_ascii_lowercase().contains("already exists"))
+            }
+            _ => false,
+        }
+    }
+
+    /// The `errors[]` of a 422 (empty for other errors).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Validation { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::Unauthorized { .. } => {
+                "the token was rejected: create a new token with the `repo` scope \
+                 (classic) or Issues: read and write access to the repository (fine-grained), \
+                 then provide it again (keyring, or the environment variable named by \
+                 pat_env_var_name, GITHUB_PAT by default)"
+                    .to_owned()
+            }
+            Error::Forbidden {
+                token_scopes,
+                accepted_scopes,
+                ..
+            } => forbidden_hint(token_scopes.as_deref(), accepted_scopes.as_deref()),
+            Error::NotFound { .. } => {
+                "check repo_owner and repo_name in project_config.toml, and that the \
+                 token can access the repository (GitHub answers 404, not 403, for private \
+                 repositories a token cannot see)"
+                    .to_owned()
+            }
+            Error::Validation { .. } => {
+                if self.is_already_exists() {
+                    "an item with that name already exists on GitHub; use it instead of creating it"
+                        .to_owned()
+                } else {
+                    "GitHub refused the values sent; check the field named above (titles must \
+                     not be empty, label colors are 6 hex digits, dates are ISO 8601)"
+                        .to_owned()
+                }
+            }
+            Error::Http { status, .. } => match status {
+                500..=599 => "GitHub is having trouble; try again in a few minutes \
+                     (https://www.githubstatus.com)"
+                    .to_owned(),
+                300..=399 => {
+                    "the repository may have been renamed or moved; update repo_owner and \
+                     repo_name"
+                        .to_owned()
+                }
+                410 => {
+                    "the item is gone: it was deleted, or issues are disabled for the repository"
+                        .to_owned()
+                }
+                409 => {
+                    "the repository is in a conflicting state (empty or being modified); try again"
+                        .to_owned()
+                }
+                _ => "see GitHub's message above".to_owned(),
+            },
+            Error::Transport { maybe_sent, .. } => {
+                if *maybe_sent {
+                    "the connection failed repeatedly; check the network and run the sync \
+                     again (it resumes safely)"
+                        .to_owned()
+                } else {
+                    "check the network connection and the API URL (api_url in the project \
+                     configuration, or GITHUB_API_URL; GitHub Enterprise uses https://HOST/api/v3)"
+                        .to_owned()
+                }
+            }
+            Error::Decode { .. } => "check that the API URL points at a GitHub REST API \
+                 (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)"
+                .to_owned(),
+            Error::Config { .. } => {
+                "set a valid API URL (http:// or https://) and a non-empty token".to_owned()
+            }
+        }
+    }
+}
+
+fn forbidden_hint(token_scopes: Option<&[String]>, accepted: Option<&[String]>) -> String {
+    if let (Some(have), Some(need)) = (token_scopes, accepted) {
+        let need: Vec<&String> = need.iter().filter(|s| !s.is_empty()).collect();
+        if !need.is_empty() && !need.iter().any(|n| have.contains(n)) {
+            let need: Vec<&str> = need.iter().map(|s| s.as_str()).collect();
+            let have = if have.is_empty() {
+                "none".to_owned()
+            } else {
+                have.join(", ")
+            };
+            return format!(
+                "the token lacks the scope this needs (needs one of: {}; has: {have}); \
+                 create a token with the `repo` scope (or `public_repo` for public repositories)",
+                need.join(", ")
+            );
+        }
+    }
+    "the token is not allowed to do this: it needs the `repo` scope (classic) or Issues: \
+     read and write on this repository (fine-grained); also check that the repository is not \
+     archived and that the organization allows the token"
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn already_exists_is_detected_from_field_errors() {
+        let e = Error::Validation {
+            method: "POST".into(),
+            path: "/repos/o/r/labels".into(),
+            message: "Validation Failed".into(),
+            errors: vec![FieldError {
+                resource: Some("Label".into()),
+                code: Some("already_exists".into()),
+                field: Some("name".into()),
+                message: None,
+            }],
+        };
+        assert!(e.is_already_exists());
+        let text = e.to_string();
+        assert!(text.contains("Label field `name` already_exists"), "{text}");
+        assert!(text.contains("hint:"), "{text}");
+
+        let other = Error::Validation {
+            method: "POST".into(),
+            path: "/x".into(),
+            message: "Validation Failed".into(),
+            errors: vec![FieldError {
+                code: Some("missing_field".into()),
+                ..FieldError::default()
+            }],
+        };
+        assert!(!other.is_already_exists());
+    }
+
+    #[test]
+    fn forbidden_hint_names_missing_scope() {
+        let h = forbidden_hint(
+            Some(&["read:user".to_owned()]),
+            Some(&["repo".to_owned(), "public_repo".to_owned()]),
+        );
+        assert!(h.contains("needs one of: repo, public_repo"), "{h}");
+        assert!(h.contains("has: read:user"), "{h}");
+        let h = forbidden_hint(Some(&["repo".to_owned()]), Some(&["repo".to_owned()]));
+        assert!(!h.contains("lacks"), "{h}");
+    }
+
+    #[test]
+    fn every_variant_displays_a_hint() {
+        let errors = [
+            Error::Unauthorized {
+                method: "GET".into(),
+                path: "/user".into(),
+                message: "Bad credentials".into(),
+            },
+            Error::NotFound {
+                method: "GET".into(),
+                path: "/repos/o/r".into(),
+                message: "Not Found".into(),
+            },
+            Error::Http {
+                method: "GET".into(),
+                path: "/x".into(),
+                status: 502,
+                message: "Bad Gateway".into(),
+            },
+            Error::Transport {
+                base_url: "http://127.0.0.1:1".into(),
+                method: "GET".into(),
+                path: "/x".into(),
+                message: "connection refused".into(),
+                maybe_sent: false,
+            },
+        ];
+        for e in errors {
+            let s = e.to_string();
+            assert!(s.contains("hint: "), "{s}");
+            assert!(s.contains(&e.hint()), "{s}");
+        }
+    }
+}
