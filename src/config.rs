@@ -11,6 +11,7 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::artifact::validate::{describe, quoted_list};
 use crate::artifact::vocab::{
     self, Kind, Priority, STANDARD_STATUSES, classify_status, label_word, same_word,
     standard_status,
@@ -653,28 +654,6 @@ impl Reader<'_> {
         }
         Some(out)
     }
-}
-
-/// "an integer (3)", "a string (\"x\")": what was found, for messages.
-fn describe(value: &toml::Value) -> String {
-    let article = match value {
-        toml::Value::Integer(_) | toml::Value::Array(_) => "an",
-        _ => "a",
-    };
-    let shown = value.to_string();
-    if shown.chars().count() > 40 || matches!(value, toml::Value::Table(_)) {
-        format!("{article} {}", value.type_str())
-    } else {
-        format!("{article} {} ({shown})", value.type_str())
-    }
-}
-
-fn quoted_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
-    items
-        .into_iter()
-        .map(|s| format!("\"{}\"", s.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Reads a project's `project_config.toml`. Returns `Some` whenever the file is valid

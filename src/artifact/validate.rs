@@ -99,7 +99,7 @@ fn with_article(kind: Kind) -> String {
 }
 
 /// "an integer (3)": what was found, for messages.
-fn describe(value: &toml::Value) -> String {
+pub(crate) fn describe(value: &toml::Value) -> String {
     let article = match value {
         toml::Value::Integer(_) | toml::Value::Array(_) => "an",
         _ => "a",
@@ -112,7 +112,8 @@ fn describe(value: &toml::Value) -> String {
     }
 }
 
-fn quoted_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
+/// `"a", "b"`: accepted values, for messages.
+pub(crate) fn quoted_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
     items
         .into_iter()
         .map(|s| format!("\"{}\"", s.as_ref()))
