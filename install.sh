@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds git-intellimanage in release mode and installs it, with its man page, so that
+# `git intellimanage <command>` works. Idempotent: running it again replaces the binary.
+#
+#   ./install.sh            install into $PREFIX/bin (default: ~/.cargo/bin)
+#   ./install.sh --demo     install, then run the tool end to end on an example plan against
+#                           a local GitHub emulator on 127.0.0.1 (no GitHub account needed)
+#
+# Environment: PREFIX (install prefix, default ~/.cargo), CARGO (default: cargo).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+prefix="${PREFIX:-$HOME/.cargo}"
+cargo="${CARGO:-cargo}"
+demo=0
+for arg in "$@"; do
+  case "$arg" in
+    --demo) demo=1 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v "$cargo" >/dev/null 2>&1; then
+  echo "install.sh: cargo was not found. Install Rust from https://rustup.rs, then run this again." >&2
+  exit 1
+fi
+
+echo "==> building git-intellimanage (release)"
+(cd "$here" && "$cargo" build --release --locked --bin git-intellimanage)
+
+bin_dir="$prefix/bin"
+man_dir="$prefix/share/man/man1"
+mkdir -p "$bin_dir" "$man_dir"
+# Copy to a temporary name, then rename: a running hook never sees a half-written binary.
+install -m 0755 "$here/target/release/git-intellimanage" "$bin_dir/.git-intellimanage.tmp"
+mv -f "$bin_dir/.git-intellimanage.tmp" "$bin_dir/git-intellimanage"
+"$bin_dir/git-intellimanage" man > "$man_dir/.git-intellimanage.1.tmp"
+mv -f "$man_dir/.git-intellimanage.1.tmp" "$man_dir/git-intellimanage.1"
+
+echo "==> installed $bin_dir/git-intellimanage"
+echo "    man page: $man_dir/git-intellimanage.1 (shown by \`git intellimanage --help\`)"
+case ":$PATH:" in
+  *":$bin_dir:"*) echo "    $bin_dir is on your PATH: try \`git intellimanage --help\`" ;;
+  *) echo "    $bin_dir is not on your PATH yet; add it, e.g.:"
+     echo "      echo 'export PATH=\"$bin_dir:\$PATH\"' >> ~/.bashrc && export PATH=\"$bin_dir:\$PATH\"" ;;
+esac
+
+if [ "$demo" = 1 ]; then
+  PATH="$bin_dir:$PATH" exec bash "$here/docs/demo.sh"
+fi

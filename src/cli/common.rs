@@ -1,0 +1,268 @@
+//! What the subcommands share: the context (repository, output style), the error type with
+//! its exit codes and hints, plan loading from a chosen source, and JSON helpers.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use git_intellimanage::artifact::{Artifact, Problem};
+use git_intellimanage::output::{ColorChoice, Painter};
+use git_intellimanage::record::RecordError;
+use git_intellimanage::repo::{Repo, RepoError};
+use git_intellimanage::snapshot::Snapshot;
+
+/// Fixed exit codes (listed in `--help`).
+pub mod exit {
+    pub const FINDINGS: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const REPO: u8 = 3;
+    pub const CONFIG: u8 = 4;
+    pub const AUTH: u8 = 5;
+    pub const GITHUB: u8 = 6;
+    pub const RACED: u8 = 7;
+}
+
+/// An error as the user sees it: what happened, what to do, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn new(code: u8, message: impl Into<String>) -> CliError {
+        CliError {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Prints `error: …` and `hint: …` to stderr and returns the exit code.
+    pub fn report(&self, color: ColorChoice) -> ExitCode {
+        let p = Painter::for_stderr(color);
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{} {}", p.red("error:"), self.message);
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(err, "{} {}", p.cyan("hint:"), hint);
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<RepoError> for CliError {
+    fn from(e: RepoError) -> CliError {
+        let hint = match &e {
+            RepoError::NotARepo { .. } => {
+                Some("run this inside a git repository that keeps an IntelliManage plan")
+            }
+            RepoError::BadRevision { .. } => {
+                Some("name a branch, tag or commit (`git log` lists them)")
+            }
+            RepoError::Unborn { .. } => {
+                Some("commit the plan first, or read uncommitted files with --worktree")
+            }
+            RepoError::NoWorktree => Some("read a commit instead (drop --worktree)"),
+            _ => None,
+        };
+        let err = CliError::new(exit::REPO, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<RecordError> for CliError {
+    fn from(e: RecordError) -> CliError {
+        match e {
+            RecordError::Repo(r) => r.into(),
+            RecordError::Raced => CliError::new(exit::RACED, e.to_string()),
+            RecordError::Damaged { .. } => CliError::new(exit::REPO, e.to_string()).hint(
+                "inspect it with `git log -p refs/intellimanage/sync`; deleting the ref makes the next sync start over (it finds existing GitHub items by their IntelliManage-ID)",
+            ),
+            RecordError::Write(_) => CliError::new(exit::REPO, e.to_string()),
+        }
+    }
+}
+
+pub type CliResult = Result<ExitCode, CliError>;
+
+/// Global state for one invocation.
+pub struct Context {
+    pub color: ColorChoice,
+    pub verbose: u8,
+    pub cwd: PathBuf,
+}
+
+impl Context {
+    pub fn new(color: ColorChoice, verbose: u8, dir: Option<&Path>) -> Result<Context, CliError> {
+        let base = std::env::current_dir().map_err(|e| {
+            CliError::new(
+                exit::REPO,
+                format!("cannot read the current directory: {e}"),
+            )
+        })?;
+        let cwd = match dir {
+            Some(d) => base.join(d),
+            None => base,
+        };
+        Ok(Context {
+            color,
+            verbose,
+            cwd,
+        })
+    }
+
+    pub fn repo(&self) -> Result<Repo, CliError> {
+        Ok(Repo::discover(&self.cwd)?)
+    }
+
+    pub fn out(&self) -> Painter {
+        Painter::for_stdout(self.color)
+    }
+
+    pub fn err(&self) -> Painter {
+        Painter::for_stderr(self.color)
+    }
+
+    /// Prints a warning line to stderr.
+    pub fn warn(&self, message: &str) {
+        let p = self.err();
+        eprintln!("{} {message}", p.yellow("warning:"));
+    }
+
+    /// Warns about a plan's problems without stopping (commands other than `validate`).
+    pub fn warn_problems(&self, problems: &[Problem]) {
+        const SHOWN: usize = 5;
+        let errors: Vec<&Problem> = problems.iter().filter(|p| p.is_error()).collect();
+        if errors.is_empty() {
+            return;
+        }
+        for p in errors.iter().take(SHOWN) {
+            self.warn(&p.to_string());
+        }
+        if errors.len() > SHOWN {
+            self.warn(&format!("… and {} more problems", errors.len() - SHOWN));
+        }
+        self.warn("the files above were skipped or read in part; `git intellimanage validate` lists every problem");
+    }
+}
+
+/// Where to read the plan from (shared by list, show, validate).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// Read the plan of this revision (branch, tag, commit).
+    #[arg(
+        long,
+        value_name = "REV",
+        default_value = "HEAD",
+        conflicts_with = "worktree"
+    )]
+    pub rev: String,
+    /// Read the working tree instead of a commit (uncommitted edits included).
+    #[arg(long)]
+    pub worktree: bool,
+}
+
+impl SourceArgs {
+    pub fn load(&self, repo: &Repo) -> Result<Snapshot, CliError> {
+        if self.worktree {
+            Ok(Snapshot::at_worktree(repo)?)
+        } else {
+            Ok(Snapshot::at_rev(repo, &self.rev)?)
+        }
+    }
+}
+
+/// Prints a JSON document on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::new(exit::REPO, format!("cannot encode JSON output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A TOML value as JSON; dates and datetimes become strings.
+pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or_else(|| J::String(f.to_string())),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub fn table_to_json(t: &toml::Table) -> serde_json::Value {
+    serde_json::Value::Object(
+        t.iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect(),
+    )
+}
+
+/// The summary of an artifact used by `list --json` (and embedded by `show --json`).
+pub fn artifact_summary(a: &Artifact) -> serde_json::Value {
+    serde_json::json!({
+        "project": a.project(),
+        "id": a.id,
+        "title": a.title,
+        "type": a.type_name,
+        "kind": a.kind.map(|k| k.word()),
+        "status": a.status,
+        "priority": a.str_field("priority"),
+        "parent": a.parent_id(),
+        "tags": a.tags(),
+        "archived": a.location.archived,
+        "path": a.path,
+    })
+}
+
+/// Resolves an ID given on the command line to one artifact (case-insensitive; `--project`
+/// settles IDs that several projects use).
+pub fn find_one<'a>(
+    snap: &'a Snapshot,
+    id: &str,
+    project: Option<&str>,
+) -> Result<&'a Artifact, CliError> {
+    let matches: Vec<&Artifact> = snap
+        .find_id(id)
+        .into_iter()
+        .filter(|a| project.is_none_or(|p| a.project() == p))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::new(
+            exit::REPO,
+            format!("no artifact with ID `{id}` in {}", snap.origin.describe()),
+        )
+        .hint("`git intellimanage list` shows the IDs; add --worktree for uncommitted files")),
+        many => Err(CliError::new(
+            exit::REPO,
+            format!(
+                "the ID `{id}` is used in several projects: {}",
+                many.iter()
+                    .map(|a| a.project())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .hint("choose one with --project <slug>")),
+    }
+}

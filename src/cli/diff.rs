@@ -1,0 +1,195 @@
+//! `diff`: what changed in the plan since the last sync (or since `--base REV`), offline.
+
+use std::process::ExitCode;
+
+use git_intellimanage::diff::{ArtifactChange, ChangeKind, PlanDiff, display_value};
+use git_intellimanage::output::Painter;
+
+use super::common::{CliResult, Context, exit, print_json};
+use super::status::{Compared, PendingArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    sides: PendingArgs,
+    /// One line per artifact: what changed, no field values or body diff.
+    #[arg(long)]
+    stat: bool,
+    /// Print JSON: `{ "base": …, "target": …, "artifacts": [...], "configs": [...] }`.
+    #[arg(long, conflicts_with = "stat")]
+    json: bool,
+    /// Exit with 1 when there are changes (like `git diff --exit-code`).
+    #[arg(long)]
+    exit_code: bool,
+    /// Only these artifact IDs (case-insensitive).
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> CliResult {
+    let repo = ctx.repo()?;
+    let Compared {
+        base,
+        target,
+        mut diff,
+        synced_before,
+    } = args.sides.compare(&repo)?;
+    if !args.ids.is_empty() {
+        diff.artifacts
+            .retain(|c| args.ids.iter().any(|id| id.eq_ignore_ascii_case(&c.id)));
+        diff.configs.clear();
+    }
+    ctx.warn_problems(&diff.problems);
+    if args.json {
+        print_json(&serde_json::json!({
+            "base": base,
+            "target": target,
+            "synced_before": synced_before,
+            "artifacts": diff.artifacts.iter().map(change_json).collect::<Vec<_>>(),
+            "configs": diff.configs,
+            "summary": summary_json(&diff),
+        }))?;
+    } else {
+        let p = ctx.out();
+        if !synced_before && args.sides.base.is_none() {
+            println!(
+                "{}",
+                p.dim("no sync recorded yet: every artifact counts as added")
+            );
+        }
+        let mut out = String::new();
+        for c in &diff.artifacts {
+            render(&mut out, &p, c, args.stat);
+        }
+        for f in &diff.configs {
+            out.push_str(&format!("{:<9} {}\n", f.change.as_str(), f.path));
+        }
+        print!("{out}");
+        println!("{}", summary_line(&diff, &base, &target));
+    }
+    Ok(if args.exit_code && !diff.is_empty() {
+        ExitCode::from(exit::FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn colored_kind(p: &Painter, kind: ChangeKind) -> String {
+    let label = format!("{:<9}", kind.as_str());
+    match kind {
+        ChangeKind::Added => p.green(&label),
+        ChangeKind::Removed => p.red(&label),
+        ChangeKind::Modified => p.yellow(&label),
+        ChangeKind::Renamed => p.cyan(&label),
+    }
+}
+
+fn render(out: &mut String, p: &Painter, c: &ArtifactChange, stat: bool) {
+    let head = format!("{}{} {}", colored_kind(p, c.change), p.bold(&c.id), c.title);
+    if stat {
+        let mut what: Vec<String> = c.fields.iter().map(|f| f.key.clone()).collect();
+        if let Some(b) = &c.body {
+            what.push(format!("body (+{} -{})", b.insertions, b.deletions));
+        }
+        if c.change == ChangeKind::Renamed && what.is_empty() {
+            what.push("moved".to_string());
+        }
+        if what.is_empty() {
+            out.push_str(&format!("{head}\n"));
+        } else {
+            out.push_str(&format!("{head}  {}\n", p.dim(&what.join(", "))));
+        }
+        return;
+    }
+    out.push_str(&format!("{head}\n"));
+    match c.change {
+        ChangeKind::Renamed => out.push_str(&format!(
+            "    {} {} → {}\n",
+            p.dim("file:"),
+            c.old_path.as_deref().unwrap_or_default(),
+            c.new_path.as_deref().unwrap_or_default()
+        )),
+        _ => out.push_str(&format!("    {}\n", p.dim(c.path()))),
+    }
+    for f in &c.fields {
+        match (&f.old, &f.new) {
+            (Some(o), Some(n)) => out.push_str(&format!(
+                "    {}: {} → {}\n",
+                f.key,
+                p.red(&display_value(o)),
+                p.green(&display_value(n))
+            )),
+            (None, Some(n)) => out.push_str(&format!(
+                "    {}: {}\n",
+                f.key,
+                p.green(&format!("+ {}", display_value(n)))
+            )),
+            (Some(o), None) => out.push_str(&format!(
+                "    {}: {}\n",
+                f.key,
+                p.red(&format!("- {} (removed)", display_value(o)))
+            )),
+            (None, None) => {}
+        }
+    }
+    if let Some(b) = &c.body {
+        out.push_str(&format!("    body: +{} -{}\n", b.insertions, b.deletions));
+        for line in b.unified.lines() {
+            let painted = if line.starts_with("+++") || line.starts_with("---") {
+                p.bold(line)
+            } else if line.starts_with('+') {
+                p.green(line)
+            } else if line.starts_with('-') {
+                p.red(line)
+            } else if line.starts_with("@@") {
+                p.cyan(line)
+            } else {
+                line.to_string()
+            };
+            out.push_str(&format!("    {painted}\n"));
+        }
+    }
+}
+
+fn change_json(c: &ArtifactChange) -> serde_json::Value {
+    use super::common::toml_to_json;
+    serde_json::json!({
+        "change": c.change,
+        "project": c.project,
+        "id": c.id,
+        "title": c.title,
+        "type": c.type_name,
+        "status": c.status,
+        "old_path": c.old_path,
+        "new_path": c.new_path,
+        "fields": c.fields.iter().map(|f| serde_json::json!({
+            "key": f.key,
+            "old": f.old.as_ref().map(toml_to_json),
+            "new": f.new.as_ref().map(toml_to_json),
+        })).collect::<Vec<_>>(),
+        "body": c.body,
+    })
+}
+
+pub fn summary_json(diff: &PlanDiff) -> serde_json::Value {
+    serde_json::json!({
+        "added": diff.count(ChangeKind::Added),
+        "modified": diff.count(ChangeKind::Modified),
+        "removed": diff.count(ChangeKind::Removed),
+        "renamed": diff.count(ChangeKind::Renamed),
+        "configs": diff.configs.len(),
+    })
+}
+
+fn summary_line(diff: &PlanDiff, base: &str, target: &str) -> String {
+    if diff.is_empty() {
+        return format!("no changes between {base} and {target}");
+    }
+    format!(
+        "{} added, {} modified, {} removed, {} renamed between {base} and {target}",
+        diff.count(ChangeKind::Added),
+        diff.count(ChangeKind::Modified),
+        diff.count(ChangeKind::Removed),
+        diff.count(ChangeKind::Renamed),
+    )
+}

@@ -1,0 +1,95 @@
+//! The command line: global options, dispatch, and how errors become messages and exit codes.
+//!
+//! Each subcommand lives in its own file with its arguments struct and one `run` function.
+
+mod auth;
+mod common;
+mod diff;
+mod list;
+mod man;
+mod show;
+mod status;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use git_intellimanage::output::ColorChoice;
+
+pub use common::Context;
+
+/// Keep an IntelliManage plan in git, and GitHub in step with it.
+///
+/// Reads artifacts (.ruru/projects/<project>/{epics,features,tasks}/*.md) from the
+/// repository's commits, shows what changed since the last sync, and syncs with GitHub.
+#[derive(Debug, Parser)]
+#[command(name = "git-intellimanage", bin_name = "git intellimanage", version)]
+#[command(after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// When to color output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+
+    /// More detail on stderr (-v: one line per request; -vv: headers too). Never shows tokens.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    /// Run as if started in this directory (like `git -C`).
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    directory: Option<std::path::PathBuf>,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the command ran and found problems (validation errors, items that did not sync)
+  2  bad usage (unknown option, missing argument)
+  3  repository or plan problem (not a git repository, unknown revision, unknown ID)
+  4  configuration problem (project_config.toml)
+  5  authentication problem (no token, token rejected)
+  6  GitHub could not be reached or refused the request
+  7  the sync record changed underneath this command (run it again)";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List artifacts (filter by project, type, status, tag, parent).
+    List(list::Args),
+    /// Show one artifact: its frontmatter and body.
+    Show(show::Args),
+    /// Check every plan file and report every problem (exit 1 if any error).
+    Validate(validate::Args),
+    /// Summarise what is pending since the last sync, per project.
+    Status(status::Args),
+    /// Show what changed since the last sync (or since --base REV), field by field.
+    Diff(diff::Args),
+    /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
+    Auth(auth::Args),
+    /// Print the man page (roff); install.sh installs it for `git intellimanage --help`.
+    #[command(hide = true)]
+    Man(man::Args),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = match Context::new(cli.color, cli.verbose, cli.directory.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(e) => return e.report(cli.color),
+    };
+    let result = match cli.command {
+        Command::List(args) => list::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+        Command::Validate(args) => validate::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
+        Command::Auth(args) => auth::run(&ctx, args),
+        Command::Man(args) => man::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => e.report(cli.color),
+    }
+}

@@ -1,0 +1,187 @@
+//! `status`: a short summary, per project, of what is pending since the last sync.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use git_intellimanage::diff::{self, ChangeKind, PlanDiff, Side};
+use git_intellimanage::record::Record;
+use git_intellimanage::repo::{Listing, Repo};
+use git_intellimanage::snapshot::Snapshot;
+
+use super::common::{CliError, CliResult, Context, print_json};
+
+/// The two sides of a pending-changes comparison (shared with `diff`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PendingArgs {
+    /// Compare with the plan of this revision instead of the last sync.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The plan to compare: this revision (default HEAD).
+    #[arg(
+        long,
+        value_name = "REV",
+        default_value = "HEAD",
+        conflicts_with = "worktree"
+    )]
+    pub rev: String,
+    /// Compare the working tree (uncommitted edits included) instead of a commit.
+    #[arg(long)]
+    pub worktree: bool,
+}
+
+/// The outcome of a comparison, with human names for both sides.
+pub struct Compared {
+    pub base: String,
+    pub target: String,
+    pub diff: PlanDiff,
+    /// True when a sync record exists.
+    pub synced_before: bool,
+}
+
+impl PendingArgs {
+    pub fn compare(&self, repo: &Repo) -> Result<Compared, CliError> {
+        let record = Record::load(repo)?;
+        let (base_listing, base_name) = match &self.base {
+            Some(rev) => {
+                let commit = repo.resolve_commit(rev)?;
+                (
+                    repo.list_plan_at(commit)?,
+                    format!("{rev} ({})", commit.to_hex_with_len(7)),
+                )
+            }
+            None => {
+                let listing = match record.plan_tree {
+                    Some(t) => repo.list_plan_tree(t)?,
+                    None => Listing::new(),
+                };
+                (listing, "the last sync".to_string())
+            }
+        };
+        let (target_listing, contents, target_name) = if self.worktree {
+            let (listing, contents) = repo.list_plan_worktree()?;
+            (listing, Some(contents), "the working tree".to_string())
+        } else {
+            let commit = repo.resolve_commit(&self.rev)?;
+            (
+                repo.list_plan_at(commit)?,
+                None,
+                format!("{} ({})", self.rev, commit.to_hex_with_len(7)),
+            )
+        };
+        let diff = diff::diff_plans(
+            repo,
+            Side::tree(&base_listing),
+            Side {
+                listing: &target_listing,
+                contents: contents.as_ref(),
+            },
+        );
+        Ok(Compared {
+            base: base_name,
+            target: target_name,
+            diff,
+            synced_before: record.exists(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    sides: PendingArgs,
+    /// Print JSON: `{ "last_sync": …, "projects": [...] }`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Default, serde::Serialize)]
+struct ProjectStatus {
+    project: String,
+    sync_enabled: bool,
+    github_repo: Option<String>,
+    added: usize,
+    modified: usize,
+    removed: usize,
+    renamed: usize,
+}
+
+pub fn run(ctx: &Context, args: Args) -> CliResult {
+    let repo = ctx.repo()?;
+    let compared = args.sides.compare(&repo)?;
+    ctx.warn_problems(&compared.diff.problems);
+    let record = Record::load(&repo)?;
+    let meta = record.meta()?;
+    // Configs come from the target side, so a project added since the last sync shows up.
+    let snap = if args.sides.worktree {
+        Snapshot::at_worktree(&repo)?
+    } else {
+        Snapshot::at_rev(&repo, &args.sides.rev)?
+    };
+    let mut projects: BTreeMap<String, ProjectStatus> = BTreeMap::new();
+    for slug in snap.configs.keys() {
+        let cfg = &snap.configs[slug];
+        projects.insert(
+            slug.clone(),
+            ProjectStatus {
+                project: slug.clone(),
+                sync_enabled: cfg.github.enable_sync,
+                github_repo: cfg.github.repo().map(|(o, n)| format!("{o}/{n}")),
+                ..Default::default()
+            },
+        );
+    }
+    for c in &compared.diff.artifacts {
+        let entry = projects
+            .entry(c.project.clone())
+            .or_insert_with(|| ProjectStatus {
+                project: c.project.clone(),
+                ..Default::default()
+            });
+        match c.change {
+            ChangeKind::Added => entry.added += 1,
+            ChangeKind::Modified => entry.modified += 1,
+            ChangeKind::Removed => entry.removed += 1,
+            ChangeKind::Renamed => entry.renamed += 1,
+        }
+    }
+    if args.json {
+        print_json(&serde_json::json!({
+            "base": compared.base,
+            "target": compared.target,
+            "last_sync": meta.synced_at,
+            "last_synced_commit": meta.source_commit,
+            "projects": projects.values().collect::<Vec<_>>(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = ctx.out();
+    match (&meta.synced_at, &args.sides.base) {
+        (_, Some(_)) => println!("comparing {} with {}", compared.target, compared.base),
+        (Some(at), None) => println!("last sync: {at}"),
+        (None, None) => println!("no sync recorded yet: every artifact is pending"),
+    }
+    if projects.is_empty() {
+        println!(
+            "no IntelliManage projects found under .ruru/projects in {}",
+            compared.target
+        );
+    }
+    for s in projects.values() {
+        let sync = match (&s.github_repo, s.sync_enabled) {
+            (Some(r), true) => format!("syncs with {r}"),
+            (Some(r), false) => format!("sync disabled ({r})"),
+            (None, _) => "sync disabled".to_string(),
+        };
+        let pending = s.added + s.modified + s.removed + s.renamed;
+        let detail = if pending == 0 {
+            p.green("up to date")
+        } else {
+            p.yellow(&format!(
+                "{pending} pending: {} added, {} modified, {} removed, {} renamed",
+                s.added, s.modified, s.removed, s.renamed
+            ))
+        };
+        println!("{}  {}  {}", p.bold(&s.project), p.dim(&sync), detail);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,34 @@
+//! `git-intellimanage`: an IntelliManage plan kept in git, and GitHub kept in step with it.
+//!
+//! The library is organised by concern; the binary (`src/main.rs` + `src/cli/`) is a thin
+//! layer over it.
+//!
+//! | module | one sentence |
+//! |---|---|
+//! | [`artifact`] | What an artifact file is: parsing, the vocabulary of types/statuses/priorities, validation. |
+//! | [`config`] | What a project's `project_config.toml` says, with the specification's defaults. |
+//! | [`repo`] | Reading plan files from git trees (gix) or the working tree. |
+//! | [`snapshot`] | A whole plan at one point (projects, artifacts, problems), loaded from a source. |
+//! | [`record`] | The record of the last sync, kept under `refs/intellimanage/sync`. |
+//! | [`diff`] | What changed between two snapshots, artifact by artifact and field by field. |
+//! | [`github`] | A blocking GitHub REST client (ureq): pagination, ETags, rate limits, retries. |
+//! | [`plan`] | The pure planner: local, last-synced and remote state in, operations out. |
+//! | [`sync`] | Executing a plan against GitHub and advancing the record. |
+//! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
+//! | [`hooks`] | Installing and running the git hook shims. |
+//! | [`auth`] | Finding the GitHub token: keyring, environment, git credential helper. |
+//! | [`output`] | Terminal conventions: color on a TTY only, `NO_COLOR`, progress. |
+
+pub mod artifact;
+pub mod auth;
+pub mod config;
+pub mod diff;
+pub mod github;
+pub mod output;
+pub mod plan;
+pub mod record;
+pub mod repo;
+pub mod snapshot;
+
+/// Where plans live inside a repository.
+pub const PLAN_ROOT: &str = ".ruru/projects";

@@ -1,0 +1,399 @@
+//! Reading plan files from git (commit trees, through gix) or from the working tree.
+//!
+//! Everything here speaks in paths relative to the plan root (`.ruru/projects`):
+//! `web/tasks/TASK-1_login.md`, `web/project_config.toml`, `projects_config.toml`.
+//! Only the places where plan files live are read: project configs, the artifact folders
+//! and `archive/`; `decisions/`, `reports/` and the like are never opened.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use crate::PLAN_ROOT;
+use crate::artifact::Folder;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("not inside a git repository ({}): {message}", path.display())]
+    NotARepo { path: PathBuf, message: String },
+    #[error("the revision `{rev}` does not name a commit: {message}")]
+    BadRevision { rev: String, message: String },
+    #[error("the repository has no commits yet, so `{rev}` names nothing")]
+    Unborn { rev: String },
+    #[error("this is a bare repository: there is no working tree to read")]
+    NoWorktree,
+    #[error("could not read {what}: {message}")]
+    Git { what: String, message: String },
+    #[error("could not read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RepoError {
+    pub fn git(what: impl Into<String>, err: impl std::fmt::Display) -> RepoError {
+        RepoError::Git {
+            what: what.into(),
+            message: err.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = RepoError> = std::result::Result<T, E>;
+
+/// The plan files of one source, keyed by path relative to the plan root.
+pub type Listing = BTreeMap<String, ObjectId>;
+
+/// Which files under the plan root are plan files at all.
+pub fn is_plan_file(rel: &str) -> bool {
+    rel == "projects_config.toml"
+        || matches!(
+            rel.split('/').collect::<Vec<_>>().as_slice(),
+            [_, "project_config.toml"]
+        )
+        || crate::artifact::Location::of(rel).is_some()
+}
+
+/// An opened repository.
+pub struct Repo {
+    inner: gix::Repository,
+}
+
+impl Repo {
+    /// Finds the repository containing `dir` (as git does, honouring `GIT_DIR`).
+    pub fn discover(dir: &Path) -> Result<Repo> {
+        let inner = gix::discover(dir).map_err(|e| RepoError::NotARepo {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(Repo { inner })
+    }
+
+    pub fn from_gix(inner: gix::Repository) -> Repo {
+        Repo { inner }
+    }
+
+    pub fn gix(&self) -> &gix::Repository {
+        &self.inner
+    }
+
+    /// The working tree's root, if the repository has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.inner.workdir()
+    }
+
+    /// The `.git` directory (for a linked worktree, its private git dir).
+    pub fn git_dir(&self) -> &Path {
+        self.inner.git_dir()
+    }
+
+    /// Resolves `rev` to a commit id (tags are peeled).
+    pub fn resolve_commit(&self, rev: &str) -> Result<ObjectId> {
+        let id = self.inner.rev_parse_single(rev).map_err(|e| {
+            if self.is_unborn() && (rev == "HEAD" || rev == "@") {
+                RepoError::Unborn {
+                    rev: rev.to_string(),
+                }
+            } else {
+                RepoError::BadRevision {
+                    rev: rev.to_string(),
+                    message: e.to_string(),
+                }
+            }
+        })?;
+        let commit =
+            id.object()
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|e| RepoError::BadRevision {
+                    rev: rev.to_string(),
+                    message: e.to_string(),
+                })?;
+        Ok(commit.id)
+    }
+
+    /// True when HEAD points at a branch with no commits yet.
+    pub fn is_unborn(&self) -> bool {
+        self.inner.head().map(|h| h.is_unborn()).unwrap_or(false)
+    }
+
+    /// The root tree of a commit.
+    pub fn commit_tree(&self, commit: ObjectId) -> Result<ObjectId> {
+        let c = self
+            .inner
+            .find_commit(commit)
+            .map_err(|e| RepoError::git(format!("commit {commit}"), e))?;
+        let tree = c
+            .tree_id()
+            .map_err(|e| RepoError::git(format!("the tree of commit {commit}"), e))?;
+        Ok(tree.detach())
+    }
+
+    /// The tree at `path` (slash-separated) below `tree`, if there is one.
+    pub fn subtree(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>> {
+        let mut current = tree;
+        for component in path.split('/').filter(|c| !c.is_empty()) {
+            let t = self
+                .inner
+                .find_tree(current)
+                .map_err(|e| RepoError::git(format!("tree {current}"), e))?;
+            let decoded = t
+                .decode()
+                .map_err(|e| RepoError::git(format!("tree {current}"), e))?;
+            match decoded
+                .entries
+                .iter()
+                .find(|e| e.filename == component.as_bytes() && e.mode.is_tree())
+            {
+                Some(e) => current = e.oid.to_owned(),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+
+    /// The plan root tree (`.ruru/projects`) of a commit, if the commit has one.
+    pub fn plan_tree_of(&self, commit: ObjectId) -> Result<Option<ObjectId>> {
+        let root = self.commit_tree(commit)?;
+        self.subtree(root, PLAN_ROOT)
+    }
+
+    fn tree_entries(
+        &self,
+        tree: ObjectId,
+    ) -> Result<Vec<(String, gix::objs::tree::EntryMode, ObjectId)>> {
+        let t = self
+            .inner
+            .find_tree(tree)
+            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
+        let decoded = t
+            .decode()
+            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .filter_map(|e| {
+                e.filename
+                    .to_str()
+                    .ok()
+                    .map(|name| (name.to_string(), e.mode, e.oid.to_owned()))
+            })
+            .collect())
+    }
+
+    /// Lists the plan files in a plan root tree. Reads only the trees where plan files live.
+    pub fn list_plan_tree(&self, plan_tree: ObjectId) -> Result<Listing> {
+        let mut out = Listing::new();
+        for (project, mode, oid) in self.tree_entries(plan_tree)? {
+            if !mode.is_tree() {
+                if project == "projects_config.toml" && mode.is_blob() {
+                    out.insert(project, oid);
+                }
+                continue;
+            }
+            for (name, mode, oid) in self.tree_entries(oid)? {
+                if mode.is_blob() && name == "project_config.toml" {
+                    out.insert(format!("{project}/{name}"), oid);
+                } else if mode.is_tree() && name == "archive" {
+                    for (folder, mode, oid) in self.tree_entries(oid)? {
+                        if mode.is_tree() && Folder::from_dir_name(&folder).is_some() {
+                            self.list_md(&format!("{project}/archive/{folder}"), oid, &mut out)?;
+                        }
+                    }
+                } else if mode.is_tree() && Folder::from_dir_name(&name).is_some() {
+                    self.list_md(&format!("{project}/{name}"), oid, &mut out)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn list_md(&self, prefix: &str, tree: ObjectId, out: &mut Listing) -> Result<()> {
+        for (name, mode, oid) in self.tree_entries(tree)? {
+            if mode.is_blob() && name.ends_with(".md") {
+                out.insert(format!("{prefix}/{name}"), oid);
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists the plan files of a commit (empty if the commit has no plan root).
+    pub fn list_plan_at(&self, commit: ObjectId) -> Result<Listing> {
+        match self.plan_tree_of(commit)? {
+            Some(tree) => self.list_plan_tree(tree),
+            None => Ok(Listing::new()),
+        }
+    }
+
+    /// Reads one blob.
+    pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
+        let blob = self
+            .inner
+            .find_blob(oid)
+            .map_err(|e| RepoError::git(format!("blob {oid}"), e))?;
+        Ok(blob.detach().data)
+    }
+
+    /// Reads many blobs and maps each through `f`, using every core, keeping input order.
+    pub fn map_blobs<T, F>(&self, oids: &[ObjectId], f: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(usize, Result<Vec<u8>>) -> T + Sync,
+    {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8);
+        if threads <= 1 || oids.len() < 256 {
+            return oids
+                .iter()
+                .enumerate()
+                .map(|(i, oid)| f(i, self.read_blob(*oid)))
+                .collect();
+        }
+        let chunk = oids.len().div_ceil(threads);
+        let shared = self.inner.clone().into_sync();
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = oids
+                .chunks(chunk)
+                .enumerate()
+                .map(|(n, part)| {
+                    let shared = &shared;
+                    s.spawn(move || {
+                        let mut local = shared.to_thread_local();
+                        local.object_cache_size_if_unset(4 * 1024 * 1024);
+                        let repo = Repo { inner: local };
+                        part.iter()
+                            .enumerate()
+                            .map(|(i, oid)| f(n * chunk + i, repo.read_blob(*oid)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(oids.len());
+            for (n, h) in handles.into_iter().enumerate() {
+                match h.join() {
+                    Ok(part) => out.extend(part),
+                    Err(_) => {
+                        // A panicking worker is a bug; read its share again on this thread.
+                        let start = n * chunk;
+                        let end = (start + chunk).min(oids.len());
+                        for (i, oid) in oids[start..end].iter().enumerate() {
+                            out.push(f(start + i, self.read_blob(*oid)));
+                        }
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// Lists the plan files in the working tree with their content and blob ids (as git
+    /// would hash them), so they compare directly with tree listings.
+    pub fn list_plan_worktree(&self) -> Result<(Listing, BTreeMap<ObjectId, Vec<u8>>)> {
+        let workdir = self.workdir().ok_or(RepoError::NoWorktree)?;
+        let root = workdir.join(PLAN_ROOT);
+        let mut listing = Listing::new();
+        let mut contents = BTreeMap::new();
+        if !root.is_dir() {
+            return Ok((listing, contents));
+        }
+        let mut add = |rel: String, path: &Path| -> Result<()> {
+            let data = std::fs::read(path).map_err(|source| RepoError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let oid =
+                gix::objs::compute_hash(self.inner.object_hash(), gix::object::Kind::Blob, &data)
+                    .map_err(|e| RepoError::git(path.display().to_string(), e))?;
+            listing.insert(rel, oid);
+            contents.insert(oid, data);
+            Ok(())
+        };
+        for project in read_dir_sorted(&root)? {
+            let name = file_name(&project);
+            if project.is_file() {
+                if name == "projects_config.toml" {
+                    add(name, &project)?;
+                }
+                continue;
+            }
+            if !project.is_dir() {
+                continue;
+            }
+            for child in read_dir_sorted(&project)? {
+                let cname = file_name(&child);
+                if child.is_file() && cname == "project_config.toml" {
+                    add(format!("{name}/{cname}"), &child)?;
+                } else if child.is_dir() && cname == "archive" {
+                    for folder in read_dir_sorted(&child)? {
+                        let fname = file_name(&folder);
+                        if folder.is_dir() && Folder::from_dir_name(&fname).is_some() {
+                            for f in read_dir_sorted(&folder)? {
+                                let file = file_name(&f);
+                                if f.is_file() && file.ends_with(".md") {
+                                    add(format!("{name}/archive/{fname}/{file}"), &f)?;
+                                }
+                            }
+                        }
+                    }
+                } else if child.is_dir() && Folder::from_dir_name(&cname).is_some() {
+                    for f in read_dir_sorted(&child)? {
+                        let file = file_name(&f);
+                        if f.is_file() && file.ends_with(".md") {
+                            add(format!("{name}/{cname}/{file}"), &f)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok((listing, contents))
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|source| RepoError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|source| RepoError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        out.push(entry.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The repository-relative path of a plan-relative path.
+pub fn repo_path(rel: &str) -> String {
+    format!("{PLAN_ROOT}/{rel}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_files_are_recognised() {
+        assert!(is_plan_file("projects_config.toml"));
+        assert!(is_plan_file("web/project_config.toml"));
+        assert!(is_plan_file("web/tasks/TASK-1.md"));
+        assert!(is_plan_file("web/archive/epics/EPIC-1.md"));
+        assert!(!is_plan_file("web/decisions/ADR-1.md"));
+        assert!(!is_plan_file("web/tasks/deep/TASK-1.md"));
+    }
+}
