@@ -29,6 +29,8 @@ pub mod plan;
 pub mod record;
 pub mod repo;
 pub mod snapshot;
+pub mod sync;
+pub mod writeback;
 
 /// Where plans live inside a repository.
 pub const PLAN_ROOT: &str = ".ruru/projects";

@@ -9,6 +9,7 @@ mod list;
 mod man;
 mod show;
 mod status;
+mod sync;
 mod validate;
 
 use std::process::ExitCode;
@@ -66,6 +67,8 @@ enum Command {
     Status(status::Args),
     /// Show what changed since the last sync (or since --base REV), field by field.
     Diff(diff::Args),
+    /// Make GitHub mirror the plan: issues, milestones, labels (--dry-run to preview).
+    Sync(sync::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
     Auth(auth::Args),
     /// Print the man page (roff); install.sh installs it for `git intellimanage --help`.
@@ -85,6 +88,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Man(args) => man::run(args),
     };

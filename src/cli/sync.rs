@@ -1,0 +1,172 @@
+//! `sync`: make GitHub mirror the plan (issues, milestones, labels), or with `--dry-run`
+//! show every operation it would make.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use git_intellimanage::auth;
+use git_intellimanage::plan::Direction;
+use git_intellimanage::sync::{self, Report, SyncError};
+
+use super::common::{CliError, CliResult, Context, exit, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Show every operation (method, path, fields) without writing anything.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Sync the plan of this revision.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    rev: String,
+    /// Only this project (repeatable).
+    #[arg(long, short)]
+    project: Vec<String>,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+impl From<SyncError> for CliError {
+    fn from(e: SyncError) -> CliError {
+        let hint = e.hint();
+        let code = match &e {
+            SyncError::Repo(_) => exit::REPO,
+            SyncError::Record(git_intellimanage::record::RecordError::Raced) => exit::RACED,
+            SyncError::Record(_) => exit::REPO,
+            SyncError::Auth { .. } => exit::AUTH,
+            SyncError::Github { source, .. } if source.is_unauthorized() => exit::AUTH,
+            SyncError::Github { .. } => exit::GITHUB,
+            SyncError::Config(_) => exit::CONFIG,
+        };
+        let err = CliError::new(code, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: Args) -> CliResult {
+    let repo = ctx.repo()?;
+    let options = sync::Options {
+        rev: args.rev.clone(),
+        dry_run: args.dry_run,
+        direction: Direction::Push,
+        projects: args.project.clone(),
+        verbosity: ctx.verbose,
+        progress: !args.no_progress && !args.json && std::io::stderr().is_terminal(),
+        write_delay: None,
+    };
+    let tokens = |cfg: &git_intellimanage::config::ProjectConfig, base_url: &str| {
+        auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name)
+            .map(|(secret, _)| secret)
+    };
+    let report = sync::run(&repo, &options, &tokens)?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        print_text(ctx, &report);
+    }
+    Ok(if report.incomplete() {
+        ExitCode::from(exit::FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_text(ctx: &Context, report: &Report) {
+    let p = ctx.out();
+    for s in &report.skipped {
+        println!("{}", p.dim(&format!("skipped {s}")));
+    }
+    if report.projects.is_empty() && report.skipped.is_empty() {
+        println!("no project under .ruru/projects has sync enabled");
+    }
+    for proj in &report.projects {
+        println!("{} → {}", p.bold(&proj.project), proj.repo);
+        for op in &proj.ops {
+            if !report.dry_run && op.outcome == "done" && op.op == "create_label" {
+                continue;
+            }
+            let what = match &op.key {
+                Some(k) => format!("{} {}", k.rsplit('/').next().unwrap_or(k), op.title),
+                None => op.title.clone(),
+            };
+            let outcome = match op.outcome.as_str() {
+                "planned" | "done" => String::new(),
+                "failed" => format!("  {}", p.red("failed")),
+                other => format!("  {}", p.yellow(other)),
+            };
+            println!(
+                "  {:<6} {}  {}  {}{}",
+                op.method,
+                op.path,
+                what,
+                p.dim(&format!("({})", op.fields.join(", "))),
+                outcome
+            );
+        }
+        for c in &proj.conflicts {
+            println!(
+                "  {} {} `{}`: plan {:?}, GitHub {:?} → {}",
+                p.yellow("conflict:"),
+                c.key,
+                c.conflict.field,
+                c.conflict.local,
+                c.conflict.github,
+                match c.conflict.winner {
+                    git_intellimanage::plan::merge::Winner::Local => "the plan's value wins",
+                    git_intellimanage::plan::merge::Winner::Github => "GitHub's value wins",
+                    git_intellimanage::plan::merge::Winner::Flagged =>
+                        "flagged for a person (manual_flag)",
+                }
+            );
+        }
+        for n in &proj.notes {
+            println!("  {} {}", p.yellow("warning:"), n.message);
+        }
+        for f in &proj.failures {
+            println!("  {} {}", p.red("failed:"), f.message);
+        }
+        let verb = if report.dry_run {
+            "would create"
+        } else {
+            "created"
+        };
+        let upd = if report.dry_run {
+            "would update"
+        } else {
+            "updated"
+        };
+        println!(
+            "  {verb} {} issues, {} milestones, {} labels; {upd} {} issues, {} milestones; {} unchanged; {} failed",
+            proj.count("create_issue"),
+            proj.count("create_milestone"),
+            proj.count("create_label"),
+            proj.count("update_issue"),
+            proj.count("update_milestone"),
+            proj.unchanged,
+            proj.failures.len(),
+        );
+    }
+    let r = &report.requests;
+    println!(
+        "{}",
+        p.dim(&format!(
+            "{} requests to GitHub: {} reads ({} not modified), {} writes, {} retries{}",
+            r.requests,
+            r.reads,
+            r.not_modified,
+            r.writes,
+            r.retries,
+            if report.dry_run {
+                "; dry run: nothing was written"
+            } else {
+                ""
+            }
+        ))
+    );
+}

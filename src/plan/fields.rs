@@ -1,0 +1,306 @@
+//! The GitHub-side shape of an artifact ("fields"), computed from either side: from an
+//! artifact through the project's mapping, or from an issue/milestone as GitHub returns it.
+//! The planner compares these three ways (local, last synced, remote).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::{Artifact, Kind, StatusClass, vocab};
+use crate::config::{LabelCategory, ProjectConfig};
+use crate::github::{Issue, Milestone};
+
+/// The line that ties a GitHub item to its artifact.
+pub const MARKER_PREFIX: &str = "IntelliManage-ID:";
+
+pub fn marker_line(id: &str) -> String {
+    format!("{MARKER_PREFIX} {id}")
+}
+
+/// The artifact ID named by a marker line in `body`, if any.
+pub fn marker_id(body: &str) -> Option<String> {
+    body.lines().rev().find_map(|l| {
+        l.trim()
+            .strip_prefix(MARKER_PREFIX)
+            .map(|rest| rest.trim().to_string())
+            .filter(|id| !id.is_empty() && !id.contains(char::is_whitespace))
+    })
+}
+
+/// Line ends unified, outer blank lines and trailing spaces on the end trimmed: GitHub and
+/// editors disagree about those, people don't mean them.
+pub fn normalize_text(text: &str) -> String {
+    let unified = text.replace("\r\n", "\n");
+    unified.trim_matches('\n').trim_end().to_string()
+}
+
+/// The text without its marker line (and the blank lines before it).
+pub fn strip_marker(body: &str) -> String {
+    let kept: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.trim().starts_with(MARKER_PREFIX))
+        .collect();
+    normalize_text(&kept.join("\n"))
+}
+
+/// The text GitHub gets: the artifact's text, a blank line, the marker line.
+pub fn with_marker(text: &str, id: &str) -> String {
+    let text = normalize_text(text);
+    if text.is_empty() {
+        marker_line(id)
+    } else {
+        format!("{text}\n\n{}", marker_line(id))
+    }
+}
+
+/// An issue as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IssueFields {
+    pub title: String,
+    /// Without the marker line, normalised.
+    pub body: String,
+    pub closed: bool,
+    /// `completed` or `not_planned` when closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    pub labels: BTreeSet<String>,
+    pub assignees: BTreeSet<String>,
+    /// The milestone's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+}
+
+/// A milestone as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MilestoneFields {
+    pub title: String,
+    /// Without the marker line, normalised.
+    pub description: String,
+    pub closed: bool,
+    /// `YYYY-MM-DD` (the UTC date of GitHub's `due_on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<String>,
+}
+
+/// What an artifact maps to on GitHub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Issue,
+    Milestone,
+}
+
+/// Which GitHub object, if any, an artifact of this project becomes.
+pub fn target_of(a: &Artifact, cfg: &ProjectConfig) -> Option<Target> {
+    let mapping = &cfg.github.mapping;
+    if mapping.is_issue_type(&a.type_name) {
+        return Some(Target::Issue);
+    }
+    if a.kind == Some(mapping.milestone_kind()) {
+        return Some(Target::Milestone);
+    }
+    None
+}
+
+/// Whether the artifact counts as closed, and why: Done → completed; Archived (or a file
+/// under `archive/`) → not planned.
+pub fn closed_state(a: &Artifact, cfg: &ProjectConfig) -> (bool, Option<String>) {
+    match vocab::classify_status(&a.status, &cfg.custom_statuses) {
+        Some(StatusClass::Done) => (true, Some("completed".to_string())),
+        Some(StatusClass::Archived) => (true, Some("not_planned".to_string())),
+        _ if a.location.archived => (true, Some("not_planned".to_string())),
+        _ => (false, None),
+    }
+}
+
+/// A GitHub login, as `assigned_to` may hold one (`ada`, `@ada`); names with spaces or
+/// e-mail addresses are not logins and are not sent.
+pub fn as_login(value: &str) -> Option<String> {
+    let v = value.trim().trim_start_matches('@');
+    let ok = !v.is_empty()
+        && v.len() <= 39
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !v.starts_with('-')
+        && !v.ends_with('-')
+        && !v.contains("--");
+    ok.then(|| v.to_string())
+}
+
+/// The labels an artifact carries on GitHub, by category (for colors).
+pub fn artifact_labels(a: &Artifact, cfg: &ProjectConfig) -> Vec<(String, LabelCategory)> {
+    let m = &cfg.github.mapping;
+    let mut out = Vec::new();
+    if m.sync_status_as_label && !a.status.trim().is_empty() {
+        out.push((m.status_label(&a.status), LabelCategory::Status));
+    }
+    if m.sync_type_as_label && !a.type_name.trim().is_empty() {
+        out.push((m.type_label(&a.type_name), LabelCategory::Type));
+    }
+    if m.sync_priority_as_label {
+        if let Some(p) = a.str_field("priority").filter(|p| !p.trim().is_empty()) {
+            out.push((m.priority_label(p), LabelCategory::Priority));
+        }
+    }
+    if m.sync_tags_as_labels {
+        for tag in a.tags() {
+            let tag = tag.trim();
+            // GitHub label names are at most 50 characters; longer tags stay local.
+            if !tag.is_empty() && tag.chars().count() <= 50 {
+                out.push((tag.to_string(), LabelCategory::Tag));
+            }
+        }
+    }
+    out
+}
+
+/// An issue artifact's fields; `milestone` is resolved by the caller (it needs the plan).
+pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>) -> IssueFields {
+    let (closed, state_reason) = closed_state(a, cfg);
+    IssueFields {
+        title: a.title.trim().to_string(),
+        body: normalize_text(&a.body),
+        closed,
+        state_reason,
+        labels: artifact_labels(a, cfg)
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect(),
+        assignees: a
+            .str_field("assigned_to")
+            .and_then(as_login)
+            .into_iter()
+            .collect(),
+        milestone,
+    }
+}
+
+/// The due date of a milestone artifact: `milestone_target_date`, else `target_date`.
+pub fn due_date(a: &Artifact) -> Option<String> {
+    ["milestone_target_date", "target_date"]
+        .iter()
+        .find_map(|k| a.fields.get(*k))
+        .and_then(|v| match v {
+            toml::Value::String(s) => vocab::parse_date(s.trim()).map(|d| d.to_string()),
+            toml::Value::Datetime(d) => d.date.map(|d| d.to_string()),
+            _ => None,
+        })
+}
+
+/// The title of the milestone an Epic/Feature stands for: its shared `milestone_name`
+/// when it has one, else its own title.
+pub fn milestone_title(a: &Artifact) -> String {
+    a.str_field("milestone_name")
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(a.title.trim())
+        .to_string()
+}
+
+/// A milestone artifact's fields.
+pub fn milestone_fields(a: &Artifact, cfg: &ProjectConfig) -> MilestoneFields {
+    let (closed, _) = closed_state(a, cfg);
+    MilestoneFields {
+        title: milestone_title(a),
+        description: normalize_text(&a.body),
+        closed,
+        due_on: if cfg.github.mapping.sync_milestone_due_date {
+            due_date(a)
+        } else {
+            None
+        },
+    }
+}
+
+/// The UTC date of a GitHub timestamp (`2025-03-31T07:00:00Z` → `2025-03-31`).
+pub fn utc_date(timestamp: &str) -> Option<String> {
+    if let Ok(ts) = timestamp.parse::<jiff::Timestamp>() {
+        return Some(ts.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
+    }
+    vocab::parse_date(timestamp.get(..10)?).map(|d| d.to_string())
+}
+
+/// What we send as `due_on` for a date: noon UTC, so that GitHub (which keeps due dates
+/// as a day in US Pacific time) stores the same calendar day; read back with [`utc_date`].
+pub fn due_on_timestamp(date: &str) -> String {
+    format!("{date}T12:00:00Z")
+}
+
+/// An issue's fields as GitHub has them.
+pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
+    let closed = issue.state == crate::github::State::Closed;
+    IssueFields {
+        title: issue.title.trim().to_string(),
+        body: strip_marker(issue.body.as_deref().unwrap_or_default()),
+        closed,
+        state_reason: if closed {
+            Some(
+                issue
+                    .state_reason
+                    .clone()
+                    .filter(|r| r == "not_planned")
+                    .unwrap_or_else(|| "completed".to_string()),
+            )
+        } else {
+            None
+        },
+        labels: issue.labels.iter().map(|l| l.name.clone()).collect(),
+        assignees: issue.assignees.iter().map(|u| u.login.clone()).collect(),
+        milestone: issue.milestone.as_ref().map(|m| m.title.clone()),
+    }
+}
+
+/// A milestone's fields as GitHub has them.
+pub fn remote_milestone_fields(m: &Milestone) -> MilestoneFields {
+    MilestoneFields {
+        title: m.title.trim().to_string(),
+        description: strip_marker(m.description.as_deref().unwrap_or_default()),
+        closed: m.state == crate::github::State::Closed,
+        due_on: m.due_on.as_deref().and_then(utc_date),
+    }
+}
+
+/// True for kinds that can carry milestones for their children.
+pub fn is_container(kind: Option<Kind>) -> bool {
+    matches!(kind, Some(Kind::Epic | Kind::Feature | Kind::Initiative))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_round_trip() {
+        let body = with_marker("\n# Title\r\n\r\nText  \n\n", "TASK-IM-7");
+        assert_eq!(body, "# Title\n\nText\n\nIntelliManage-ID: TASK-IM-7");
+        assert_eq!(marker_id(&body).as_deref(), Some("TASK-IM-7"));
+        assert_eq!(strip_marker(&body), "# Title\n\nText");
+        assert_eq!(with_marker("", "T-1"), "IntelliManage-ID: T-1");
+        assert_eq!(marker_id("no marker"), None);
+    }
+
+    #[test]
+    fn logins_are_recognised() {
+        assert_eq!(as_login("@ada").as_deref(), Some("ada"));
+        assert_eq!(as_login("ada-l").as_deref(), Some("ada-l"));
+        assert_eq!(as_login("Ada Lovelace"), None);
+        assert_eq!(as_login("ada@example.com"), None);
+        assert_eq!(as_login("-ada"), None);
+    }
+
+    #[test]
+    fn due_dates_keep_their_day() {
+        assert_eq!(due_on_timestamp("2025-03-31"), "2025-03-31T12:00:00Z");
+        assert_eq!(
+            utc_date("2025-03-31T07:00:00Z").as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            utc_date("2025-03-31T12:00:00Z").as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            utc_date("2025-03-31T23:30:00-02:00").as_deref(),
+            Some("2025-04-01")
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Syncing: fetch GitHub's state, plan (see [`crate::plan`]), execute the plan one write at
+//! a time, and advance the sync record only for what really synced.
+//!
+//! The record is checkpointed every few items, so a run that is killed loses at most the
+//! links of its last few writes; those items carry an `IntelliManage-ID:` line, and the
+//! next run (which asks GitHub for everything updated since the last *completed* run)
+//! finds and adopts them instead of creating duplicates.
+
+mod exec;
+mod fetch;
+mod report;
+
+pub use report::{OpReport, ProjectReport, Report, RequestStats};
+
+use std::collections::BTreeMap;
+
+use crate::auth::AuthError;
+use crate::config::ProjectConfig;
+use crate::github::{self, Client, ClientOptions, EtagCache, RepoRef, Secret};
+use crate::plan::links::{LINKS_DOC, Links};
+use crate::plan::{self, Direction};
+use crate::record::{Meta, Record, RecordError};
+use crate::repo::{Repo, RepoError};
+use crate::snapshot::Snapshot;
+
+/// The ETag cache document in the sync record.
+pub const ETAGS_DOC: &str = "etags.json";
+/// How many settled items between two record checkpoints.
+pub const CHECKPOINT_EVERY: usize = 25;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("{project}: {source}")]
+    Auth {
+        project: String,
+        #[source]
+        source: AuthError,
+        hint: String,
+    },
+    #[error("{context}: {source}")]
+    Github {
+        context: String,
+        #[source]
+        source: github::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+}
+
+impl SyncError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SyncError::Auth { hint, .. } => Some(hint.clone()),
+            SyncError::Github { source, .. } => Some(source.hint()),
+            SyncError::Config(_) => Some(
+                "set enable_sync = true, repo_owner and repo_name under [github_integration] in the project's project_config.toml".to_string(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Where the token for a project comes from (the keyring, the environment, git's helper).
+pub type TokenProvider<'a> = dyn Fn(&ProjectConfig, &str) -> Result<Secret, AuthError> + 'a;
+
+/// How to sync.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The revision whose plan is synced.
+    pub rev: String,
+    pub dry_run: bool,
+    pub direction: Direction,
+    /// Only these projects (all enabled projects when empty).
+    pub projects: Vec<String>,
+    /// Client log verbosity (`-v`).
+    pub verbosity: u8,
+    /// Show a progress bar (the caller decides: only on a TTY).
+    pub progress: bool,
+    /// Override of the pause between writes (else the project's setting / env).
+    pub write_delay: Option<std::time::Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            rev: "HEAD".to_string(),
+            dry_run: false,
+            direction: Direction::Push,
+            projects: Vec::new(),
+            verbosity: 0,
+            progress: false,
+            write_delay: None,
+        }
+    }
+}
+
+/// One GitHub repository and the projects that sync with it.
+struct Group<'a> {
+    base_url: String,
+    repo: RepoRef,
+    projects: Vec<&'a ProjectConfig>,
+}
+
+/// Runs a sync of the plan at `options.rev`.
+pub fn run(
+    repo: &Repo,
+    options: &Options,
+    tokens: &TokenProvider<'_>,
+) -> Result<Report, SyncError> {
+    let commit = repo.resolve_commit(&options.rev)?;
+    let snapshot = Snapshot::at_rev(repo, &options.rev)?;
+    let mut record = Record::load(repo)?;
+    let mut links: Links = record.json(LINKS_DOC)?;
+    let etags: EtagCache = record.json(ETAGS_DOC)?;
+
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut report = Report::new(options.dry_run, &options.rev, &commit.to_string());
+    for (slug, cfg) in &snapshot.configs {
+        if !options.projects.is_empty() && !options.projects.contains(slug) {
+            continue;
+        }
+        let gh = &cfg.github;
+        if !gh.enable_sync {
+            report
+                .skipped
+                .push(format!("{slug}: sync disabled (enable_sync = false)"));
+            continue;
+        }
+        let Some((owner, name)) = gh.repo() else {
+            return Err(SyncError::Config(format!(
+                "{}: enable_sync is true but no repository is configured",
+                cfg.path
+            )));
+        };
+        let base_url = gh.api_base_url();
+        let repo_ref = RepoRef::new(owner, name);
+        match groups
+            .iter_mut()
+            .find(|g| g.base_url == base_url && g.repo == repo_ref)
+        {
+            Some(g) => g.projects.push(cfg),
+            None => groups.push(Group {
+                base_url,
+                repo: repo_ref,
+                projects: vec![cfg],
+            }),
+        }
+    }
+    if groups.is_empty() {
+        if let Some(p) = options
+            .projects
+            .iter()
+            .find(|p| !snapshot.configs.contains_key(*p))
+        {
+            return Err(SyncError::Config(format!(
+                "no project `{p}` under .ruru/projects"
+            )));
+        }
+        return Ok(report);
+    }
+
+    let mut cache = etags;
+    let mut exec = exec::Executor::new(repo, &snapshot, &mut record, &mut links, options);
+    for group in &groups {
+        let first = group.projects[0];
+        let token = tokens(first, &group.base_url).map_err(|source| SyncError::Auth {
+            project: first.project_slug.clone(),
+            hint: source.hint(&first.github.pat_env_var_name),
+            source,
+        })?;
+        let mut copts = ClientOptions::new(group.base_url.clone(), token);
+        copts.verbosity = options.verbosity;
+        copts.write_delay = options
+            .write_delay
+            .unwrap_or_else(|| first.github.write_delay());
+        let client = Client::new(copts).map_err(|source| SyncError::Github {
+            context: format!("connecting to {}", group.base_url),
+            source,
+        })?;
+        client.set_etag_cache(std::mem::take(&mut cache));
+        let repo_key = group.repo.to_string();
+        let watermark = exec.links().watermarks.get(&repo_key).cloned();
+        let remote =
+            fetch::fetch(&client, &group.repo, watermark.as_deref()).map_err(|source| {
+                SyncError::Github {
+                    context: format!("reading {} from GitHub", group.repo),
+                    source,
+                }
+            })?;
+        exec.observe_remote(&repo_key, &remote);
+        for cfg in &group.projects {
+            let slug = cfg.project_slug.as_str();
+            let slug = snapshot
+                .configs
+                .iter()
+                .find(|(_, c)| std::ptr::eq(*c, *cfg))
+                .map(|(s, _)| s.as_str())
+                .unwrap_or(slug);
+            let artifacts: Vec<_> = snapshot
+                .artifacts
+                .iter()
+                .filter(|a| a.project() == slug)
+                .collect();
+            let input = plan::Input {
+                project: slug,
+                config: cfg,
+                artifacts,
+                links: exec.links(),
+                remote: &remote,
+                direction: options.direction,
+            };
+            let planned = plan::plan(&input);
+            let project_report = exec.execute(slug, cfg, &client, &group.repo, planned, &remote)?;
+            report.projects.push(project_report);
+        }
+        cache = client.take_etag_cache();
+        report.add_stats(&client.stats());
+    }
+    if !options.dry_run {
+        exec.finish(&cache, &commit.to_string())?;
+    }
+    report.record_commit = exec.record_commit().map(|c| c.to_string());
+    Ok(report)
+}
+
+/// The metadata written at the end of a completed run.
+fn meta_now(source_commit: &str) -> Meta {
+    Meta {
+        format: crate::record::FORMAT_VERSION,
+        synced_at: Some(
+            jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        ),
+        source_commit: Some(source_commit.to_string()),
+    }
+}
+
+/// A map from repository-relative artifact path to its key, for one snapshot.
+fn keys_by_path(snapshot: &Snapshot) -> BTreeMap<String, String> {
+    snapshot
+        .artifacts
+        .iter()
+        .map(|a| (a.path.clone(), plan::links::key(a.project(), &a.id)))
+        .collect()
+}
