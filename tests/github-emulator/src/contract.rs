@@ -70,9 +70,10 @@ pub struct Violation {
 
 impl Violation {
     /// A known gap in GitHub's description rather than a fault of the
-    /// response: a warning that an error status real GitHub sends is not
-    /// listed for the operation, or that the `/repositories/{id}/…` URLs
-    /// GitHub uses in `Link` headers are not described.
+    /// exchange: a warning that an error status real GitHub sends is not
+    /// listed for the operation, that the `/repositories/{id}/…` URLs
+    /// GitHub uses in `Link` headers are not described, or that a path
+    /// answered 404 is not described (it does not exist on GitHub either).
     pub fn is_spec_gap(&self) -> bool {
         if self.severity == "Error" {
             return false;
@@ -82,7 +83,7 @@ impl Violation {
             .starts_with("Unable to match the returned status code")
             && UNDOCUMENTED_BUT_REAL.contains(&self.status))
             || (self.message == "Selected route not found"
-                && self.path.starts_with("/repositories/"))
+                && (self.path.starts_with("/repositories/") || self.status == 404))
     }
 }
 
@@ -239,6 +240,43 @@ fn shared_prism() -> Result<&'static SharedPrism, String> {
         .map_err(Clone::clone)
 }
 
+/// GitHub's description, made checkable by Prism.
+///
+/// Prism compiles each schema with ajv and, when compilation fails,
+/// silently skips validation. ajv rejects `nullable` on a schema without
+/// `type`; GitHub's description has such nodes (e.g.
+/// `issue-field-value.value`, reached from every issue, and the
+/// `milestone` of an issue update), so unpatched, no issue response would
+/// be checked at all. Each such node `S` (with `nullable` removed) becomes
+/// `anyOf: [S, {type: null}]`, which is what `nullable` means.
+fn validatable_description(spec: &Path) -> Result<Vec<u8>, String> {
+    let text = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let mut doc: Value = serde_json::from_slice(&text)
+        .map_err(|e| format!("{} is not JSON: {e}", spec.display()))?;
+    rewrite_typeless_nullable(&mut doc);
+    serde_json::to_vec(&doc).map_err(|e| format!("cannot serialise the description: {e}"))
+}
+
+fn rewrite_typeless_nullable(node: &mut Value) -> usize {
+    match node {
+        Value::Object(map) => {
+            let mut rewritten: usize = map.values_mut().map(rewrite_typeless_nullable).sum();
+            if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
+                map.remove("nullable");
+                let inner = Value::Object(std::mem::take(map));
+                map.insert(
+                    "anyOf".to_string(),
+                    Value::Array(vec![inner, serde_json::json!({"type": "null"})]),
+                );
+                rewritten += 1;
+            }
+            rewritten
+        }
+        Value::Array(items) => items.iter_mut().map(rewrite_typeless_nullable).sum(),
+        _ => 0,
+    }
+}
+
 fn launch_prism() -> Result<SharedPrism, String> {
     let dir = contract_dir();
     let prism_bin = dir.join("node_modules/.bin/prism");
@@ -260,6 +298,13 @@ fn launch_prism() -> Result<SharedPrism, String> {
         Ok(s) if s.success() => {}
         _ => return Err("`node` is not available on PATH".to_string()),
     }
+    let spec_copy = std::env::temp_dir().join(format!(
+        "github-emulator-openapi-{}.json",
+        std::process::id()
+    ));
+    let patched = validatable_description(&spec)?;
+    std::fs::write(&spec_copy, patched)
+        .map_err(|e| format!("cannot write {}: {e}", spec_copy.display()))?;
     let router = Server::start("prism-router", |req, _| route_upstream(req))
         .map_err(|e| format!("cannot start the upstream router: {e}"))?;
     let port = TcpListener::bind("127.0.0.1:0")
@@ -275,18 +320,22 @@ fn launch_prism() -> Result<SharedPrism, String> {
         .map_err(|e| format!("cannot share {}: {e}", log_path.display()))?;
     // The shell runs Prism in the background and kills it as soon as our
     // end of its stdin closes, i.e. when this process exits for any reason.
-    let supervisor = r#"exec 3<&0; "$@" </dev/null & p=$!; (cat <&3 >/dev/null; kill $p 2>/dev/null) & exec 3<&-; wait $p"#;
+    // It also removes the patched description once Prism has stopped, and
+    // its log when this process exits (start-up failures quote the log).
+    let supervisor = r#"exec 3<&0; "$@" </dev/null & p=$!; (cat <&3 >/dev/null; kill $p 2>/dev/null; rm -f "$EMULATOR_PRISM_LOG") & exec 3<&-; wait $p; s=$?; rm -f "$EMULATOR_SPEC_COPY"; exit $s"#;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(supervisor)
         .arg("prism-supervisor")
         .arg(&prism_bin)
         .arg("proxy")
-        .arg(&spec)
+        .arg(&spec_copy)
         .arg(format!("http://{}", router.addr))
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--errors", "false", "--verboseLevel", "warn"])
         .current_dir(&dir)
+        .env("EMULATOR_SPEC_COPY", &spec_copy)
+        .env("EMULATOR_PRISM_LOG", &log_path)
         .stdin(Stdio::piped())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log_err))
@@ -465,22 +514,35 @@ fn record_exchange(
     }
 }
 
+/// Prism truncates a long header to about 8 kB behind this prefix.
+const TRUNCATED: &str = "Too many violations! ";
+
+/// The longest prefix of a truncated JSON array that still parses.
+fn parse_truncated_array(raw: &str) -> Option<Value> {
+    raw.char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '}')
+        .find_map(|(i, _)| serde_json::from_str(&format!("{}]", &raw[..=i])).ok())
+}
+
 fn parse_violations(raw: &str, method: &str, path: &str, status: u16) -> Vec<Violation> {
-    let parsed: Value = match serde_json::from_str(raw) {
-        Ok(v) => v,
-        Err(_) => {
-            return vec![Violation {
-                method: method.into(),
-                path: path.into(),
-                status,
-                location: Vec::new(),
-                severity: "Error".into(),
-                message: format!("unparseable sl-violations header: {raw}"),
-                code: None,
-            }];
-        }
+    let problem = |message: String| Violation {
+        method: method.into(),
+        path: path.into(),
+        status,
+        location: Vec::new(),
+        severity: "Error".into(),
+        message,
+        code: None,
     };
-    parsed
+    let (parsed, truncated) = match raw.strip_prefix(TRUNCATED) {
+        Some(rest) => (parse_truncated_array(rest), true),
+        None => (serde_json::from_str::<Value>(raw).ok(), false),
+    };
+    let Some(parsed) = parsed else {
+        return vec![problem(format!("unparseable sl-violations header: {raw}"))];
+    };
+    let mut found: Vec<Violation> = parsed
         .as_array()
         .map(|items| {
             items
@@ -505,7 +567,13 @@ fn parse_violations(raw: &str, method: &str, path: &str, status: u16) -> Vec<Vio
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if truncated {
+        found.push(problem(
+            "Prism cut the list of violations short (more than fit in a header)".to_string(),
+        ));
+    }
+    found
 }
 
 enum Relay {
@@ -645,5 +713,34 @@ mod tests {
         assert_eq!(found[0].location, vec!["response", "body"]);
         assert_eq!(found[0].code.as_deref(), Some("required"));
         assert!(!found[0].is_spec_gap());
+    }
+
+    #[test]
+    fn reads_what_survives_of_a_truncated_header() {
+        let raw = r#"Too many violations! [{"location":["response","body"],"severity":"Error","message":"a"},{"location":["response","body"],"severity":"Error","message":"b"},{"location":["resp"#;
+        let found = parse_violations(raw, "GET", "/user", 200);
+        let messages: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(&messages[..2], ["a", "b"]);
+        assert!(messages[2].contains("cut the list"));
+        let garbage = parse_violations("nonsense", "GET", "/user", 200);
+        assert_eq!(garbage.len(), 1);
+        assert_eq!(garbage[0].severity, "Error");
+    }
+
+    #[test]
+    fn rewrites_nullable_only_where_type_is_missing() {
+        let mut doc = serde_json::json!({
+            "a": {"nullable": true, "anyOf": [{"type": "string"}]},
+            "b": {"nullable": true, "type": "string"},
+            "c": [{"properties": {"d": {"nullable": true, "oneOf": []}}}]
+        });
+        assert_eq!(rewrite_typeless_nullable(&mut doc), 2);
+        assert_eq!(
+            doc["a"],
+            serde_json::json!({"anyOf": [{"anyOf": [{"type": "string"}]}, {"type": "null"}]})
+        );
+        assert_eq!(doc["b"]["nullable"], true);
+        assert_eq!(doc["c"][0]["properties"]["d"]["anyOf"][1]["type"], "null");
     }
 }
