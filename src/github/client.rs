@@ -173,6 +173,13 @@ pub(crate) enum Method {
     Delete,
 }
 
+impl Req {
+    /// `METHOD /path?query`, as shown in logs and errors.
+    pub(crate) fn display(&self) -> String {
+        format!("{} {}", self.method.as_str(), path_and_query(&self.url))
+    }
+}
+
 impl Method {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -438,8 +445,7 @@ impl Client {
         loop {
             if !seen.insert(url.clone()) {
                 return Err(Error::Decode {
-                    method: "GET".into(),
-                    path: path_and_query(&url).to_owned(),
+                    request: format!("GET {}", path_and_query(&url)),
                     message: "the pagination links loop back to a page already read".into(),
                 });
             }
@@ -457,8 +463,7 @@ impl Client {
                 Some(next) => {
                     if origin(&next).as_deref() != Some(self.base_origin.as_str()) {
                         return Err(Error::Decode {
-                            method: "GET".into(),
-                            path: path_and_query(&url).to_owned(),
+                            request: format!("GET {}", path_and_query(&url)),
                             message: format!(
                                 "the next page is on another server ({}); not following it with the token",
                                 origin(&next).unwrap_or_else(|| "an invalid URL".into())
@@ -520,8 +525,7 @@ impl Client {
     ) -> Result<Req, Error> {
         let body = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| Error::Decode {
-                method: method.as_str().into(),
-                path: path.into(),
+                request: format!("{} {path}", method.as_str()),
                 message: format!("could not encode the request body: {e}"),
             })?),
             None => None,
@@ -573,20 +577,15 @@ impl Client {
                     unknowns += 1;
                     let delay = self.backoff(unknowns);
                     self.notify(&format!(
-                        "{} {}: outcome unknown ({}); checking in {} whether it was created",
-                        req.method.as_str(),
-                        path_and_query(&req.url),
+                        "{}: outcome unknown ({}); checking in {} whether it was created",
+                        req.display(),
                         short_cause(&e),
                         human_duration(delay)
                     ));
                     self.sleep(delay);
                     if let Some(item) = lookup(self)? {
                         lock(&self.shared).stats.adopted += 1;
-                        self.notify(&format!(
-                            "{} {}: it was created; using it",
-                            req.method.as_str(),
-                            path_and_query(&req.url)
-                        ));
+                        self.notify(&format!("{}: it was created; using it", req.display()));
                         return Ok(Created {
                             item,
                             adopted: true,
@@ -608,7 +607,7 @@ impl Client {
         let mut write_guard = req.method.is_write().then(|| lock(&self.write_lock));
         let mut failures = 0u32;
         let mut secondary_hits = 0u32;
-        let display = format!("{} {}", req.method.as_str(), path_and_query(&req.url));
+        let display = req.display();
         loop {
             self.wait_if_exhausted();
             if let Some(guard) = write_guard.as_mut() {
@@ -788,7 +787,7 @@ impl Client {
                 shared.stats.reads += 1;
             }
         }
-        let display = format!("{} {}", req.method.as_str(), path_and_query(&req.url));
+        let display = req.display();
         if self.verbosity >= 2 {
             for (k, v) in &shown {
                 self.log_line(&format!("> {k}: {v}"));
@@ -988,8 +987,7 @@ impl Client {
 
     pub(crate) fn decode<T: DeserializeOwned>(&self, req: &Req, body: &str) -> Result<T, Error> {
         serde_json::from_str(body).map_err(|e| Error::Decode {
-            method: req.method.as_str().into(),
-            path: path_and_query(&req.url).into(),
+            request: req.display(),
             message: self.token.scrub(&format!(
                 "{e}; the answer began with {:?}",
                 excerpt(body, 120)
@@ -1004,16 +1002,14 @@ impl Client {
         }
         Error::Transport {
             base_url: self.base_url.clone(),
-            method: req.method.as_str().into(),
-            path: path_and_query(&req.url).into(),
+            request: req.display(),
             message,
             maybe_sent,
         }
     }
 
     fn status_error(&self, req: &Req, status: u16, headers: &http::HeaderMap, body: &str) -> Error {
-        let method = req.method.as_str().to_owned();
-        let path = path_and_query(&req.url).to_owned();
+        let request = req.display();
         let mut message = error_message(body);
         if message.is_empty() {
             message = http::StatusCode::from_u16(status)
@@ -1024,26 +1020,16 @@ impl Client {
         }
         let message = self.token.scrub(&message);
         match status {
-            401 => Error::Unauthorized {
-                method,
-                path,
-                message,
-            },
+            401 => Error::Unauthorized { request, message },
             403 => Error::Forbidden {
-                method,
-                path,
+                request,
                 message,
                 token_scopes: header(headers, "x-oauth-scopes").map(split_scopes),
                 accepted_scopes: header(headers, "x-accepted-oauth-scopes").map(split_scopes),
             },
-            404 => Error::NotFound {
-                method,
-                path,
-                message,
-            },
+            404 => Error::NotFound { request, message },
             422 => Error::Validation {
-                method,
-                path,
+                request,
                 message,
                 errors: field_errors(body)
                     .into_iter()
@@ -1056,8 +1042,7 @@ impl Client {
                     .collect(),
             },
             _ => Error::Http {
-                method,
-                path,
+                request,
                 status,
                 message,
             },

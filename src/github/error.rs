@@ -39,17 +39,17 @@ impl std::fmt::Display for FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 401: the token is missing, expired or revoked.
-    #[error("{method} {path}: GitHub rejected the token (401 Unauthorized: {message}); hint: {}", self.hint())]
+    #[error("{request}: GitHub rejected the token (401 Unauthorized: {message}); hint: {}", self.hint())]
     Unauthorized {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
     },
     /// 403 that is not a rate limit: missing scope, no access, blocked, archived repository...
-    #[error("{method} {path}: GitHub refused the request (403 Forbidden: {message}); hint: {}", self.hint())]
+    #[error("{request}: GitHub refused the request (403 Forbidden: {message}); hint: {}", self.hint())]
     Forbidden {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
         /// `X-OAuth-Scopes`: the scopes the token has (classic tokens only).
         token_scopes: Option<Vec<String>>,
@@ -57,43 +57,43 @@ pub enum Error {
         accepted_scopes: Option<Vec<String>>,
     },
     /// 404: the repository, or the item in it, does not exist or the token cannot see it.
-    #[error("{method} {path}: not found on GitHub (404: {message}); hint: {}", self.hint())]
+    #[error("{request}: not found on GitHub (404: {message}); hint: {}", self.hint())]
     NotFound {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
     },
     /// 422: GitHub refused the content, with its `errors[]` details.
-    #[error("{method} {path}: GitHub refused the change (422: {message}{}); hint: {}", fmt_field_errors(errors), self.hint())]
+    #[error("{request}: GitHub refused the change (422: {message}{}); hint: {}", fmt_field_errors(errors), self.hint())]
     Validation {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
         errors: Vec<FieldError>,
     },
     /// Any other HTTP failure (5xx after the retries ran out, 409, 410, 3xx...).
-    #[error("{method} {path}: GitHub answered {status} ({message}); hint: {}", self.hint())]
+    #[error("{request}: GitHub answered {status} ({message}); hint: {}", self.hint())]
     Http {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         status: u16,
         message: String,
     },
     /// The server could not be reached, or the connection failed and retries ran out.
-    #[error("could not reach {base_url} ({method} {path}: {message}); hint: {}", self.hint())]
+    #[error("could not reach {base_url} ({request}: {message}); hint: {}", self.hint())]
     Transport {
         base_url: String,
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
         /// Whether the request may have reached GitHub (connection lost after sending).
         maybe_sent: bool,
     },
     /// A response that is not the JSON the endpoint documents.
-    #[error("{method} {path}: could not read GitHub's answer ({message}); hint: {}", self.hint())]
+    #[error("{request}: could not read GitHub's answer ({message}); hint: {}", self.hint())]
     Decode {
-        method: String,
-        path: String,
+        /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
+        request: String,
         message: String,
     },
     /// The client was set up wrongly (bad base URL, empty token...).
@@ -259,8 +259,7 @@ mod tests {
     #[test]
     fn already_exists_is_detected_from_field_errors() {
         let e = Error::Validation {
-            method: "POST".into(),
-            path: "/repos/o/r/labels".into(),
+            request: "POST /repos/o/r/labels".into(),
             message: "Validation Failed".into(),
             errors: vec![FieldError {
                 resource: Some("Label".into()),
@@ -275,8 +274,7 @@ mod tests {
         assert!(text.contains("hint:"), "{text}");
 
         let other = Error::Validation {
-            method: "POST".into(),
-            path: "/x".into(),
+            request: "POST /x".into(),
             message: "Validation Failed".into(),
             errors: vec![FieldError {
                 code: Some("missing_field".into()),
@@ -302,25 +300,21 @@ mod tests {
     fn every_variant_displays_a_hint() {
         let errors = [
             Error::Unauthorized {
-                method: "GET".into(),
-                path: "/user".into(),
+                request: "GET /user".into(),
                 message: "Bad credentials".into(),
             },
             Error::NotFound {
-                method: "GET".into(),
-                path: "/repos/o/r".into(),
+                request: "GET /repos/o/r".into(),
                 message: "Not Found".into(),
             },
             Error::Http {
-                method: "GET".into(),
-                path: "/x".into(),
+                request: "GET /x".into(),
                 status: 502,
                 message: "Bad Gateway".into(),
             },
             Error::Transport {
                 base_url: "http://127.0.0.1:1".into(),
-                method: "GET".into(),
-                path: "/x".into(),
+                request: "GET /x".into(),
                 message: "connection refused".into(),
                 maybe_sent: false,
             },
