@@ -1,0 +1,318 @@
+//! Plan-reading performance against git itself, on a synthetic repository (10,000
+//! artifacts in 4 projects, 3,000 commits by default).
+//!
+//! `cargo bench --bench plan` times, on the same repository in the same run:
+//! - `git-intellimanage diff --base HEAD~N --json` vs `git diff HEAD~N HEAD -- .ruru/projects`
+//!   for a small, a medium and a large range;
+//! - `git-intellimanage list --json` vs `git ls-tree -r --object-only HEAD -- .ruru/projects |
+//!   git cat-file --batch` (the raw read of the same blobs);
+//! - the peak memory (max RSS) of our `list` and `diff`.
+//!
+//! It prints the figures and their ratios to git's; it does not assert them (shared machines
+//! are noisy), but fails when a command exits non-zero or prints nothing.
+//!
+//! Without `--bench` (e.g. `cargo test --benches`) it runs a small smoke configuration.
+//! Environment: `IM_BENCH_ARTIFACTS`, `IM_BENCH_COMMITS`, `IM_BENCH_PROJECTS`, `IM_BENCH_SEED`
+//! (repository size), `IM_BENCH_RUNS`, `IM_BENCH_WARMUP` (repetitions), `IM_BENCH_RANGES`
+//! (comma-separated commit counts for the diff ranges, default `10,300,2000`).
+
+#[path = "support/generator.rs"]
+mod generator;
+#[path = "support/measure.rs"]
+mod measure;
+
+use std::process::{Command, ExitCode};
+
+use generator::{BenchRepo, PLAN_ROOT, Params};
+use measure::{Stats, mib, ms};
+
+const BIN: &str = env!("CARGO_BIN_EXE_git-intellimanage");
+
+/// The issue's targets.
+const DIFF_RATIO_TARGET: f64 = 1.0;
+const LIST_RATIO_TARGET: f64 = 2.0;
+const MEMORY_TARGET_MIB: f64 = 100.0;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench plan: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> Result<usize, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|e| format!("{name}={v:?} is not a whole number: {e}")),
+        _ => Ok(default),
+    }
+}
+
+/// One line of the results table.
+struct Row {
+    name: String,
+    ours: Stats,
+    git: Stats,
+    target: f64,
+}
+
+fn run() -> Result<(), String> {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let params = Params::from_env(if bench_mode {
+        Params::FULL
+    } else {
+        Params::SMOKE
+    })?;
+    let runs = env_usize("IM_BENCH_RUNS", if bench_mode { 10 } else { 2 })?.max(1);
+    let warmup = env_usize("IM_BENCH_WARMUP", if bench_mode { 2 } else { 1 })?;
+
+    print_machine();
+    let repo = generator::ensure(&generator::target_dir(), &params, &mut |line| {
+        eprintln!("{line}")
+    })?;
+    if repo.generated {
+        println!(
+            "repository: generated in {:.1}s",
+            repo.generation_time.as_secs_f64()
+        );
+    } else {
+        println!("repository: cached");
+    }
+    let commits: usize = repo
+        .git(&["rev-list", "--count", "HEAD"])?
+        .parse()
+        .map_err(|e| format!("rev-list --count: {e}"))?;
+    let files = repo.git(&["ls-tree", "-r", "--name-only", "HEAD", "--", PLAN_ROOT])?;
+    let artifacts = files.lines().filter(|p| is_artifact(p)).count();
+    let archived = files
+        .lines()
+        .filter(|p| is_artifact(p) && p.contains("/archive/"))
+        .count();
+    let pack = repo.git(&["count-objects", "-vH"])?;
+    let pack_size = pack
+        .lines()
+        .find_map(|l| l.strip_prefix("size-pack: "))
+        .unwrap_or("?");
+    println!(
+        "  {}\n  {commits} commits, {artifacts} artifacts at HEAD ({archived} archived), \
+         {} plan files, pack {pack_size}",
+        repo.dir.display(),
+        files.lines().count()
+    );
+    println!(
+        "  runs: {warmup} warm-up + {runs} timed per command, interleaved; median wall time\n"
+    );
+
+    sanity_check(&repo, artifacts - archived)?;
+
+    let ranges: Vec<usize> = match std::env::var("IM_BENCH_RANGES") {
+        Ok(v) if !v.trim().is_empty() => v
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .map_err(|e| format!("IM_BENCH_RANGES={v:?}: {e}"))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => vec![10, 300, 2000],
+    };
+    let mut ranges: Vec<usize> = ranges
+        .into_iter()
+        .map(|n| n.clamp(1, commits - 1))
+        .collect();
+    ranges.dedup();
+
+    let mut rows = Vec::new();
+    for n in &ranges {
+        let base = format!("HEAD~{n}");
+        let changed = repo
+            .git(&[
+                "diff",
+                "--name-only",
+                "--no-renames",
+                &base,
+                "HEAD",
+                "--",
+                PLAN_ROOT,
+            ])?
+            .lines()
+            .count();
+        eprintln!("timing diff over {base} ({changed} plan files differ)...");
+        let stats = measure::compare(&["our diff", "git diff"], warmup, runs, &|k| {
+            if k == 0 {
+                let mut c = repo.command(BIN);
+                c.args(["diff", "--base", &base, "--json"]);
+                vec![c]
+            } else {
+                let mut c = repo.command("git");
+                c.args(["diff", &base, "HEAD", "--", PLAN_ROOT]);
+                vec![c]
+            }
+        })?;
+        rows.push(Row {
+            name: format!("diff {base} ({changed} files)"),
+            ours: stats[0],
+            git: stats[1],
+            target: DIFF_RATIO_TARGET,
+        });
+    }
+
+    eprintln!("timing list...");
+    let stats = measure::compare(
+        &["our list", "git ls-tree | cat-file"],
+        warmup,
+        runs,
+        &|k| {
+            if k == 0 {
+                let mut c = repo.command(BIN);
+                c.args(["list", "--json"]);
+                vec![c]
+            } else {
+                let mut ls = repo.command("git");
+                ls.args(["ls-tree", "-r", "--object-only", "HEAD", "--", PLAN_ROOT]);
+                let mut cat = repo.command("git");
+                cat.args(["cat-file", "--batch"]);
+                vec![ls, cat]
+            }
+        },
+    )?;
+    rows.push(Row {
+        name: format!("list ({artifacts} artifacts)"),
+        ours: stats[0],
+        git: stats[1],
+        target: LIST_RATIO_TARGET,
+    });
+
+    print_table(&rows);
+    Ok(())
+}
+
+/// An artifact file: `<project>/<folder>/<file>.md` or `<project>/archive/<folder>/<file>.md`.
+fn is_artifact(path: &str) -> bool {
+    let Some(rel) = path
+        .strip_prefix(PLAN_ROOT)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return false;
+    };
+    let folder = |f: &str| matches!(f, "initiatives" | "epics" | "features" | "tasks");
+    rel.ends_with(".md")
+        && match rel.split('/').collect::<Vec<_>>().as_slice() {
+            [_, f, _] => folder(f),
+            [_, "archive", f, _] => folder(f),
+            _ => false,
+        }
+}
+
+/// The generated plan must be valid and complete, or the timings mean nothing.
+fn sanity_check(repo: &BenchRepo, active: usize) -> Result<(), String> {
+    let out = repo
+        .command(BIN)
+        .args(["list", "--json"])
+        .output()
+        .map_err(|e| format!("run {BIN}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`list --json` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("`list --json` did not print JSON: {e}"))?;
+    let n = listed.as_array().map_or(0, Vec::len);
+    if n != active {
+        return Err(format!(
+            "`list --json` listed {n} artifacts, the repository has {active} active ones"
+        ));
+    }
+    if !out.stderr.is_empty() {
+        let text = String::from_utf8_lossy(&out.stderr);
+        let first: Vec<&str> = text.lines().take(5).collect();
+        eprintln!(
+            "warning: `list` reported problems with the generated plan ({} lines), e.g.:\n  {}",
+            text.lines().count(),
+            first.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+fn print_machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or("?".to_string(), |kib| {
+            format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0)
+        });
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("?", |v| v.trim_start_matches([' ', '\t', ':']));
+    let git = Command::new("git")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!("machine: {cores} cores ({cpu}), {mem} memory; {git}");
+    println!("binary: {BIN}");
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n{:<34} {:>10} {:>10} {:>7} {:>8}  {:>10} {:>10}  {:>9} {:>9}",
+        "", "ours ms", "git ms", "ratio", "target", "ours cpu", "git cpu", "ours RSS", "git RSS"
+    );
+    for r in rows {
+        let ratio = ms(r.ours.median_wall) / ms(r.git.median_wall).max(1e-9);
+        let verdict = if ratio <= r.target { "ok" } else { "MISS" };
+        println!(
+            "{:<34} {:>10.1} {:>10.1} {:>7.2} {:>5} {:<3}  {:>10.1} {:>10.1}  {:>6.1}MiB {:>6.1}MiB",
+            r.name,
+            ms(r.ours.median_wall),
+            ms(r.git.median_wall),
+            ratio,
+            format!("≤{}", r.target),
+            verdict,
+            ms(r.ours.median_cpu),
+            ms(r.git.median_cpu),
+            mib(r.ours.max_rss_kib),
+            mib(r.git.sum_rss_kib),
+        );
+    }
+    println!("\nspread (min..max ms) and output size:");
+    for r in rows {
+        println!(
+            "  {:<34} ours {:.1}..{:.1} ({} B)   git {:.1}..{:.1} ({} B)",
+            r.name,
+            ms(r.ours.min_wall),
+            ms(r.ours.max_wall),
+            r.ours.stdout_bytes,
+            ms(r.git.min_wall),
+            ms(r.git.max_wall),
+            r.git.stdout_bytes
+        );
+    }
+    let peak = rows.iter().map(|r| r.ours.max_rss_kib).max().unwrap_or(0);
+    let verdict = if mib(peak) < MEMORY_TARGET_MIB {
+        "ok"
+    } else {
+        "MISS"
+    };
+    println!(
+        "\npeak memory of ours (max RSS over all runs): {:.1} MiB (target < {MEMORY_TARGET_MIB} MiB: {verdict})",
+        mib(peak)
+    );
+    println!(
+        "git RSS is the sum over the pipeline's processes; ratios are ours / git's median wall time."
+    );
+}
