@@ -103,6 +103,8 @@ struct ProjectStatus {
     modified: usize,
     removed: usize,
     renamed: usize,
+    /// Changed plan files that could not be read.
+    unreadable: usize,
 }
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
@@ -144,6 +146,17 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             ChangeKind::Renamed => entry.renamed += 1,
         }
     }
+    for problem in &compared.diff.problems {
+        let project = problem
+            .path
+            .strip_prefix(".ruru/projects/")
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(entry) = projects.get_mut(&project) {
+            entry.unreadable += 1;
+        }
+    }
     if args.json {
         print_json(&serde_json::json!({
             "base": compared.base,
@@ -173,7 +186,18 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             (None, _) => "sync disabled".to_string(),
         };
         let pending = s.added + s.modified + s.removed + s.renamed;
-        let detail = if pending == 0 {
+        let unreadable = if s.unreadable > 0 {
+            format!(
+                "  {}",
+                p.red(&format!(
+                    "{} changed files can't be read (`git intellimanage validate`)",
+                    s.unreadable
+                ))
+            )
+        } else {
+            String::new()
+        };
+        let detail = if pending == 0 && s.unreadable == 0 {
             p.green("up to date")
         } else {
             p.yellow(&format!(
@@ -181,7 +205,12 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
                 s.added, s.modified, s.removed, s.renamed
             ))
         };
-        println!("{}  {}  {}", p.bold(&s.project), p.dim(&sync), detail);
+        println!(
+            "{}  {}  {}{unreadable}",
+            p.bold(&s.project),
+            p.dim(&sync),
+            detail
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -65,6 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             .map(|(secret, _)| secret)
     };
     let report = sync::run(&repo, &options, &tokens)?;
+    ctx.warn_problems(&report.problems);
     if args.json {
         print_json(&report)?;
     } else {

@@ -372,7 +372,10 @@ impl<'a> Executor<'a> {
                 self.links.watermarks.insert(repo.clone(), w.clone());
             }
         }
-        self.record.set_json(ETAGS_DOC, etags)?;
+        // Keep only what this run asked for, so the cache does not grow forever.
+        let mut etags = etags.clone();
+        etags.retain_used();
+        self.record.set_json(ETAGS_DOC, &etags)?;
         let meta = meta_now(source_commit);
         let old = self.record.meta()?;
         if self.record.is_dirty()

@@ -120,6 +120,12 @@ pub fn run(
 
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut report = Report::new(options.dry_run, &options.rev, &commit.to_string());
+    report.problems = snapshot
+        .problems
+        .iter()
+        .filter(|p| p.is_error())
+        .cloned()
+        .collect();
     for (slug, cfg) in &snapshot.configs {
         if !options.projects.is_empty() && !options.projects.contains(slug) {
             continue;

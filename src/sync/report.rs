@@ -192,6 +192,8 @@ pub struct Report {
     pub requests: RequestStats,
     /// The new record commit, when the record moved.
     pub record_commit: Option<String>,
+    /// Plan files that could not be read (they stay pending until fixed).
+    pub problems: Vec<crate::artifact::Problem>,
 }
 
 impl Report {
@@ -204,6 +206,7 @@ impl Report {
             skipped: Vec::new(),
             requests: RequestStats::default(),
             record_commit: None,
+            problems: Vec::new(),
         }
     }
 
@@ -218,9 +221,11 @@ impl Report {
 
     /// True when something did not fully sync (a failure, or a note that says so).
     pub fn incomplete(&self) -> bool {
-        self.projects
-            .iter()
-            .any(|p| !p.failures.is_empty() || p.notes.iter().any(|n| n.incomplete))
+        !self.problems.is_empty()
+            || self
+                .projects
+                .iter()
+                .any(|p| !p.failures.is_empty() || p.notes.iter().any(|n| n.incomplete))
     }
 
     pub fn total(&self, op: &str) -> usize {
