@@ -253,3 +253,23 @@ pub fn write_demo_plan(repo: &TestRepo) {
         ),
     );
 }
+
+// ----- GitHub sync against an emulator (tests/sync.rs, tests/sync_contract.rs) -----
+
+/// The environment that points the binary at a GitHub API (an emulator on 127.0.0.1) with a
+/// token: `GITHUB_API_URL`, `GITHUB_PAT`, and `INTELLIMANAGE_NO_KEYRING=1` so that no OS
+/// keyring is consulted.
+pub fn github_env<'a>(api_url: &'a str, token: &'a str) -> [(&'a str, &'a str); 3] {
+    [
+        ("GITHUB_API_URL", api_url),
+        ("GITHUB_PAT", token),
+        ("INTELLIMANAGE_NO_KEYRING", "1"),
+    ]
+}
+
+impl TestRepo {
+    /// Runs the binary against the GitHub API at `api_url` with `token` (see [`github_env`]).
+    pub fn im_github(&self, api_url: &str, token: &str, args: &[&str]) -> Output {
+        self.im_env(args, &github_env(api_url, token))
+    }
+}
