@@ -88,7 +88,15 @@ impl<'a> Executor<'a> {
 
     /// Notes the newest `updated_at` GitHub had at the start of the run: the next run asks
     /// for issues updated since then (edits made while this run writes are not missed).
+    ///
+    /// While the issues read fit in one page, the watermark stays where it is: the next run
+    /// then asks the very same question, which GitHub answers 304 when nothing changed
+    /// (a new `since` would be a new URL, read in full once more). Keeping an older
+    /// watermark is always safe; moving it on only pays once it saves pages.
     pub fn observe_remote(&mut self, repo_key: &str, remote: &RemoteState) {
+        if remote.issues.len() < github::PER_PAGE as usize {
+            return;
+        }
         let newest = remote
             .issues
             .values()
