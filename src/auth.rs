@@ -1,0 +1,559 @@
+//! Finding the GitHub token: the OS keyring, the environment, git's credential helper.
+//!
+//! Lookup order ([`resolve_token`]), first hit wins:
+//!
+//! 1. the OS keyring: service `git-intellimanage`, account = the API host (`api.github.com`,
+//!    or `host:port` for a server on another port). On Linux this is the Secret Service
+//!    (GNOME Keyring, KWallet); keyring 3.6 stores the item with the attributes
+//!    `service`, `username` (the account), `target = default` and
+//!    `application = rust-keyring`, so the shell lookup is
+//!    `secret-tool lookup service git-intellimanage username api.github.com`;
+//! 2. the environment variable named by `pat_env_var_name` (`GITHUB_PAT` by default);
+//! 3. `GITHUB_TOKEN`, then `GH_TOKEN`;
+//! 4. git's own credential helper: `git credential fill` for the API host (and, for
+//!    `api.github.com`, for `github.com`, where helpers such as `gh auth git-credential`
+//!    keep GitHub tokens). The request goes to git on standard input; terminal and
+//!    askpass prompts are switched off, so a lookup never waits for a person.
+//!
+//! A source that is unavailable (no Secret Service on the machine, a locked keyring that
+//! would need a prompt) is skipped, and the reason is kept for the message shown when no
+//! source has a token. The token is only ever held in a [`Secret`]: it is never printed,
+//! logged, or passed to another process as an argument.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::github::Secret;
+
+/// The keyring service name tokens are stored under.
+pub const KEYRING_SERVICE: &str = "git-intellimanage";
+/// Environment variables read after the configured one, in this order.
+pub const FALLBACK_ENV_VARS: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
+/// How long a keyring request may take before the keyring counts as unavailable (a locked
+/// collection can wait for an unlock prompt that never comes in a hook).
+pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long `git credential fill` may take.
+const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a token came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The OS keyring, for this account (the API host).
+    Keyring { account: String },
+    /// An environment variable.
+    Env { name: String },
+    /// `git credential fill` for this host.
+    GitCredential { host: String },
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Keyring { account } => write!(
+                f,
+                "the OS keyring (service {KEYRING_SERVICE}, account {account})"
+            ),
+            TokenSource::Env { name } => write!(f, "the environment variable {name}"),
+            TokenSource::GitCredential { host } => {
+                write!(
+                    f,
+                    "git's credential helper (git credential fill, host {host})"
+                )
+            }
+        }
+    }
+}
+
+/// What happened when one source was asked (kept for the "no token" message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The source, as a person reads it (`$GITHUB_PAT`, `the OS keyring …`).
+    pub source: String,
+    /// What it answered (`not set`, `no entry`, `unavailable: …`).
+    pub outcome: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No source had a token.
+    #[error(
+        "no GitHub token found for {host} (looked in: {})",
+        describe_attempts(attempts)
+    )]
+    NoToken {
+        host: String,
+        attempts: Vec<Attempt>,
+    },
+    /// There is no usable OS keyring (no Secret Service on the session bus, or it refused).
+    #[error("the OS keyring is not available: {message}")]
+    KeyringUnavailable { message: String },
+    /// The keyring answered with an error.
+    #[error("the OS keyring failed: {message}")]
+    Keyring { message: String },
+    /// Reading the token from the terminal or standard input failed.
+    #[error("could not read the token: {0}")]
+    Input(String),
+}
+
+impl AuthError {
+    /// What to do about it: exactly how to provide a token.
+    pub fn hint(&self, pat_env_var_name: &str) -> String {
+        match self {
+            AuthError::NoToken { .. } | AuthError::Input(_) => how_to_provide(pat_env_var_name),
+            AuthError::KeyringUnavailable { .. } | AuthError::Keyring { .. } => format!(
+                "without a keyring, provide the token in the environment instead: \
+                 `export {pat_env_var_name}=<token>` (or GITHUB_TOKEN / GH_TOKEN), or through \
+                 git's credential helper"
+            ),
+        }
+    }
+}
+
+/// The ways to provide a token, in one sentence.
+pub fn how_to_provide(pat_env_var_name: &str) -> String {
+    format!(
+        "run `git intellimanage auth login` and paste a token (classic: `repo` scope; \
+         fine-grained: Issues read and write), or `export {pat_env_var_name}=<token>` \
+         (GITHUB_TOKEN and GH_TOKEN work too)"
+    )
+}
+
+fn describe_attempts(attempts: &[Attempt]) -> String {
+    attempts
+        .iter()
+        .map(|a| format!("{}: {}", a.source, a.outcome))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The host (with `:port` when not the scheme's default) of an API base URL, which is
+/// the keyring account and the credential-helper host: `https://api.github.com` →
+/// `api.github.com`; `http://127.0.0.1:8080/api` → `127.0.0.1:8080`.
+pub fn api_host(api_base_url: &str) -> String {
+    let url = api_base_url.trim();
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let default_port = match scheme.as_deref() {
+        Some("http") => Some(":80"),
+        Some("https") | None => Some(":443"),
+        _ => None,
+    };
+    let host = match default_port {
+        Some(p) => authority.strip_suffix(p).unwrap_or(authority),
+        None => authority,
+    };
+    host.to_ascii_lowercase()
+}
+
+/// The protocol git's credential helpers know the API host by.
+fn api_protocol(api_base_url: &str) -> &'static str {
+    if api_base_url
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("http://")
+    {
+        "http"
+    } else {
+        "https"
+    }
+}
+
+/// Finds the token for `api_host`, trying every source in order (see the module doc).
+/// The API base URL's scheme is taken as `https` for the credential helper; use
+/// [`resolve_token_for_url`] when it may be `http`.
+pub fn resolve_token(
+    api_host: &str,
+    pat_env_var_name: &str,
+) -> Result<(Secret, TokenSource), AuthError> {
+    resolve(api_host, "https", pat_env_var_name, &Sources::default())
+}
+
+/// [`resolve_token`] for an API base URL.
+pub fn resolve_token_for_url(
+    api_base_url: &str,
+    pat_env_var_name: &str,
+) -> Result<(Secret, TokenSource), AuthError> {
+    resolve(
+        &api_host(api_base_url),
+        api_protocol(api_base_url),
+        pat_env_var_name,
+        &Sources::default(),
+    )
+}
+
+/// Which sources a lookup may use (all by default).
+#[derive(Debug, Clone, Copy)]
+struct Sources {
+    keyring: bool,
+    credential_helper: bool,
+}
+
+impl Default for Sources {
+    fn default() -> Sources {
+        Sources {
+            keyring: std::env::var_os("INTELLIMANAGE_NO_KEYRING").is_none_or(|v| v.is_empty()),
+            credential_helper: true,
+        }
+    }
+}
+
+fn resolve(
+    host: &str,
+    protocol: &str,
+    pat_env_var_name: &str,
+    sources: &Sources,
+) -> Result<(Secret, TokenSource), AuthError> {
+    let mut attempts = Vec::new();
+    let keyring_source = TokenSource::Keyring {
+        account: host.to_string(),
+    };
+    if sources.keyring {
+        match keyring_get(host) {
+            Ok(Some(token)) => return Ok((token, keyring_source)),
+            Ok(None) => attempts.push(Attempt {
+                source: keyring_source.to_string(),
+                outcome: "no entry".into(),
+            }),
+            Err(e) => attempts.push(Attempt {
+                source: keyring_source.to_string(),
+                outcome: match e {
+                    AuthError::KeyringUnavailable { message } => format!("unavailable ({message})"),
+                    other => other.to_string(),
+                },
+            }),
+        }
+    } else {
+        attempts.push(Attempt {
+            source: keyring_source.to_string(),
+            outcome: "skipped (INTELLIMANAGE_NO_KEYRING is set)".into(),
+        });
+    }
+    let mut names: Vec<&str> = vec![pat_env_var_name];
+    names.extend(FALLBACK_ENV_VARS.iter().filter(|n| **n != pat_env_var_name));
+    for name in names {
+        if name.is_empty() {
+            continue;
+        }
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => {
+                return Ok((
+                    Secret::new(v.trim()),
+                    TokenSource::Env {
+                        name: name.to_string(),
+                    },
+                ));
+            }
+            Ok(_) => attempts.push(Attempt {
+                source: format!("${name}"),
+                outcome: "empty".into(),
+            }),
+            Err(std::env::VarError::NotPresent) => attempts.push(Attempt {
+                source: format!("${name}"),
+                outcome: "not set".into(),
+            }),
+            Err(std::env::VarError::NotUnicode(_)) => attempts.push(Attempt {
+                source: format!("${name}"),
+                outcome: "not valid UTF-8".into(),
+            }),
+        }
+    }
+    if sources.credential_helper {
+        let mut hosts = vec![host.to_string()];
+        if host == "api.github.com" {
+            hosts.push("github.com".to_string());
+        }
+        for h in hosts {
+            let outcome = match git_credential_fill(protocol, &h) {
+                Ok(Some(token)) => {
+                    return Ok((token, TokenSource::GitCredential { host: h }));
+                }
+                Ok(None) => "nothing".to_string(),
+                Err(message) => message,
+            };
+            attempts.push(Attempt {
+                source: format!("git credential fill (host {h})"),
+                outcome,
+            });
+        }
+    }
+    Err(AuthError::NoToken {
+        host: host.to_string(),
+        attempts,
+    })
+}
+
+// ---------------------------------------------------------------------------- keyring
+
+fn classify_keyring_error(e: keyring::Error) -> AuthError {
+    match e {
+        keyring::Error::NoStorageAccess(inner) | keyring::Error::PlatformFailure(inner) => {
+            AuthError::KeyringUnavailable {
+                message: one_line(&inner.to_string()),
+            }
+        }
+        other => AuthError::Keyring {
+            message: one_line(&other.to_string()),
+        },
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs a keyring call on its own thread, giving up after [`KEYRING_TIMEOUT`].
+fn with_keyring<T: Send + 'static>(
+    what: &str,
+    f: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static,
+) -> Result<T, AuthError> {
+    if let Some(message) = unreachable_session_bus() {
+        return Err(AuthError::KeyringUnavailable { message });
+    }
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    if let Err(e) = spawned {
+        return Err(AuthError::Keyring {
+            message: format!("{what}: could not start a thread: {e}"),
+        });
+    }
+    match rx.recv_timeout(KEYRING_TIMEOUT) {
+        Ok(result) => result.map_err(classify_keyring_error),
+        Err(_) => Err(AuthError::KeyringUnavailable {
+            message: format!(
+                "{what} did not answer within {} s (is the keyring locked?)",
+                KEYRING_TIMEOUT.as_secs()
+            ),
+        }),
+    }
+}
+
+/// On Linux, a Secret Service needs a D-Bus session bus. When none is configured, or the
+/// configured one is a socket path that does not exist, say so plainly instead of
+/// relaying libdbus' error (or letting it try to autolaunch a bus).
+fn unreachable_session_bus() -> Option<String> {
+    if !cfg!(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    )) {
+        return None;
+    }
+    let address = match std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+        Ok(a) if !a.trim().is_empty() => a,
+        _ => {
+            let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
+                .map(|d| std::path::Path::new(&d).join("bus"))
+                .filter(|p| p.exists());
+            return match runtime_bus {
+                Some(_) => None,
+                None => Some(
+                    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no \
+                     Secret Service to keep the token in"
+                        .into(),
+                ),
+            };
+        }
+    };
+    for part in address.split(';') {
+        let Some(rest) = part.strip_prefix("unix:") else {
+            // Another transport (tcp:, autolaunch:…): let libdbus try it.
+            return None;
+        };
+        let path = rest
+            .split(',')
+            .find_map(|kv| kv.strip_prefix("path="))
+            .map(unescape_dbus);
+        match path {
+            Some(p) if !std::path::Path::new(&p).exists() => continue,
+            _ => return None,
+        }
+    }
+    Some(format!(
+        "the D-Bus session bus at DBUS_SESSION_BUS_ADDRESS={address} does not exist, so no \
+         Secret Service to keep the token in"
+    ))
+}
+
+/// Decodes the `%xx` escapes of a D-Bus address value.
+fn unescape_dbus(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The token stored in the keyring for `account`, if any.
+pub fn keyring_get(account: &str) -> Result<Option<Secret>, AuthError> {
+    let account = account.to_string();
+    let result = with_keyring("the keyring lookup", move || {
+        let entry = keyring::Entry::new(KEYRING_SERVICE, &account)?;
+        match entry.get_password() {
+            Ok(p) => Ok(Some(p)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })?;
+    Ok(result
+        .map(|p| Secret::new(p.trim()))
+        .filter(|s| !s.is_empty()))
+}
+
+/// Stores `token` in the keyring for `account` (replacing any previous one).
+pub fn keyring_set(account: &str, token: &Secret) -> Result<(), AuthError> {
+    let account = account.to_string();
+    let token = token.clone();
+    with_keyring("storing in the keyring", move || {
+        keyring::Entry::new(KEYRING_SERVICE, &account)?.set_password(token.expose())
+    })
+}
+
+/// Removes the keyring entry for `account`; `Ok(false)` when there was none.
+pub fn keyring_delete(account: &str) -> Result<bool, AuthError> {
+    let account = account.to_string();
+    with_keyring(
+        "removing from the keyring",
+        move || match keyring::Entry::new(KEYRING_SERVICE, &account)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(e),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------- git credential
+
+/// Asks git's credential helpers for a password for `protocol://host`, never prompting.
+/// `Ok(None)`: no helper had one. `Err`: a short reason.
+fn git_credential_fill(protocol: &str, host: &str) -> Result<Option<Secret>, String> {
+    let mut child = Command::new("git")
+        .args(["-c", "credential.interactive=false", "credential", "fill"])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("GCM_INTERACTIVE", "never")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let request = format!("protocol={protocol}\nhost={host}\n\n");
+        let _ = stdin.write_all(request.as_bytes());
+    }
+    let (tx, rx) = mpsc::channel();
+    let id = child.id();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(CREDENTIAL_TIMEOUT) {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Err(format!("git failed: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "git credential fill (pid {id}) did not answer within {} s",
+                CREDENTIAL_TIMEOUT.as_secs()
+            ));
+        }
+    };
+    if !output.status.success() {
+        // With prompts off, "no helper had it" is a failure exit; that is no error.
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password="))
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    Ok(password.map(Secret::new))
+}
+
+// ---------------------------------------------------------------------------- input
+
+/// Reads a token for `auth login`: all of standard input when it is not a terminal,
+/// otherwise one line typed at an echo-less prompt on the terminal.
+pub fn read_token_input(prompt: &str) -> Result<Secret, AuthError> {
+    use std::io::{IsTerminal, Read};
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).map_err(|e| AuthError::Input(e.to_string()))?
+    } else {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .map_err(|e| AuthError::Input(format!("standard input: {e}")))?;
+        buf
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(AuthError::Input("the token was empty".into()));
+    }
+    if token.contains(char::is_whitespace) {
+        return Err(AuthError::Input(
+            "the token contains spaces or line breaks; give the token alone".into(),
+        ));
+    }
+    Ok(Secret::new(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_host_keeps_non_default_ports() {
+        assert_eq!(api_host("https://api.github.com"), "api.github.com");
+        assert_eq!(api_host("https://api.github.com/"), "api.github.com");
+        assert_eq!(api_host("https://API.GitHub.com:443"), "api.github.com");
+        assert_eq!(api_host("http://127.0.0.1:8080/api/v3"), "127.0.0.1:8080");
+        assert_eq!(api_host("http://127.0.0.1:80"), "127.0.0.1");
+        assert_eq!(api_host("https://ghe.example/api/v3"), "ghe.example");
+    }
+
+    #[test]
+    fn env_vars_are_tried_in_order() {
+        // Only the environment: keyring and credential helper off.
+        let sources = Sources {
+            keyring: false,
+            credential_helper: false,
+        };
+        let name = "INTELLIMANAGE_TEST_TOKEN_VAR_ORDER";
+        let err = resolve("example.test", "https", name, &sources)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(&format!("${name}: not set")), "{err}");
+        assert!(
+            err.contains("no GitHub token found for example.test"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dbus_addresses_are_unescaped() {
+        assert_eq!(unescape_dbus("/tmp/a%20b"), "/tmp/a b");
+        assert_eq!(unescape_dbus("/run/user/0/bus"), "/run/user/0/bus");
+        assert_eq!(unescape_dbus("100%"), "100%");
+    }
+}

@@ -1,0 +1,236 @@
+//! `auth login | status | logout`: the GitHub token in the OS keyring.
+
+use std::process::ExitCode;
+
+use git_intellimanage::auth::{self, AuthError, TokenSource};
+use git_intellimanage::config::GithubIntegration;
+use git_intellimanage::github::{self, Client, ClientOptions, RetryPolicy, Secret};
+use git_intellimanage::snapshot::Snapshot;
+
+use super::common::{CliError, CliResult, Context, exit, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: AuthCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuthCommand {
+    /// Check a token with GitHub (GET /user) and store it in the OS keyring.
+    ///
+    /// The token is read from standard input when it is not a terminal
+    /// (`gh auth token | git intellimanage auth login`), else typed at a prompt that
+    /// does not echo.
+    Login(HostArgs),
+    /// Show where the token comes from, the account it belongs to and its scopes.
+    Status(StatusArgs),
+    /// Remove the token from the OS keyring.
+    Logout(HostArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HostArgs {
+    /// The GitHub API the token is for (default: GITHUB_API_URL, else the `api_url` of
+    /// the repository's project config, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    host: HostArgs,
+    /// Print JSON: `{ "host", "source", "login", "scopes" }`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> CliResult {
+    match args.command {
+        AuthCommand::Login(a) => login(ctx, a),
+        AuthCommand::Status(a) => status(ctx, a),
+        AuthCommand::Logout(a) => logout(ctx, a),
+    }
+}
+
+/// The API URL and token variable this command works with.
+struct Target {
+    api_url: String,
+    host: String,
+    pat_env_var_name: String,
+}
+
+impl Target {
+    fn new(ctx: &Context, args: &HostArgs) -> Target {
+        let settings = repo_settings(ctx).unwrap_or_default();
+        let api_url = match &args.api_url {
+            Some(u) => u.trim().trim_end_matches('/').to_string(),
+            None => settings.api_base_url(),
+        };
+        Target {
+            host: auth::api_host(&api_url),
+            api_url,
+            pat_env_var_name: settings.pat_env_var_name,
+        }
+    }
+}
+
+/// The GitHub settings of the repository's plan at HEAD (the first project that syncs,
+/// else the first project), when there is a repository and a plan.
+fn repo_settings(ctx: &Context) -> Option<GithubIntegration> {
+    let repo = ctx.repo().ok()?;
+    let snap = Snapshot::at_rev(&repo, "HEAD").ok()?;
+    let configs: Vec<_> = snap.configs.values().collect();
+    configs
+        .iter()
+        .find(|c| c.github.enable_sync)
+        .or_else(|| configs.first())
+        .map(|c| c.github.clone())
+}
+
+fn client(ctx: &Context, api_url: &str, token: Secret) -> Result<Client, CliError> {
+    let mut options = ClientOptions::new(api_url, token);
+    options.verbosity = ctx.verbose;
+    options.retry = RetryPolicy {
+        max_attempts: 2,
+        ..RetryPolicy::default()
+    };
+    options.timeout = std::time::Duration::from_secs(30);
+    Client::new(options).map_err(|e| CliError::new(exit::CONFIG, e.to_string()))
+}
+
+fn github_error(e: github::Error, what: &str) -> CliError {
+    let code = match e.status() {
+        Some(401) | Some(403) => exit::AUTH,
+        _ => exit::GITHUB,
+    };
+    CliError::new(code, format!("{what}: {e}"))
+}
+
+fn auth_error(e: AuthError, pat_env_var_name: &str) -> CliError {
+    let hint = e.hint(pat_env_var_name);
+    CliError::new(exit::AUTH, e.to_string()).hint(hint)
+}
+
+/// Classic tokens list their scopes; a token that can write issues has `repo` or
+/// `public_repo`. Fine-grained tokens list none.
+fn scope_warning(scopes: &[String]) -> Option<String> {
+    if scopes.is_empty() || scopes.iter().any(|s| s == "repo" || s == "public_repo") {
+        None
+    } else {
+        Some(format!(
+            "the token's scopes ({}) do not include `repo` (or `public_repo` for public \
+             repositories): sync will not be able to write issues",
+            scopes.join(", ")
+        ))
+    }
+}
+
+fn describe_scopes(scopes: &[String]) -> String {
+    if scopes.is_empty() {
+        "none listed (a fine-grained token, or a token without scopes)".to_string()
+    } else {
+        scopes.join(", ")
+    }
+}
+
+fn login(ctx: &Context, args: HostArgs) -> CliResult {
+    let target = Target::new(ctx, &args);
+    let token = auth::read_token_input(&format!("GitHub token for {}: ", target.host))
+        .map_err(|e| auth_error(e, &target.pat_env_var_name))?;
+    let client = client(ctx, &target.api_url, token.clone())?;
+    let (user, scopes) = client
+        .get_user()
+        .map_err(|e| github_error(e, &format!("checking the token with {}", target.api_url)))?;
+    auth::keyring_set(&target.host, &token).map_err(|e| {
+        let hint = e.hint(&target.pat_env_var_name);
+        CliError::new(
+            exit::AUTH,
+            format!(
+                "the token is valid (account {}), but it could not be stored: {e}",
+                user.login
+            ),
+        )
+        .hint(hint)
+    })?;
+    let p = ctx.out();
+    println!(
+        "{} logged in to {} as {}",
+        p.green("ok:"),
+        target.host,
+        p.bold(&user.login)
+    );
+    println!(
+        "token stored in the OS keyring (service {}, account {})",
+        auth::KEYRING_SERVICE,
+        target.host
+    );
+    println!("scopes: {}", describe_scopes(&scopes));
+    if let Some(w) = scope_warning(&scopes) {
+        ctx.warn(&w);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(ctx: &Context, args: StatusArgs) -> CliResult {
+    let target = Target::new(ctx, &args.host);
+    let (token, source) = auth::resolve_token_for_url(&target.api_url, &target.pat_env_var_name)
+        .map_err(|e| auth_error(e, &target.pat_env_var_name))?;
+    let client = client(ctx, &target.api_url, token)?;
+    let (user, scopes) = client
+        .get_user()
+        .map_err(|e| github_error(e, &format!("the token from {source}")))?;
+    if args.json {
+        let source_json = match &source {
+            TokenSource::Keyring { account } => {
+                serde_json::json!({"kind": "keyring", "service": auth::KEYRING_SERVICE, "account": account})
+            }
+            TokenSource::Env { name } => serde_json::json!({"kind": "env", "name": name}),
+            TokenSource::GitCredential { host } => {
+                serde_json::json!({"kind": "git-credential", "host": host})
+            }
+        };
+        print_json(&serde_json::json!({
+            "host": target.host,
+            "api_url": target.api_url,
+            "source": source_json,
+            "login": user.login,
+            "scopes": scopes,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = ctx.out();
+    println!("{}: logged in as {}", target.host, p.bold(&user.login));
+    println!("token from: {source}");
+    println!("scopes: {}", describe_scopes(&scopes));
+    if let Some(w) = scope_warning(&scopes) {
+        ctx.warn(&w);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn logout(ctx: &Context, args: HostArgs) -> CliResult {
+    let target = Target::new(ctx, &args);
+    let removed =
+        auth::keyring_delete(&target.host).map_err(|e| auth_error(e, &target.pat_env_var_name))?;
+    if removed {
+        println!("removed the token for {} from the OS keyring", target.host);
+    } else {
+        println!("no token for {} in the OS keyring", target.host);
+    }
+    let mut names = vec![target.pat_env_var_name.as_str()];
+    names.extend(
+        auth::FALLBACK_ENV_VARS
+            .iter()
+            .filter(|n| **n != target.pat_env_var_name),
+    );
+    for name in names {
+        if std::env::var_os(name).is_some_and(|v| !v.is_empty()) {
+            ctx.warn(&format!(
+                "{name} is still set in the environment and will be used; unset it to log out completely"
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
