@@ -1,0 +1,145 @@
+//! The sync's requests and GitHub's answers, checked against GitHub's published OpenAPI
+//! description: the real binary syncs through `prism proxy` (a validating proxy) in front
+//! of the GitHub emulator, and no exchange may violate the description.
+//!
+//! Skipped, with the reason printed, when Prism is not installed (`npm ci --prefix
+//! tests/contract`), unless `INTELLIMANAGE_REQUIRE_PRISM=1` (set by `tests/run.sh` when the
+//! tools are there), in which case a missing Prism fails the test. Prism takes a while to
+//! load the description, so everything runs in one test, through one Prism.
+
+mod support;
+
+use github_emulator::Emulator;
+use github_emulator::contract::Prism;
+use serde_json::Value;
+use support::*;
+
+const TOKEN: &str = "ghp_ContractT0kenForSync";
+const OWNER: &str = "acme";
+const REPO: &str = "demo";
+const P: &str = ".ruru/projects/demo";
+
+fn sync(repo: &TestRepo, url: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["sync", "--json"];
+    all.extend_from_slice(args);
+    let out = repo.im_github(url, TOKEN, &all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "sync {args:?}\nstdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("sync --json prints JSON")
+}
+
+fn edit(repo: &TestRepo, rel: &str, from: &str, to: &str) {
+    let path = format!("{P}/{rel}");
+    let text = repo.read(&path);
+    assert!(text.contains(from), "{rel} has {from:?}");
+    repo.write(&path, &text.replacen(from, to, 1));
+}
+
+fn issue_with_marker(emu: &Emulator, id: &str) -> Value {
+    let line = format!("IntelliManage-ID: {id}");
+    let found: Vec<Value> = emu
+        .issues(OWNER, REPO)
+        .into_iter()
+        .filter(|i| i["body"].as_str().is_some_and(|b| b.ends_with(&line)))
+        .collect();
+    assert_eq!(found.len(), 1, "{id}: {found:#?}");
+    found.into_iter().next().expect("one issue")
+}
+
+#[test]
+fn a_full_sync_speaks_githubs_published_api() {
+    let emu = Emulator::start();
+    emu.add_token(TOKEN, "ada", &["repo"]);
+    emu.add_repo(OWNER, REPO);
+    let Some(prism) = Prism::start(&emu.url()) else {
+        return;
+    };
+    let url = prism.url();
+
+    let repo = TestRepo::new();
+    write_demo_plan(&repo);
+    edit(
+        &repo,
+        "tasks/TASK-001_validate-email.md",
+        "priority",
+        "assigned_to = \"ada\"\npriority",
+    );
+    repo.write(
+        &format!("{P}/tasks/TASK-003_done.md"),
+        &artifact(
+            "TASK-003",
+            TASK,
+            "Already done",
+            "🟢 Done",
+            "feature_id = \"FEAT-001\"\n",
+            "Finished before the first sync.\n",
+        ),
+    );
+    repo.commit_all("plan");
+
+    // Create: labels, the epic's milestone (with a due date), issues (one closed at once).
+    let first = sync(&repo, &url, &[]);
+    assert!(first["requests"]["writes"].as_u64() > Some(10), "{first:#}");
+    assert_eq!(emu.issues(OWNER, REPO).len(), 4);
+    assert_eq!(issue_with_marker(&emu, "TASK-003")["state"], "closed");
+
+    // Nothing changed: conditional reads only.
+    let noop = sync(&repo, &url, &[]);
+    assert_eq!(noop["requests"]["writes"], 0, "{noop:#}");
+
+    // Edit: a status change (labels), a retitle, a body edit, the milestone's due date.
+    edit(
+        &repo,
+        "tasks/TASK-001_validate-email.md",
+        "🟡 To Do",
+        "🔵 In Progress",
+    );
+    edit(
+        &repo,
+        "tasks/TASK-002_button.md",
+        "Submit button",
+        "Send button",
+    );
+    edit(&repo, "tasks/BUG-001_typo.md", "Sing up", "Sing-up");
+    edit(
+        &repo,
+        "epics/EPIC-001_onboarding.md",
+        "2025-06-30",
+        "2025-07-15",
+    );
+    repo.commit_all("edits");
+    let edits = sync(&repo, &url, &[]);
+    assert_eq!(edits["requests"]["writes"], 4, "{edits:#}");
+    assert_eq!(issue_with_marker(&emu, "TASK-002")["title"], "Send button");
+
+    // Close: a task deleted, the epic archived (its milestone closes).
+    repo.remove(&format!("{P}/tasks/BUG-001_typo.md"));
+    edit(
+        &repo,
+        "epics/EPIC-001_onboarding.md",
+        "🔵 In Progress",
+        "🧊 Archived",
+    );
+    repo.commit_all("close");
+    sync(&repo, &url, &[]);
+    assert_eq!(issue_with_marker(&emu, "BUG-001")["state"], "closed");
+    let milestones = emu.milestones(OWNER, REPO);
+    assert_eq!(milestones.len(), 1);
+    assert_eq!(milestones[0]["state"], "closed");
+
+    // The dry run's reads too.
+    sync(&repo, &url, &["--dry-run"]);
+
+    assert!(
+        prism.exchanges() >= emu.requests().len(),
+        "every request went through Prism ({} exchanges, {} requests)",
+        prism.exchanges(),
+        emu.requests().len()
+    );
+    prism.assert_clean();
+}
