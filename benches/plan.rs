@@ -34,6 +34,9 @@ const LIST_RATIO_TARGET: f64 = 2.0;
 const MEMORY_TARGET_MIB: f64 = 100.0;
 
 fn main() -> ExitCode {
+    if let Some(code) = measure::runner_main() {
+        return code;
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -109,6 +112,15 @@ fn run() -> Result<(), String> {
     );
 
     sanity_check(&repo, artifacts - archived)?;
+    let floor = {
+        let mut echo = repo.command("echo");
+        echo.arg("x");
+        measure::run_isolated("echo", vec![echo])?
+    };
+    println!(
+        "  RSS floor (the runner's own peak, included in each figure): {:.1} MiB\n",
+        mib(floor.max_rss_kib)
+    );
 
     let ranges: Vec<usize> = match std::env::var("IM_BENCH_RANGES") {
         Ok(v) if !v.trim().is_empty() => v
@@ -269,14 +281,24 @@ fn print_machine() {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n{:<34} {:>10} {:>10} {:>7} {:>8}  {:>10} {:>10}  {:>9} {:>9}",
-        "", "ours ms", "git ms", "ratio", "target", "ours cpu", "git cpu", "ours RSS", "git RSS"
+        "\n{:<30} {:>9} {:>9} {:>6} {:>9}  {:>8} {:>8} {:>6}  {:>9} {:>9}",
+        "",
+        "ours ms",
+        "git ms",
+        "ratio",
+        "target",
+        "ours cpu",
+        "git cpu",
+        "ratio",
+        "ours RSS",
+        "git RSS"
     );
     for r in rows {
         let ratio = ms(r.ours.median_wall) / ms(r.git.median_wall).max(1e-9);
+        let cpu_ratio = ms(r.ours.median_cpu) / ms(r.git.median_cpu).max(1e-9);
         let verdict = if ratio <= r.target { "ok" } else { "MISS" };
         println!(
-            "{:<34} {:>10.1} {:>10.1} {:>7.2} {:>5} {:<3}  {:>10.1} {:>10.1}  {:>6.1}MiB {:>6.1}MiB",
+            "{:<30} {:>9.1} {:>9.1} {:>6.2} {:>4} {:<4}  {:>8.1} {:>8.1} {:>6.2}  {:>6.1}MiB {:>6.1}MiB",
             r.name,
             ms(r.ours.median_wall),
             ms(r.git.median_wall),
@@ -285,6 +307,7 @@ fn print_table(rows: &[Row]) {
             verdict,
             ms(r.ours.median_cpu),
             ms(r.git.median_cpu),
+            cpu_ratio,
             mib(r.ours.max_rss_kib),
             mib(r.git.sum_rss_kib),
         );
@@ -313,6 +336,7 @@ fn print_table(rows: &[Row]) {
         mib(peak)
     );
     println!(
-        "git RSS is the sum over the pipeline's processes; ratios are ours / git's median wall time."
+        "ratios are ours / git's medians (wall, then CPU = user + system of all processes); \
+         git RSS is the sum over the pipeline's processes."
     );
 }

@@ -1,10 +1,18 @@
 //! Timing child processes: wall time, CPU time and peak memory (max RSS, from `wait4`'s
 //! rusage of each child), with pipelines connected process to process as a shell would.
 //! Shared by the benchmarks with `#[path = "support/measure.rs"] mod measure;`.
+//!
+//! Linux folds the RSS high-water mark of the process that spawns a child into the child's
+//! `ru_maxrss` (at `exec`, the old address space's peak is kept). A benchmark process that
+//! generated a repository or parsed large outputs would thus inflate every figure. So
+//! [`compare`] runs each measurement through a small runner: the benchmark binary itself,
+//! started afresh with [`RUNNER_FLAG`], which spawns and times the pipeline and reports one
+//! line. A benchmark's `main` must start with [`runner_main`].
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::io::Read;
-use std::process::{ChildStderr, ChildStdout, Command, Stdio};
+use std::process::{ChildStderr, ChildStdout, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// One run of a command or pipeline.
@@ -223,9 +231,113 @@ pub fn stats(samples: &[Sample]) -> Stats {
     }
 }
 
+/// The first argument that turns a benchmark binary into the measuring runner.
+pub const RUNNER_FLAG: &str = "--im-measure-runner";
+/// Separates the stages of a pipeline on the runner's command line.
+const STAGE_SEP: &str = "\u{1f}stage";
+
+/// When the process was started as the runner, runs it and returns its exit code.
+/// Call first thing in `main`: `if let Some(code) = measure::runner_main() { return code; }`.
+pub fn runner_main() -> Option<ExitCode> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() != Some(std::ffi::OsStr::new(RUNNER_FLAG)) {
+        return None;
+    }
+    let mut stages: Vec<Vec<OsString>> = Vec::new();
+    for arg in args {
+        if arg == STAGE_SEP {
+            stages.push(Vec::new());
+        } else if let Some(stage) = stages.last_mut() {
+            stage.push(arg);
+        }
+    }
+    let commands: Vec<Command> = stages
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut c = Command::new(&s[0]);
+            c.args(&s[1..]);
+            c
+        })
+        .collect();
+    Some(match run("runner", commands) {
+        Ok(s) => {
+            println!(
+                "{} {} {} {} {}",
+                s.wall.as_nanos(),
+                s.cpu.as_nanos(),
+                s.max_rss_kib,
+                s.sum_rss_kib,
+                s.stdout_bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// Like [`run`], but from a fresh, small runner process (see the module comment), so the
+/// memory figures are the children's own. Every stage must have the same working directory
+/// and environment; the environment is exactly the variables set on the first stage (as
+/// after `env_clear`).
+pub fn run_isolated(label: &str, stages: Vec<Command>) -> Result<Sample, String> {
+    let first = stages
+        .first()
+        .ok_or_else(|| format!("{label}: no command"))?;
+    let exe = std::env::current_exe().map_err(|e| format!("{label}: own executable: {e}"))?;
+    let mut runner = Command::new(exe);
+    runner.env_clear().arg(RUNNER_FLAG);
+    for (k, v) in first.get_envs() {
+        if let Some(v) = v {
+            runner.env(k, v);
+        }
+    }
+    if let Some(dir) = first.get_current_dir() {
+        runner.current_dir(dir);
+    }
+    for stage in &stages {
+        runner
+            .arg(STAGE_SEP)
+            .arg(stage.get_program())
+            .args(stage.get_args());
+    }
+    let out = runner
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{label}: cannot start the runner: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "{label}: {}",
+            stderr.trim_start_matches("runner: ")
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let nums: Vec<u128> = text
+        .split_whitespace()
+        .map(|n| n.parse::<u128>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{label}: the runner printed {text:?}: {e}"))?;
+    let [wall, cpu, max_rss, sum_rss, bytes] = nums[..] else {
+        return Err(format!("{label}: the runner printed {text:?}"));
+    };
+    let nanos = |n: u128| Duration::from_nanos(u64::try_from(n).unwrap_or(u64::MAX));
+    let kib = |n: u128| u64::try_from(n).unwrap_or(u64::MAX);
+    Ok(Sample {
+        wall: nanos(wall),
+        cpu: nanos(cpu),
+        max_rss_kib: kib(max_rss),
+        sum_rss_kib: kib(sum_rss),
+        stdout_bytes: kib(bytes),
+    })
+}
+
 /// Runs each contender `warmup` times, then `runs` times interleaved (A B A B …, so drift
-/// on a shared machine hits both alike). `make` builds the pipeline of contender `k` afresh
-/// for every run.
+/// on a shared machine hits both alike), each run through [`run_isolated`]. `make` builds
+/// the pipeline of contender `k` afresh for every run.
 pub fn compare(
     labels: &[&str],
     warmup: usize,
@@ -234,13 +346,13 @@ pub fn compare(
 ) -> Result<Vec<Stats>, String> {
     for (k, label) in labels.iter().enumerate() {
         for _ in 0..warmup {
-            run(label, make(k))?;
+            run_isolated(label, make(k))?;
         }
     }
     let mut samples: Vec<Vec<Sample>> = vec![Vec::with_capacity(runs); labels.len()];
     for _ in 0..runs {
         for (k, label) in labels.iter().enumerate() {
-            samples[k].push(run(label, make(k))?);
+            samples[k].push(run_isolated(label, make(k))?);
         }
     }
     Ok(samples.iter().map(|s| stats(s)).collect())

@@ -1,0 +1,393 @@
+//! Requests and wall time of `sync` against the GitHub emulator, on a synthetic plan.
+//!
+//! `cargo bench --bench sync` syncs 1,000 artifacts (10 Epics → milestones, 990
+//! Tasks/Bugs/Stories/Spikes → issues, one in ten of them Done) with 20 ms of latency added to
+//! every request, then walks through the situations a user meets:
+//!
+//! 1. the initial sync;
+//! 2. 10 artifacts changed right after it (the first run after a large write also re-reads
+//!    what that write touched: the sync asks GitHub for issues updated since the newest
+//!    `updated_at` it saw *before* its own writes, so edits made meanwhile are never missed);
+//! 3. three no-op syncs in a row;
+//! 4. 10 artifacts changed after those no-ops;
+//! 5. two more no-op syncs.
+//!
+//! For each it prints the requests GitHub saw (reads, how many answered 304, writes by
+//! kind) and the wall time, next to the targets: one write per issue and milestone plus one
+//! per label first created, and no more reads than list pages, for the initial sync; at
+//! most 10 writes and 3 reads for a 10-artifact change; at most 3 requests, all 304, for a
+//! no-op. It asserts nothing about speed; it fails only when a sync fails or GitHub does not
+//! end up mirroring the plan.
+//!
+//! Without `--bench` (e.g. `cargo test --benches`) it runs a small smoke configuration.
+//! Environment: `IM_SYNC_BENCH_ARTIFACTS` (default 1000; smoke 60), `IM_SYNC_BENCH_LATENCY_MS`
+//! (default 20; smoke 0), `IM_SYNC_BENCH_CHANGES` (default 10).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use github_emulator::{Emulator, Options, RequestRecord};
+use serde_json::Value;
+use support::{BUG, EPIC, FEATURE, TASK, TestRepo, artifact, project_config, stderr, stdout};
+
+const TOKEN: &str = "ghp_SyncBenchToken";
+const OWNER: &str = "acme";
+const REPO: &str = "demo";
+const P: &str = ".ruru/projects/demo";
+const STATUSES: [&str; 4] = ["🟡 To Do", "🔵 In Progress", "⚪️ Backlog", "🟣 Review"];
+const KINDS: [&str; 4] = [TASK, BUG, "✨ Story", "💡 Spike"];
+const PRIORITIES: [&str; 3] = ["🔼 High", "▶️ Medium", "🔽 Low"];
+const TAGS: [&str; 8] = [
+    "backend", "frontend", "api", "docs", "infra", "ux", "perf", "security",
+];
+const PER_PAGE: usize = 100;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> Result<usize, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|e| format!("{name}={v:?} is not a whole number: {e}")),
+        _ => Ok(default),
+    }
+}
+
+/// The synthetic plan's shape.
+struct Shape {
+    epics: usize,
+    issues: usize,
+    done: usize,
+    labels: usize,
+}
+
+/// Writes `total` synced artifacts: one Epic per hundred (at least one), two Features per
+/// Epic (not synced themselves), the rest issue types spread over the Features.
+fn write_plan(repo: &TestRepo, total: usize) -> Shape {
+    let epics = (total / 100).max(1);
+    let issues = total - epics;
+    repo.write(
+        &format!("{P}/project_config.toml"),
+        &project_config("demo", ""),
+    );
+    for e in 1..=epics {
+        repo.write(
+            &format!("{P}/epics/EPIC-{e:03}_e.md"),
+            &artifact(
+                &format!("EPIC-{e:03}"),
+                EPIC,
+                &format!("Epic {e}"),
+                "🔵 In Progress",
+                &format!("target_date = \"2025-{:02}-15\"\n", (e % 12) + 1),
+                &format!("# Epic {e}\n\nWhat this epic delivers.\n"),
+            ),
+        );
+        for f in 0..2 {
+            let id = format!("FEAT-{:03}", e * 2 + f);
+            repo.write(
+                &format!("{P}/features/{id}_f.md"),
+                &artifact(
+                    &id,
+                    FEATURE,
+                    &format!("Feature {id}"),
+                    "🟡 To Do",
+                    &format!("epic_id = \"EPIC-{e:03}\"\n"),
+                    "A feature.\n",
+                ),
+            );
+        }
+    }
+    let mut done = 0;
+    let mut used_labels: std::collections::BTreeSet<String> = Default::default();
+    for i in 1..=issues {
+        let id = format!("TASK-{i:04}");
+        let status = if i % 10 == 0 {
+            done += 1;
+            "🟢 Done"
+        } else {
+            STATUSES[i % STATUSES.len()]
+        };
+        let kind = KINDS[i % KINDS.len()];
+        let priority = PRIORITIES[i % PRIORITIES.len()];
+        let tags = [TAGS[i % TAGS.len()], TAGS[(i / 3) % TAGS.len()]];
+        let feature = format!("FEAT-{:03}", 2 + (i % (epics * 2)));
+        for l in [status, kind, priority] {
+            used_labels.insert(l.to_string());
+        }
+        for t in tags {
+            used_labels.insert(t.to_string());
+        }
+        repo.write(
+            &format!("{P}/tasks/{id}_t.md"),
+            &artifact(
+                &id,
+                kind,
+                &format!("Work item {i}"),
+                status,
+                &format!(
+                    "feature_id = \"{feature}\"\npriority = \"{priority}\"\ntags = [\"{}\", \"{}\"]\n{}",
+                    tags[0],
+                    tags[1],
+                    if i % 5 == 0 { "assigned_to = \"ada\"\n" } else { "" }
+                ),
+                &format!(
+                    "Work item {i}: what it is about.\n\n- [ ] first step\n- [ ] second step\n"
+                ),
+            ),
+        );
+    }
+    repo.commit_all("synthetic plan");
+    Shape {
+        epics,
+        issues,
+        done,
+        labels: used_labels.len(),
+    }
+}
+
+/// Changes `n` issue artifacts (every other one a status change, the rest a retitle), each
+/// exactly one PATCH; `round` picks different artifacts each time.
+fn change(repo: &TestRepo, shape: &Shape, n: usize, round: usize) -> Result<(), String> {
+    let step = (shape.issues / n.max(1)).max(1);
+    for k in 0..n {
+        let i = (1 + k * step + round * 3) % shape.issues + 1;
+        if i % 10 == 0 {
+            continue;
+        }
+        let path = format!("{P}/tasks/TASK-{i:04}_t.md");
+        let text = repo.read(&path);
+        let new = if k % 2 == 0 {
+            let old = STATUSES[i % STATUSES.len()];
+            let new = STATUSES[(i + 1) % STATUSES.len()];
+            text.replacen(old, new, 1)
+        } else {
+            text.replacen(
+                &format!("title = \"Work item {i}\""),
+                &format!("title = \"Work item {i} (round {round})\""),
+                1,
+            )
+        };
+        if new == text {
+            return Err(format!("change {k} left {path} as it was"));
+        }
+        repo.write(&path, &new);
+    }
+    repo.commit_all(&format!("change round {round}"));
+    Ok(())
+}
+
+/// What GitHub saw during one phase.
+#[derive(Default)]
+struct Phase {
+    name: String,
+    wall: Duration,
+    reads: usize,
+    not_modified: usize,
+    /// Reads per list (`labels`, `milestones`, `issues`), pages included.
+    lists: BTreeMap<&'static str, usize>,
+    /// Writes by kind (`POST issues`, `PATCH issues`, …).
+    writes: BTreeMap<String, usize>,
+    target: String,
+}
+
+impl Phase {
+    fn write_count(&self) -> usize {
+        self.writes.values().sum()
+    }
+}
+
+fn classify(requests: &[RequestRecord]) -> Phase {
+    let mut p = Phase::default();
+    let base = format!("/repos/{OWNER}/{REPO}/");
+    for r in requests {
+        let rest = r.path.strip_prefix(&base).unwrap_or(&r.path);
+        let resource = rest
+            .split(['/', '?'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if r.is_write() {
+            *p.writes
+                .entry(format!("{} {resource}", r.method))
+                .or_default() += 1;
+        } else {
+            p.reads += 1;
+            if r.not_modified {
+                p.not_modified += 1;
+            }
+            let list = match resource.as_str() {
+                "labels" => "labels",
+                "milestones" => "milestones",
+                "issues" => "issues",
+                _ => "other",
+            };
+            *p.lists.entry(list).or_default() += 1;
+        }
+    }
+    p
+}
+
+struct Bench {
+    emu: Emulator,
+    repo: TestRepo,
+    phases: Vec<Phase>,
+}
+
+impl Bench {
+    fn sync(&mut self, name: &str, target: &str) -> Result<Value, String> {
+        self.emu.reset_log();
+        let started = Instant::now();
+        let out = self
+            .repo
+            .im_github(&self.emu.url(), TOKEN, &["sync", "--json"]);
+        let wall = started.elapsed();
+        if !out.status.success() {
+            return Err(format!(
+                "{name}: sync exited {:?}\n{}\n{}",
+                out.status.code(),
+                stdout(&out),
+                stderr(&out)
+            ));
+        }
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("{name}: the report is not JSON: {e}"))?;
+        let mut phase = classify(&self.emu.requests());
+        phase.name = name.to_string();
+        phase.wall = wall;
+        phase.target = target.to_string();
+        let reported = report["requests"]["requests"].as_u64().unwrap_or(0) as usize;
+        if reported != phase.reads + phase.write_count() {
+            return Err(format!(
+                "{name}: the report counts {reported} requests, GitHub saw {}",
+                phase.reads + phase.write_count()
+            ));
+        }
+        eprintln!(
+            "{name}: {} requests in {:.1}s",
+            reported,
+            wall.as_secs_f64()
+        );
+        self.phases.push(phase);
+        Ok(report)
+    }
+}
+
+fn run() -> Result<(), String> {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let total = env_usize(
+        "IM_SYNC_BENCH_ARTIFACTS",
+        if bench_mode { 1000 } else { 60 },
+    )?
+    .max(2);
+    let latency = Duration::from_millis(env_usize(
+        "IM_SYNC_BENCH_LATENCY_MS",
+        if bench_mode { 20 } else { 0 },
+    )? as u64);
+    let changes = env_usize("IM_SYNC_BENCH_CHANGES", 10)?.max(1);
+
+    let emu = Emulator::start_with(Options {
+        latency,
+        ..Options::default()
+    });
+    emu.add_token(TOKEN, "ada", &["repo"]);
+    emu.add_repo(OWNER, REPO);
+    let repo = TestRepo::new();
+    let shape = write_plan(&repo, total);
+    println!(
+        "plan: {} synced artifacts ({} epics → milestones, {} issues of which {} Done), {} labels; \
+         emulator latency {} ms per request; write pause 0 (INTELLIMANAGE_WRITE_DELAY_MS=0)",
+        shape.epics + shape.issues,
+        shape.epics,
+        shape.issues,
+        shape.done,
+        shape.labels,
+        latency.as_millis()
+    );
+    let mut b = Bench {
+        emu,
+        repo,
+        phases: Vec::new(),
+    };
+
+    let creates = shape.issues + shape.epics + shape.labels;
+    b.sync(
+        "initial sync",
+        &format!(
+            "writes = {} issues + {} milestones + {} labels (+ {} closes of Done issues); reads ≤ 3 (three empty lists)",
+            shape.issues, shape.epics, shape.labels, shape.done
+        ),
+    )?;
+    let issues = b.emu.issues(OWNER, REPO);
+    if issues.len() != shape.issues || b.emu.milestones(OWNER, REPO).len() != shape.epics {
+        return Err(format!(
+            "GitHub has {} issues and {} milestones after the initial sync",
+            issues.len(),
+            b.emu.milestones(OWNER, REPO).len()
+        ));
+    }
+    let _ = creates;
+
+    change(&b.repo, &shape, changes, 1)?;
+    b.sync(
+        &format!("{changes} changed, right after it"),
+        &format!(
+            "≤ {changes} writes; reads: the issues the initial sync wrote, once ({} pages)",
+            shape.issues.div_ceil(PER_PAGE)
+        ),
+    )?;
+    b.sync("no-op", "≤ 3 requests, all 304")?;
+    b.sync("no-op", "≤ 3 requests, all 304")?;
+    b.sync("no-op", "≤ 3 requests, all 304")?;
+    change(&b.repo, &shape, changes, 2)?;
+    b.sync(
+        &format!("{changes} changed, after no-ops"),
+        &format!("≤ {changes} writes + ≤ 3 reads"),
+    )?;
+    b.sync("no-op", "≤ 3 requests, all 304")?;
+    b.sync("no-op", "≤ 3 requests, all 304")?;
+
+    print_table(&b.phases);
+    Ok(())
+}
+
+fn print_table(phases: &[Phase]) {
+    println!();
+    println!(
+        "{:<28} {:>9} {:>6} {:>5} {:>7} {:>8}  {:<44} target",
+        "phase", "requests", "reads", "304", "writes", "wall", "writes by kind; reads per list"
+    );
+    for p in phases {
+        let writes: Vec<String> = p.writes.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        let lists: Vec<String> = p.lists.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let detail = format!(
+            "{}{}{}",
+            writes.join(", "),
+            if writes.is_empty() { "" } else { "; " },
+            lists.join(", ")
+        );
+        println!(
+            "{:<28} {:>9} {:>6} {:>5} {:>7} {:>7.2}s  {:<44} {}",
+            p.name,
+            p.reads + p.write_count(),
+            p.reads,
+            p.not_modified,
+            p.write_count(),
+            p.wall.as_secs_f64(),
+            detail,
+            p.target
+        );
+    }
+}
