@@ -257,7 +257,7 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
             let n = issue_number(state, repo_idx, n, docs::LIST_ISSUE_LABELS)?;
             let repo = &state.repos[repo_idx];
             let items = issue_labels_json(ctx, repo, n);
-            Ok(paginate(ctx, repo, &q, &page, items))
+            Ok(paginate(ctx, repo, &q, &page, items, Value::clone))
         }
         ("POST", ["issues", n, "labels"]) | ("PUT", ["issues", n, "labels"]) => {
             let doc = if m == "POST" {
@@ -338,13 +338,14 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
                 None => None,
             };
             let repo = &state.repos[repo_idx];
-            let items = repo
+            let items: Vec<&Comment> = repo
                 .comments
                 .iter()
                 .filter(|c| c.issue == n && since.is_none_or(|s| c.updated_at >= s))
-                .map(|c| comment_json(state, &ctx.urls, repo, c))
                 .collect();
-            Ok(paginate(ctx, repo, &q, &page, items))
+            Ok(paginate(ctx, repo, &q, &page, items, |c| {
+                comment_json(state, &ctx.urls, repo, c)
+            }))
         }
         ("POST", ["issues", n, "comments"]) => {
             let n = issue_number(state, repo_idx, n, docs::CREATE_COMMENT)?;
@@ -390,11 +391,9 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
                     .cmp(&b.name.to_lowercase())
                     .then(a.id.cmp(&b.id))
             });
-            let items = labels
-                .into_iter()
-                .map(|l| label_json(&ctx.urls, repo, l))
-                .collect();
-            Ok(paginate(ctx, repo, &q, &page, items))
+            Ok(paginate(ctx, repo, &q, &page, labels, |l| {
+                label_json(&ctx.urls, repo, l)
+            }))
         }
         ("POST", ["labels"]) => {
             require_write(ctx, docs::CREATE_LABEL)?;
@@ -463,7 +462,14 @@ struct PageCtx<'a> {
 }
 
 /// Slices `items` per `per_page`/`page` and adds GitHub's `Link` header.
-fn paginate(ctx: &Ctx<'_>, repo: &Repo, q: &Query, page: &PageCtx<'_>, items: Vec<Value>) -> Reply {
+fn paginate<T>(
+    ctx: &Ctx<'_>,
+    repo: &Repo,
+    q: &Query,
+    page: &PageCtx<'_>,
+    items: Vec<T>,
+    render: impl Fn(&T) -> Value,
+) -> Reply {
     let per_page = q
         .get("per_page")
         .and_then(|v| v.parse::<usize>().ok())
@@ -478,7 +484,13 @@ fn paginate(ctx: &Ctx<'_>, repo: &Repo, q: &Query, page: &PageCtx<'_>, items: Ve
     let total = items.len();
     let last = total.div_ceil(per_page).max(1);
     let start = (current - 1).saturating_mul(per_page);
-    let slice: Vec<Value> = items.into_iter().skip(start).take(per_page).collect();
+    // Only the requested page is rendered.
+    let slice: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(render)
+        .collect();
     let mut reply = Reply::json(200, Value::Array(slice));
     if total > per_page || current > 1 {
         let base = match ctx.link_style {
@@ -1085,11 +1097,9 @@ fn list_issues(
     if !ascending {
         issues.reverse();
     }
-    let items = issues
-        .into_iter()
-        .map(|i| issue_json(state, &ctx.urls, repo, i))
-        .collect();
-    Ok(paginate(ctx, repo, q, page, items))
+    Ok(paginate(ctx, repo, q, page, issues, |i| {
+        issue_json(state, &ctx.urls, repo, i)
+    }))
 }
 
 fn list_milestones(
@@ -1153,11 +1163,9 @@ fn list_milestones(
     if !ascending {
         list.reverse();
     }
-    let items = list
-        .into_iter()
-        .map(|m| milestone_json(state, &ctx.urls, repo, m))
-        .collect();
-    Ok(paginate(ctx, repo, q, page, items))
+    Ok(paginate(ctx, repo, q, page, list, |m| {
+        milestone_json(state, &ctx.urls, repo, m)
+    }))
 }
 
 fn parse_due_on(ctx: &Ctx<'_>, value: &Value, doc: &str) -> Result<Option<i64>, Reply> {
