@@ -12,6 +12,30 @@
 //! // ... point a client at emu.url() ...
 //! assert_eq!(emu.write_count(), 0);
 //! ```
+//!
+//! Endpoints (`/repos/{o}/{r}/…` also answers as `/repositories/{id}/…`,
+//! the form GitHub uses in `Link` headers):
+//! `GET /user`; `GET /repos/{o}/{r}`; `GET|POST …/issues`;
+//! `GET|PATCH …/issues/{n}`; `GET|POST|PUT|DELETE …/issues/{n}/labels`;
+//! `DELETE …/issues/{n}/labels/{name}`; `GET|POST …/issues/{n}/comments`;
+//! `GET|PATCH|DELETE …/issues/comments/{id}`; `GET|POST …/milestones`;
+//! `GET|PATCH|DELETE …/milestones/{n}`; `GET|POST …/labels`;
+//! `GET|PATCH|DELETE …/labels/{name}`. Anything else is GitHub's 404.
+//!
+//! Behaviour worth knowing:
+//! * No token: 401 `Requires authentication`; an unknown token: 401
+//!   `Bad credentials` (both as GitHub words them). Writing needs the
+//!   `repo` (or `public_repo`) scope, else 403 `Resource not accessible by
+//!   personal access token`.
+//! * Timestamps come from a clock tests can freeze and advance; the
+//!   primary rate-limit window runs on the wall clock (clients compare
+//!   `x-ratelimit-reset` with their own clock), so tests use short windows.
+//! * `updated_at` moves only when an edit changes something, as on GitHub.
+//! * A 200 GET carries a weak ETag; `If-None-Match` answers 304, free.
+//! * Milestone `due_on` is kept as GitHub keeps it: as a Pacific-time date
+//!   (see [`Options::pacific_due_dates`]).
+//! * Responses build URLs from `X-Forwarded-Host` or `Host`, so links work
+//!   through proxies such as the [`contract`] checker.
 
 pub mod contract;
 
@@ -958,6 +982,7 @@ fn process(shared: &Arc<Shared>, req: &Request) -> Outcome {
                 api::error_body(status, http::reason_phrase(status), GENERIC_DOCS).to_string()
             });
             let mut headers = base_headers(&mut inner);
+            current_rate_headers(&mut inner, req, &mut headers);
             headers.push((
                 "Content-Type".into(),
                 "application/json; charset=utf-8".into(),
@@ -976,6 +1001,7 @@ fn process(shared: &Arc<Shared>, req: &Request) -> Outcome {
         }) => {
             let mut inner = shared.lock();
             let mut headers = base_headers(&mut inner);
+            current_rate_headers(&mut inner, req, &mut headers);
             let request_id = header_value_owned(&headers, "X-GitHub-Request-Id");
             headers.push((
                 "Content-Type".into(),
@@ -1010,6 +1036,17 @@ fn process(shared: &Arc<Shared>, req: &Request) -> Outcome {
     };
     shared.lock().log.push(record);
     outcome
+}
+
+/// Adds the requester's rate-limit headers without charging anything.
+fn current_rate_headers(inner: &mut Inner, req: &Request, headers: &mut Vec<(String, String)>) {
+    let (key, limit) = match authenticate(inner, req) {
+        Auth::Token(actor) => (actor.login.to_ascii_lowercase(), inner.options.rate_limit),
+        Auth::Anonymous | Auth::Rejected(_) => (String::new(), inner.options.anonymous_rate_limit),
+    };
+    let window = inner.options.rate_limit_window;
+    let bucket = *bucket_for(&mut inner.buckets, &key, window);
+    rate_headers(headers, limit, &bucket);
 }
 
 fn header_value_owned(headers: &[(String, String)], name: &str) -> String {

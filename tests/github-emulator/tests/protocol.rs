@@ -463,9 +463,15 @@ fn status_faults_hit_only_matching_requests_k_times() {
     assert_eq!(emu.pending_faults(), 0);
 
     emu.inject(Fault::status(503));
+    let before = emu.rate_limit_remaining("alice");
     let unavailable = call(&emu, "GET", "/user", None);
     assert_eq!(unavailable.status, 503);
     assert_eq!(unavailable.json()["status"], "503");
+    assert_eq!(
+        unavailable.remaining(),
+        before,
+        "rate-limit headers, nothing charged"
+    );
     let log = emu.requests();
     assert_eq!(log.iter().filter(|r| r.faulted).count(), 3);
 }
