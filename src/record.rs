@@ -161,6 +161,13 @@ impl Record {
         Ok(())
     }
 
+    /// Removes a document.
+    pub fn remove(&mut self, name: &str) {
+        if self.documents.remove(name).is_some() {
+            self.dirty = true;
+        }
+    }
+
     pub fn meta(&self) -> Result<Meta> {
         self.json("meta.json")
     }

@@ -21,6 +21,9 @@ pub struct Args {
     /// Exit with 1 when there are changes (like `git diff --exit-code`).
     #[arg(long)]
     exit_code: bool,
+    /// Show what GitHub has that the plan doesn't, as fetched by `sync --fetch-only` (offline).
+    #[arg(long, conflicts_with_all = ["stat", "exit_code"])]
+    incoming: bool,
     /// Only these artifact IDs (case-insensitive).
     #[arg(value_name = "ID")]
     ids: Vec<String>,
@@ -28,6 +31,9 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
+    if args.incoming {
+        return incoming(ctx, &repo, &args);
+    }
     let Compared {
         base,
         target,
@@ -192,4 +198,64 @@ fn summary_line(diff: &PlanDiff, base: &str, target: &str) -> String {
         diff.count(ChangeKind::Removed),
         diff.count(ChangeKind::Renamed),
     )
+}
+
+/// `diff --incoming`: the record's copy of what GitHub changed, no network needed.
+fn incoming(ctx: &Context, repo: &git_intellimanage::repo::Repo, args: &Args) -> CliResult {
+    use git_intellimanage::sync::incoming::{INCOMING_DOC, Incoming};
+    let record = git_intellimanage::record::Record::load(repo)?;
+    let mut doc: Incoming = record.json(INCOMING_DOC)?;
+    if !args.ids.is_empty() {
+        doc.items.retain(|i| {
+            let id = i.key.rsplit('/').next().unwrap_or_default();
+            args.ids.iter().any(|x| x.eq_ignore_ascii_case(id))
+        });
+    }
+    if args.json {
+        print_json(&doc)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = ctx.out();
+    let Some(at) = &doc.fetched_at else {
+        println!("nothing fetched yet: run `git intellimanage sync --fetch-only`");
+        return Ok(ExitCode::SUCCESS);
+    };
+    for item in &doc.items {
+        let id = item.key.rsplit('/').next().unwrap_or_default();
+        println!(
+            "{}{} {}  {}",
+            colored_kind(&p, ChangeKind::Modified),
+            p.bold(id),
+            item.title,
+            p.dim(&format!("(#{})", item.number))
+        );
+        for c in &item.changes {
+            if c.field == "body" || c.field == "description" {
+                let d = git_intellimanage::diff::body_diff(&c.old, &c.new, "last sync", "GitHub");
+                if let Some(d) = d {
+                    println!("    {}: +{} -{}", c.field, d.insertions, d.deletions);
+                    for line in d.unified.lines() {
+                        println!("    {line}");
+                    }
+                }
+            } else {
+                println!("    {}: {} → {}", c.field, p.red(&c.old), p.green(&c.new));
+            }
+        }
+    }
+    for u in &doc.unlinked {
+        println!(
+            "{}#{} {}  {}",
+            colored_kind(&p, ChangeKind::Added),
+            u.number,
+            u.title,
+            p.dim("(no artifact)")
+        );
+    }
+    println!(
+        "{} changed on GitHub, {} issues without an artifact (fetched {at})",
+        doc.items.len(),
+        doc.unlinked.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

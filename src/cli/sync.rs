@@ -27,6 +27,17 @@ pub struct Args {
     /// No progress bar even on a terminal.
     #[arg(long)]
     no_progress: bool,
+    /// Only plan → GitHub: leave GitHub's own changes on GitHub.
+    #[arg(long)]
+    push_only: bool,
+    /// Commit the artifact files updated with GitHub's changes (else they are left as
+    /// working-tree changes to review).
+    #[arg(long)]
+    commit: bool,
+    /// Only read GitHub and record what it has that the plan doesn't; nothing is written on
+    /// either side. Look at it with `diff --incoming` (offline).
+    #[arg(long, conflicts_with_all = ["dry_run", "commit"])]
+    fetch_only: bool,
 }
 
 impl From<SyncError> for CliError {
@@ -40,6 +51,7 @@ impl From<SyncError> for CliError {
             SyncError::Github { source, .. } if source.is_unauthorized() => exit::AUTH,
             SyncError::Github { .. } => exit::GITHUB,
             SyncError::Config(_) => exit::CONFIG,
+            SyncError::Commit(_) => exit::REPO,
         };
         let err = CliError::new(code, e.to_string());
         match hint {
@@ -54,11 +66,17 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     let options = sync::Options {
         rev: args.rev.clone(),
         dry_run: args.dry_run,
-        direction: Direction::Push,
+        direction: if args.push_only {
+            Direction::Push
+        } else {
+            Direction::Both
+        },
         projects: args.project.clone(),
         verbosity: ctx.verbose,
         progress: !args.no_progress && !args.json && std::io::stderr().is_terminal(),
         write_delay: None,
+        commit: args.commit,
+        fetch_only: args.fetch_only,
     };
     let tokens = |cfg: &git_intellimanage::config::ProjectConfig, base_url: &str| {
         auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name)
@@ -80,6 +98,15 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
 
 fn print_text(ctx: &Context, report: &Report) {
     let p = ctx.out();
+    if let Some(incoming) = &report.incoming {
+        println!(
+            "fetched: {} changed on GitHub since the last sync, {} issues without an artifact",
+            incoming.items.len(),
+            incoming.unlinked.len()
+        );
+        println!("{}", p.dim("see them with `git intellimanage diff --incoming`; `git intellimanage sync` brings them in"));
+        return;
+    }
     for s in &report.skipped {
         println!("{}", p.dim(&format!("skipped {s}")));
     }
@@ -152,6 +179,22 @@ fn print_text(ctx: &Context, report: &Report) {
             proj.unchanged,
             proj.failures.len(),
         );
+    }
+    if let Some(why) = &report.pull_skipped {
+        println!("{}", p.yellow(&format!("note: {why}")));
+    }
+    if !report.written.is_empty() {
+        println!(
+            "{} artifact files updated from GitHub{}:",
+            report.written.len(),
+            match &report.committed {
+                Some(c) => format!(" and committed ({})", &c[..c.len().min(7)]),
+                None => " (review them, then commit)".to_string(),
+            }
+        );
+        for w in &report.written {
+            println!("  {w}");
+        }
     }
     let r = &report.requests;
     println!(

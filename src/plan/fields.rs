@@ -144,6 +144,10 @@ pub fn artifact_labels(a: &Artifact, cfg: &ProjectConfig) -> Vec<(String, LabelC
     if m.sync_tags_as_labels {
         for tag in a.tags() {
             let tag = tag.trim();
+            if tag.eq_ignore_ascii_case(super::pull::CONFLICT_TAG) {
+                out.push((m.conflict_label(), LabelCategory::Conflict));
+                continue;
+            }
             // GitHub label names are at most 50 characters; longer tags stay local.
             if !tag.is_empty() && tag.chars().count() <= 50 {
                 out.push((tag.to_string(), LabelCategory::Tag));

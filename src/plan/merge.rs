@@ -385,6 +385,10 @@ pub fn merge_issue(
         &local.assignees,
         lb.map(|b| &b.assignees),
     );
+    // A first link (no base) pushes the plan and takes nothing from GitHub.
+    if lb.is_none() {
+        plan = local.clone();
+    }
     IssueMerge {
         github,
         plan,

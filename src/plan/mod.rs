@@ -6,6 +6,7 @@
 pub mod fields;
 pub mod links;
 pub mod merge;
+pub mod pull;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -86,6 +87,17 @@ pub enum Op {
         path: String,
         fields: Fields,
         changed: Vec<String>,
+        #[serde(skip)]
+        edit: crate::writeback::Edit,
+    },
+    /// A new artifact file for a GitHub issue the plan doesn't have (opt-in).
+    CreateArtifact {
+        key: String,
+        /// Repository-relative path of the new file.
+        path: String,
+        number: u64,
+        #[serde(skip)]
+        text: String,
     },
 }
 
@@ -98,13 +110,14 @@ impl Op {
             | Op::DeleteMilestone { key, .. }
             | Op::CreateIssue { key, .. }
             | Op::UpdateIssue { key, .. }
-            | Op::EditArtifact { key, .. } => Some(key),
+            | Op::EditArtifact { key, .. }
+            | Op::CreateArtifact { key, .. } => Some(key),
         }
     }
 
     /// True for operations that write to GitHub.
     pub fn writes_github(&self) -> bool {
-        !matches!(self, Op::EditArtifact { .. })
+        !matches!(self, Op::EditArtifact { .. } | Op::CreateArtifact { .. })
     }
 }
 
@@ -156,6 +169,8 @@ impl Plan {
 /// Everything the planner needs for one project.
 pub struct Input<'a> {
     pub project: &'a str,
+    /// The GitHub repository (`owner/name`), for links written into new artifacts.
+    pub repo: &'a str,
     pub config: &'a ProjectConfig,
     /// The project's artifacts at the revision being synced.
     pub artifacts: Vec<&'a Artifact>,
@@ -492,12 +507,19 @@ pub fn plan(input: &Input<'_>) -> Plan {
         }
         if input.direction == Direction::Both && m.plan != d.fields {
             if let Some(path) = &d.path {
-                milestone_ops.push(Op::EditArtifact {
-                    key: d.key.clone(),
-                    path: path.clone(),
-                    changed: milestone_changes(&d.fields, &m.plan),
-                    fields: Fields::Milestone(m.plan.clone()),
-                });
+                let edit = by_id
+                    .get(d.marker.as_deref().unwrap_or_default())
+                    .map(|a| pull::milestone_edit(a, cfg, &d.fields, &m.plan))
+                    .unwrap_or_default();
+                if !edit.is_empty() {
+                    milestone_ops.push(Op::EditArtifact {
+                        key: d.key.clone(),
+                        path: path.clone(),
+                        changed: milestone_changes(&d.fields, &m.plan),
+                        fields: Fields::Milestone(m.plan.clone()),
+                        edit,
+                    });
+                }
             }
         }
         available_milestones.insert(m.github.title.to_lowercase());
@@ -665,16 +687,20 @@ pub fn plan(input: &Input<'_>) -> Plan {
         } else {
             local.clone()
         };
-        if input.direction == Direction::Both && m.plan != local {
-            issue_ops.push(Op::EditArtifact {
-                key: key.clone(),
-                path: a.path.clone(),
-                changed: issue_changes(&local, &m.plan),
-                fields: Fields::Issue(m.plan.clone()),
-            });
-        }
         if flagged {
             plan_side.labels.insert(conflict_label.clone());
+        }
+        if input.direction == Direction::Both && plan_side != local {
+            let edit = pull::issue_edit(a, cfg, &local, &plan_side);
+            if !edit.is_empty() {
+                issue_ops.push(Op::EditArtifact {
+                    key: key.clone(),
+                    path: a.path.clone(),
+                    changed: issue_changes(&local, &plan_side),
+                    fields: Fields::Issue(plan_side.clone()),
+                    edit,
+                });
+            }
         }
         out.settle.push(Settle {
             key,
@@ -691,7 +717,70 @@ pub fn plan(input: &Input<'_>) -> Plan {
         });
     }
 
-    // 5. Links whose artifact is gone (deleted, or no longer of a synced kind): close.
+    // 5. GitHub issues the plan doesn't know: new artifacts, when the project opts in.
+    if input.direction == Direction::Both && mapping.create_artifacts_from_github {
+        let linked_numbers: BTreeSet<u64> = input
+            .links
+            .items
+            .values()
+            .filter(|l| l.target == Target::Issue)
+            .map(|l| l.number)
+            .collect();
+        let mut taken: BTreeSet<String> = input.artifacts.iter().map(|a| a.id.clone()).collect();
+        let repo = input.repo.to_string();
+        for issue in input.remote.issues.values() {
+            let marked = fields::marker_id(issue.body.as_deref().unwrap_or_default()).is_some();
+            if marked || linked_numbers.contains(&issue.number) {
+                continue;
+            }
+            let id = pull::next_id(&input.artifacts, &taken);
+            let Some((name, text)) = pull::new_artifact(&id, issue, cfg, &repo) else {
+                continue;
+            };
+            taken.insert(id.clone());
+            let key = links::key(input.project, &id);
+            let path = format!("{}/{}/tasks/{name}", crate::PLAN_ROOT, input.project);
+            let location =
+                crate::artifact::Location::of(&format!("{}/tasks/{name}", input.project));
+            let Some(created) =
+                location.and_then(|loc| crate::artifact::parse(&path, loc, text.as_bytes()).ok())
+            else {
+                continue;
+            };
+            let mut local = fields::issue_fields(&created.0, cfg, None);
+            let remote = fields::remote_issue_fields(issue);
+            local.milestone = remote.milestone.clone();
+            issue_ops.push(Op::CreateArtifact {
+                key: key.clone(),
+                path: path.clone(),
+                number: issue.number,
+                text,
+            });
+            // Mark the issue so it stays linked even without this record.
+            issue_ops.push(Op::UpdateIssue {
+                key: key.clone(),
+                number: issue.number,
+                marker: id.clone(),
+                changed: vec!["body".to_string()],
+                fields: remote.clone(),
+            });
+            out.settle.push(Settle {
+                key,
+                target: Target::Issue,
+                marker: Some(id),
+                number: Some(issue.number),
+                path: Some(path),
+                local: Fields::Issue(local),
+                remote: Fields::Issue(remote),
+                updated_at: issue.updated_at.clone(),
+                url: issue.html_url.clone(),
+                retired: false,
+                flagged: false,
+            });
+        }
+    }
+
+    // 6. Links whose artifact is gone (deleted, or no longer of a synced kind): close.
     let live: BTreeSet<&String> = out.settle.iter().map(|s| &s.key).collect();
     let mut retire_ops = Vec::new();
     let mut retired = Vec::new();

@@ -38,6 +38,11 @@ pub struct Executor<'a> {
     /// Per repository: the newest `updated_at` GitHub had when this run read it.
     watermarks: BTreeMap<String, String>,
     last_commit: Option<ObjectId>,
+    /// Plan files rewritten (or created) with GitHub's changes: the blob the record keeps
+    /// for them (the synced commit's version plus those changes).
+    pulled: BTreeMap<String, ObjectId>,
+    /// Working-tree files written, and whether they held no other uncommitted edit.
+    pub written: Vec<(String, bool)>,
 }
 
 fn is_newer(candidate: &str, current: Option<&String>) -> bool {
@@ -75,6 +80,8 @@ impl<'a> Executor<'a> {
             since_checkpoint: 0,
             watermarks: BTreeMap::new(),
             last_commit: None,
+            pulled: BTreeMap::new(),
+            written: Vec::new(),
         }
     }
 
@@ -197,7 +204,13 @@ impl<'a> Executor<'a> {
                 report.ops.push(entry);
                 continue;
             }
-            let result = self.run_op(op, cfg, client, repo, &mut milestone_numbers, &settle);
+            let result = match op {
+                Op::EditArtifact { path, edit, .. } => self.apply_edit(path, edit),
+                Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
+                _ => self
+                    .run_op(op, cfg, client, repo, &mut milestone_numbers, &settle)
+                    .map_err(OpError::Github),
+            };
             match result {
                 Ok(done) => {
                     entry.outcome = if done.adopted { "adopted" } else { "done" }.to_string();
@@ -213,7 +226,23 @@ impl<'a> Executor<'a> {
                         });
                     }
                 }
-                Err(e) => {
+                Err(OpError::Local(message)) => {
+                    let message = format!("{}: {message}", entry.path);
+                    entry.outcome = "failed".to_string();
+                    entry.error = Some(message.clone());
+                    report.failures.push(Failure {
+                        key: key.clone(),
+                        message: message.clone(),
+                    });
+                    if let Some(k) = &key {
+                        self.failed.insert(k.clone());
+                        if let Some(link) = self.links.items.get_mut(k) {
+                            link.status = LinkStatus::Failed;
+                            link.message = Some(message);
+                        }
+                    }
+                }
+                Err(OpError::Github(e)) => {
                     if e.is_unauthorized() {
                         bar.finish_and_clear();
                         self.checkpoint(true)?;
@@ -340,7 +369,20 @@ impl<'a> Executor<'a> {
                     }
                     None => final_pass && !unparsed.contains(path.as_str()),
                 };
+                let oid = self.pulled.get(rel).unwrap_or(oid);
                 if ready && self.record_listing.get(rel) != Some(oid) {
+                    out.push((rel.clone(), Some(*oid)));
+                }
+            }
+            // New artifacts made from GitHub issues are not in the synced commit yet.
+            for (rel, oid) in self.pulled.range(prefix.clone()..) {
+                if !rel.starts_with(&prefix) {
+                    break;
+                }
+                let key = self.keys_by_path.get(&repo::repo_path(rel));
+                if !self.snapshot.listing.contains_key(rel)
+                    && key.is_none_or(|k| !self.failed.contains(k))
+                {
                     out.push((rel.clone(), Some(*oid)));
                 }
             }
@@ -369,6 +411,12 @@ impl<'a> Executor<'a> {
         out
     }
 
+    /// Forgets what `sync --fetch-only` recorded: this run brought it in.
+    pub fn clear_incoming(&mut self) -> Result<(), SyncError> {
+        self.record.remove(super::incoming::INCOMING_DOC);
+        Ok(())
+    }
+
     /// Ends a run: final links, files, ETags, watermarks and metadata in one record commit.
     pub fn finish(
         &mut self,
@@ -394,6 +442,112 @@ impl<'a> Executor<'a> {
         }
         self.checkpoint(true)?;
         Ok(())
+    }
+
+    /// Brings GitHub's changes into an artifact file of the working tree. The file may hold
+    /// uncommitted edits: fields are set on top of them and bodies merge line by line; when
+    /// the body edits overlap, nothing is written and the item stays pending (no edit is lost).
+    fn apply_edit(&mut self, path: &str, edit: &crate::writeback::Edit) -> Result<Done, OpError> {
+        use crate::writeback;
+        let rel = path
+            .strip_prefix(&format!("{}/", crate::PLAN_ROOT))
+            .unwrap_or(path)
+            .to_string();
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| OpError::Local("no working tree to write to".into()))?;
+        let head_oid = *self
+            .snapshot
+            .listing
+            .get(&rel)
+            .ok_or_else(|| OpError::Local("not in the synced commit".into()))?;
+        let head_text = String::from_utf8(
+            self.repo
+                .read_blob(head_oid)
+                .map_err(|e| OpError::Local(e.to_string()))?,
+        )
+        .map_err(|_| OpError::Local("not UTF-8".into()))?;
+        let new_head =
+            writeback::apply(&head_text, edit).map_err(|e| OpError::Local(e.to_string()))?;
+        let file = workdir.join(path);
+        let current = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(OpError::Local(
+                    "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
+                ));
+            }
+            Err(e) => return Err(OpError::Local(format!("cannot read it: {e}"))),
+        };
+        let clean = current == head_text;
+        let text = if clean {
+            new_head.clone()
+        } else {
+            let mut merged_edit = edit.clone();
+            if let Some(new_body) = &edit.body {
+                let body_of = |t: &str| {
+                    crate::artifact::split_frontmatter(t)
+                        .map(|s| s.body.to_string())
+                        .unwrap_or_default()
+                };
+                match writeback::merge_text(&body_of(&head_text), &body_of(&current), new_body) {
+                    Ok(m) => merged_edit.body = Some(m),
+                    Err(_) => {
+                        return Err(OpError::Local(
+                            "the body changed on GitHub and in your uncommitted edits, in the same lines: nothing was written; commit your edits and sync again to settle it".into(),
+                        ));
+                    }
+                }
+            }
+            writeback::apply(&current, &merged_edit).map_err(|e| OpError::Local(e.to_string()))?
+        };
+        if text != current {
+            writeback::write_atomic(&file, text.as_bytes())
+                .map_err(|e| OpError::Local(e.to_string()))?;
+            self.written.push((path.to_string(), clean));
+        }
+        let oid = self
+            .repo
+            .gix()
+            .write_blob(new_head.as_bytes())
+            .map_err(|e| OpError::Local(format!("cannot store the new version: {e}")))?
+            .detach();
+        self.pulled.insert(rel, oid);
+        Ok(Done::default())
+    }
+
+    /// Writes a new artifact file (for a GitHub issue the plan didn't have).
+    fn create_artifact(&mut self, path: &str, text: &str) -> Result<Done, OpError> {
+        let rel = path
+            .strip_prefix(&format!("{}/", crate::PLAN_ROOT))
+            .unwrap_or(path)
+            .to_string();
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| OpError::Local("no working tree to write to".into()))?;
+        let file = workdir.join(path);
+        if file.exists() {
+            return Err(OpError::Local(
+                "a file with that name exists already".into(),
+            ));
+        }
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| OpError::Local(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        crate::writeback::write_atomic(&file, text.as_bytes())
+            .map_err(|e| OpError::Local(e.to_string()))?;
+        self.written.push((path.to_string(), true));
+        let oid = self
+            .repo
+            .gix()
+            .write_blob(text.as_bytes())
+            .map_err(|e| OpError::Local(format!("cannot store the new file: {e}")))?
+            .detach();
+        self.pulled.insert(rel, oid);
+        Ok(Done::default())
     }
 
     fn run_op(
@@ -476,9 +630,22 @@ impl<'a> Executor<'a> {
                 };
                 let marker_line = fields::marker_line(marker);
                 let since = client.run_started_since();
-                let created = client.create_issue(repo, &new, |c| {
+                let mut note = note;
+                let created = match client.create_issue(repo, &new, |c| {
                     c.find_issue_with_marker(repo, &marker_line, Some(&since))
-                })?;
+                }) {
+                    Err(e) if rejects_assignees(&e) && !new.assignees.is_empty() => {
+                        note = Some(unassignable(&new.assignees));
+                        let new = NewIssue {
+                            assignees: Vec::new(),
+                            ..new
+                        };
+                        client.create_issue(repo, &new, |c| {
+                            c.find_issue_with_marker(repo, &marker_line, Some(&since))
+                        })?
+                    }
+                    other => other?,
+                };
                 let mut issue = created.item;
                 if fields.closed && issue.state != State::Closed {
                     issue = client.update_issue(
@@ -526,14 +693,51 @@ impl<'a> Executor<'a> {
                         _ => {}
                     }
                 }
-                let issue = client.update_issue(repo, *number, &patch)?;
+                let mut note = note;
+                let issue = match client.update_issue(repo, *number, &patch) {
+                    Err(e)
+                        if rejects_assignees(&e)
+                            && patch.assignees.as_ref().is_some_and(|a| !a.is_empty()) =>
+                    {
+                        note = Some(unassignable(patch.assignees.as_deref().unwrap_or_default()));
+                        patch.assignees = None;
+                        if patch.is_empty() {
+                            client.get_issue(repo, *number)?
+                        } else {
+                            client.update_issue(repo, *number, &patch)?
+                        }
+                    }
+                    other => other?,
+                };
                 let mut done = Done::issue(&issue, false);
                 done.note = note;
                 Ok(done)
             }
-            Op::EditArtifact { .. } => Ok(Done::default()),
+            Op::EditArtifact { .. } | Op::CreateArtifact { .. } => Ok(Done::default()),
         }
     }
+}
+
+/// GitHub's 422 for logins that can't be assigned (not collaborators).
+fn rejects_assignees(e: &github::Error) -> bool {
+    e.status() == Some(422)
+        && e.field_errors()
+            .iter()
+            .any(|f| f.field.as_deref() == Some("assignees"))
+}
+
+fn unassignable(logins: &[String]) -> String {
+    format!(
+        "GitHub can't assign {} (not a collaborator of the repository?): the issue was left unassigned",
+        logins.join(", ")
+    )
+}
+
+/// Why an operation failed.
+enum OpError {
+    Github(github::Error),
+    /// Writing the plan's files.
+    Local(String),
 }
 
 /// What one executed operation produced.

@@ -8,6 +8,7 @@
 
 mod exec;
 mod fetch;
+pub mod incoming;
 mod report;
 
 pub use report::{OpReport, ProjectReport, Report, RequestStats};
@@ -49,6 +50,8 @@ pub enum SyncError {
     },
     #[error("{0}")]
     Config(String),
+    #[error("could not commit the changes from GitHub: {0}")]
+    Commit(String),
 }
 
 impl SyncError {
@@ -83,6 +86,11 @@ pub struct Options {
     pub progress: bool,
     /// Override of the pause between writes (else the project's setting / env).
     pub write_delay: Option<std::time::Duration>,
+    /// Commit the artifact files changed with GitHub's changes (else they stay as
+    /// working-tree changes to review).
+    pub commit: bool,
+    /// Only read GitHub and record what it has that the plan doesn't (`diff --incoming`).
+    pub fetch_only: bool,
 }
 
 impl Default for Options {
@@ -90,11 +98,13 @@ impl Default for Options {
         Options {
             rev: "HEAD".to_string(),
             dry_run: false,
-            direction: Direction::Push,
+            direction: Direction::Both,
             projects: Vec::new(),
             verbosity: 0,
             progress: false,
             write_delay: None,
+            commit: false,
+            fetch_only: false,
         }
     }
 }
@@ -170,6 +180,29 @@ pub fn run(
         return Ok(report);
     }
 
+    // GitHub's changes go into the working tree, so only when syncing what is checked out.
+    let mut options = options.clone();
+    if options.direction == Direction::Both {
+        let head = repo.resolve_commit("HEAD").ok();
+        let why = if repo.workdir().is_none() {
+            Some("this repository has no working tree".to_string())
+        } else if head != Some(commit) {
+            Some(format!("{} is not the checked-out commit", options.rev))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            report.pull_skipped = Some(format!(
+                "GitHub's changes were not brought into the plan: {why}"
+            ));
+            options.direction = Direction::Push;
+        }
+    }
+    let options = &options;
+    let mut fetched = incoming::Incoming {
+        fetched_at: Some(meta_now("").synced_at.unwrap_or_default()),
+        ..incoming::Incoming::default()
+    };
     let mut cache = etags;
     let mut exec = exec::Executor::new(repo, &snapshot, &mut record, &mut links, options);
     for group in &groups {
@@ -199,6 +232,16 @@ pub fn run(
                 }
             })?;
         exec.observe_remote(&repo_key, &remote);
+        if options.fetch_only {
+            for cfg in &group.projects {
+                let (items, unlinked) = incoming::compute(&cfg.project_slug, exec.links(), &remote);
+                fetched.items.extend(items);
+                fetched.unlinked.extend(unlinked);
+            }
+            cache = client.take_etag_cache();
+            report.add_stats(&client.stats());
+            continue;
+        }
         for cfg in &group.projects {
             let slug = cfg.project_slug.as_str();
             let slug = snapshot
@@ -214,6 +257,7 @@ pub fn run(
                 .collect();
             let input = plan::Input {
                 project: slug,
+                repo: &repo_key,
                 config: cfg,
                 artifacts,
                 links: exec.links(),
@@ -227,11 +271,73 @@ pub fn run(
         cache = client.take_etag_cache();
         report.add_stats(&client.stats());
     }
+    if options.fetch_only {
+        drop(exec);
+        report.incoming = Some(fetched.clone());
+        if !options.dry_run {
+            record.set_json(incoming::INCOMING_DOC, &fetched)?;
+            report.record_commit = record
+                .commit(repo, "fetch: what GitHub has")?
+                .map(|c| c.to_string());
+        }
+        return Ok(report);
+    }
     if !options.dry_run {
+        if options.direction == Direction::Both {
+            // Everything GitHub had is in the plan now (or reported as failed).
+            exec.clear_incoming()?;
+        }
         exec.finish(&cache, &commit.to_string())?;
     }
     report.record_commit = exec.record_commit().map(|c| c.to_string());
+    report.written = exec.written.iter().map(|(p, _)| p.clone()).collect();
+    if options.commit && !options.dry_run {
+        let clean: Vec<&str> = exec
+            .written
+            .iter()
+            .filter(|(_, c)| *c)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        if !clean.is_empty() {
+            report.committed = Some(commit_files(repo, &clean)?);
+        }
+    }
     Ok(report)
+}
+
+/// Commits `paths` (and only them) with git, as the user would.
+fn commit_files(repo: &Repo, paths: &[&str]) -> Result<String, SyncError> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| SyncError::Config("no working tree".into()))?;
+    let mut message = format!(
+        "Sync from GitHub: {} artifact{}\n\n",
+        paths.len(),
+        if paths.len() == 1 { "" } else { "s" }
+    );
+    for p in paths {
+        message.push_str(&format!("- {p}\n"));
+    }
+    let git = |args: &[&str]| -> Result<String, SyncError> {
+        let out = std::process::Command::new("git")
+            .current_dir(workdir)
+            .args(args)
+            .output()
+            .map_err(|e| SyncError::Commit(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(SyncError::Commit(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let mut add = vec!["add", "--"];
+    add.extend_from_slice(paths);
+    git(&add)?;
+    let mut commit = vec!["commit", "-q", "-m", &message, "--"];
+    commit.extend_from_slice(paths);
+    git(&commit)?;
+    git(&["rev-parse", "HEAD"])
 }
 
 /// The metadata written at the end of a completed run.

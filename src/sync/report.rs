@@ -119,6 +119,14 @@ impl OpReport {
                 String::new(),
                 None,
             ),
+            Op::CreateArtifact { path, number, .. } => (
+                "create_artifact",
+                "CREATE",
+                path.clone(),
+                Vec::new(),
+                String::new(),
+                Some(*number),
+            ),
         };
         OpReport {
             op: kind.to_string(),
@@ -194,6 +202,15 @@ pub struct Report {
     pub record_commit: Option<String>,
     /// Plan files that could not be read (they stay pending until fixed).
     pub problems: Vec<crate::artifact::Problem>,
+    /// Artifact files changed or created in the working tree with GitHub's changes.
+    pub written: Vec<String>,
+    /// The commit made with them (`--commit`).
+    pub committed: Option<String>,
+    /// Why GitHub's changes were not brought into the plan, when they weren't.
+    pub pull_skipped: Option<String>,
+    /// With `--fetch-only`: what GitHub has that the plan doesn't.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incoming: Option<super::incoming::Incoming>,
 }
 
 impl Report {
@@ -207,6 +224,10 @@ impl Report {
             requests: RequestStats::default(),
             record_commit: None,
             problems: Vec::new(),
+            written: Vec::new(),
+            committed: None,
+            pull_skipped: None,
+            incoming: None,
         }
     }
 
