@@ -21,9 +21,11 @@
 
 pub mod artifact;
 pub mod auth;
+pub mod commits;
 pub mod config;
 pub mod diff;
 pub mod github;
+pub mod hooks;
 pub mod output;
 pub mod plan;
 pub mod record;

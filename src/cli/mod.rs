@@ -5,6 +5,8 @@
 mod auth;
 mod common;
 mod diff;
+mod hook;
+mod hooks;
 mod list;
 mod man;
 mod show;
@@ -71,6 +73,11 @@ enum Command {
     Sync(sync::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
     Auth(auth::Args),
+    /// Install, remove or inspect the git hooks (post-commit links, pre-push sync).
+    Hooks(hooks::Args),
+    /// Run a hook (called by the installed hook shims).
+    #[command(hide = true)]
+    Hook(hook::Args),
     /// Print the man page (roff); install.sh installs it for `git intellimanage --help`.
     #[command(hide = true)]
     Man(man::Args),
@@ -90,6 +97,8 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
+        Command::Hooks(args) => hooks::run(&ctx, args),
+        Command::Hook(args) => hook::run(&ctx, args),
         Command::Man(args) => man::run(args),
     };
     match result {

@@ -157,8 +157,11 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             entry.unreadable += 1;
         }
     }
+    // Done proposals from commit keywords (`Closes TASK-1`), recorded by the post-commit hook.
+    let proposals = git_intellimanage::commits::proposals(&repo).unwrap_or_default();
     if args.json {
         print_json(&serde_json::json!({
+            "proposals": proposals,
             "base": compared.base,
             "target": compared.target,
             "last_sync": meta.synced_at,
@@ -212,5 +215,6 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             detail
         );
     }
+    super::hooks::print_proposals(ctx, &proposals);
     Ok(ExitCode::SUCCESS)
 }

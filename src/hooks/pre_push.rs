@@ -1,0 +1,658 @@
+//! The pre-push hook: when the branch that carries the plan is pushed, sync the pushed
+//! plan with GitHub and comment each commit link on its issue.
+//!
+//! Git gives the hook the remote's name and URL as arguments and one line per ref on
+//! standard input: `<local ref> <local sha> <remote ref> <remote sha>`. For a line whose
+//! remote ref is the plan branch (`plan_branch` in a syncing project's
+//! `[github_integration]`; else the remote's default branch from
+//! `refs/remotes/<remote>/HEAD`; else `main`, or `master` when only that exists):
+//!
+//! 1. the plan of the pushed commit is synced (skipped when the last sync already
+//!    recorded exactly that plan);
+//! 2. every commit in the pushed range (`remote sha..local sha`, or what no
+//!    `refs/remotes/<remote>/*` has for a new branch) that names an artifact after a
+//!    keyword gets one comment on the artifact's issue, carrying the marker
+//!    `<!-- intellimanage-commit: <sha> -->`; the comment is recorded in
+//!    `refs/intellimanage/commits` and an existing comment with the marker is adopted, so a
+//!    re-push never comments twice;
+//! 3. with `close_on_commit_keywords = true`, a status keyword (`Closes TASK-1`) also
+//!    closes the issue (state reason `completed`).
+//!
+//! Failures (network, token, GitHub) are reported and leave the work pending for the next
+//! sync; the push goes on unless a syncing project sets `block_push_on_failure = true`.
+//! The hook never prompts: tokens come from the keyring (with a time limit), the
+//! environment, or git's credential helper with prompts switched off.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use crate::auth;
+use crate::commits::{self, CommitLinks, PostedComment};
+use crate::config::ProjectConfig;
+use crate::github::{self, Client, ClientOptions, IssuePatch, RepoRef, State, body_has_marker};
+use crate::plan::fields::Target;
+use crate::plan::links::{self, LINKS_DOC, Links};
+use crate::record::Record;
+use crate::repo::{Repo, RepoError};
+use crate::snapshot::Snapshot;
+use crate::sync;
+
+/// The most commits of one pushed range whose links are commented.
+pub const MAX_RANGE: usize = 500;
+
+/// The marker a commit-link comment carries.
+pub fn comment_marker(sha: &str) -> String {
+    format!("intellimanage-commit: {sha}")
+}
+
+/// One line of git's pre-push input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl RefUpdate {
+    /// A deletion (`git push origin :branch`).
+    pub fn is_delete(&self) -> bool {
+        is_zero(&self.local_sha)
+    }
+
+    /// The remote does not have the ref yet.
+    pub fn is_new(&self) -> bool {
+        is_zero(&self.remote_sha)
+    }
+
+    /// The branch name, for a push to `refs/heads/<branch>`.
+    pub fn remote_branch(&self) -> Option<&str> {
+        self.remote_ref.strip_prefix("refs/heads/")
+    }
+}
+
+fn is_zero(sha: &str) -> bool {
+    !sha.is_empty() && sha.bytes().all(|b| b == b'0')
+}
+
+/// Parses git's pre-push input; malformed lines are skipped.
+pub fn parse_ref_lines(input: &str) -> Vec<RefUpdate> {
+    input
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let update = RefUpdate {
+                local_ref: parts.next()?.to_string(),
+                local_sha: parts.next()?.to_string(),
+                remote_ref: parts.next()?.to_string(),
+                remote_sha: parts.next()?.to_string(),
+            };
+            parts.next().is_none().then_some(update)
+        })
+        .collect()
+}
+
+/// The branches that carry the plan for a push to `remote`: the `plan_branch` of the
+/// syncing projects if any sets one, else the remote's default branch.
+pub fn plan_branches(repo: &Repo, remote: &str, configs: &[ProjectConfig]) -> Vec<String> {
+    let mut configured: Vec<String> = configs
+        .iter()
+        .filter(|c| c.github.enable_sync)
+        .filter_map(|c| c.github.plan_branch.clone())
+        .map(|b| {
+            let b = b.trim();
+            b.strip_prefix("refs/heads/").unwrap_or(b).to_string()
+        })
+        .filter(|b| !b.is_empty())
+        .collect();
+    configured.sort();
+    configured.dedup();
+    if !configured.is_empty() {
+        return configured;
+    }
+    vec![default_branch(repo, remote)]
+}
+
+/// The remote's default branch: `refs/remotes/<remote>/HEAD`, else `main`, or `master`
+/// when only that exists (locally or on the remote).
+pub fn default_branch(repo: &Repo, remote: &str) -> String {
+    let gix = repo.gix();
+    let head_ref = format!("refs/remotes/{remote}/HEAD");
+    if let Ok(Some(r)) = gix.try_find_reference(head_ref.as_str())
+        && let gix::refs::TargetRef::Symbolic(target) = r.target()
+    {
+        let target = target.as_bstr().to_str_lossy().into_owned();
+        let prefix = format!("refs/remotes/{remote}/");
+        if let Some(branch) = target.strip_prefix(&prefix) {
+            return branch.to_string();
+        }
+    }
+    let exists = |branch: &str| {
+        [
+            format!("refs/heads/{branch}"),
+            format!("refs/remotes/{remote}/{branch}"),
+        ]
+        .iter()
+        .any(|r| matches!(gix.try_find_reference(r.as_str()), Ok(Some(_))))
+    };
+    if !exists("main") && exists("master") {
+        "master".to_string()
+    } else {
+        "main".to_string()
+    }
+}
+
+/// The commits a push sends, oldest first (at most [`MAX_RANGE`], the newest kept).
+pub fn pushed_range(cwd: &Path, remote: &str, update: &RefUpdate) -> Result<Vec<String>, String> {
+    let mut args: Vec<String> = vec![
+        "rev-list".into(),
+        "--reverse".into(),
+        update.local_sha.clone(),
+    ];
+    let remote_known = !update.is_new()
+        && Command::new("git")
+            .args([
+                "cat-file",
+                "-e",
+                &format!("{}^{{commit}}", update.remote_sha),
+            ])
+            .current_dir(cwd)
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if remote_known {
+        args.push(format!("^{}", update.remote_sha));
+    } else {
+        args.push("--not".into());
+        args.push(format!("--remotes={remote}"));
+    }
+    let out = Command::new("git")
+        .args(&args)
+        .current_dir(cwd)
+        .output()
+        .map_err(|e| format!("could not run git rev-list: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git rev-list failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let all: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let skip = all.len().saturating_sub(MAX_RANGE);
+    Ok(all.into_iter().skip(skip).collect())
+}
+
+/// What the hook did and said.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Lines for the user (stderr).
+    pub lines: Vec<String>,
+    /// Something failed (the work stays pending).
+    pub failed: bool,
+    /// A failure happened and a syncing project asks to block the push.
+    pub block: bool,
+    /// Whether a sync ran.
+    pub synced: bool,
+    /// Comments posted (or adopted) in this run.
+    pub comments: usize,
+}
+
+impl Outcome {
+    fn say(&mut self, line: impl Into<String>) {
+        self.lines.push(format!("intellimanage: {}", line.into()));
+    }
+}
+
+/// Runs the hook: `remote` and `url` are git's arguments, `input` its standard input.
+pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> Outcome {
+    let mut out = Outcome::default();
+    if super::disabled_by_env() {
+        return out;
+    }
+    let repo = match Repo::discover(cwd) {
+        Ok(r) => r,
+        Err(e) => {
+            out.say(format!("skipped: {e}"));
+            return out;
+        }
+    };
+    let _ = url;
+    for update in parse_ref_lines(input) {
+        if update.is_delete() {
+            continue;
+        }
+        let Some(branch) = update.remote_branch() else {
+            continue;
+        };
+        let Ok(commit) = ObjectId::from_hex(update.local_sha.as_bytes()) else {
+            continue;
+        };
+        let configs = match repo.plan_tree_of(commit) {
+            Ok(Some(tree)) => match super::post_commit::project_configs(&repo, tree) {
+                Ok(c) => c,
+                Err(e) => {
+                    out.failed = true;
+                    out.say(format!(
+                        "could not read the plan of {}: {e}",
+                        update.local_sha
+                    ));
+                    continue;
+                }
+            },
+            Ok(None) => continue,
+            Err(e) => {
+                out.failed = true;
+                out.say(format!("could not read {}: {e}", update.local_sha));
+                continue;
+            }
+        };
+        let syncing: Vec<&ProjectConfig> =
+            configs.iter().filter(|c| c.github.enable_sync).collect();
+        if syncing.is_empty() {
+            continue;
+        }
+        if !plan_branches(&repo, remote, &configs)
+            .iter()
+            .any(|b| b == branch)
+        {
+            continue;
+        }
+        let blocks = syncing.iter().any(|c| c.github.block_push_on_failure);
+        let failed_before = out.failed;
+        push_plan(&repo, cwd, remote, &update, verbosity, &mut out);
+        if out.failed && !failed_before && blocks {
+            out.block = true;
+        }
+    }
+    if out.failed {
+        if out.block {
+            out.say(
+                "blocking the push (block_push_on_failure = true); fix the problem above, or push with --no-verify to skip the hooks",
+            );
+        } else {
+            out.say(
+                "the push goes on; what did not reach GitHub stays pending: run `git intellimanage sync` when it can (block_push_on_failure = true stops pushes instead)",
+            );
+        }
+    }
+    out
+}
+
+fn tokens(cfg: &ProjectConfig, base_url: &str) -> Result<github::Secret, auth::AuthError> {
+    auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name).map(|(s, _)| s)
+}
+
+/// Syncs and comments for one pushed plan-branch update.
+fn push_plan(
+    repo: &Repo,
+    cwd: &Path,
+    remote: &str,
+    update: &RefUpdate,
+    verbosity: u8,
+    out: &mut Outcome,
+) {
+    let short = &update.local_sha[..update.local_sha.len().min(7)];
+    // 1. The sync.
+    let pending = match needs_sync(repo, &update.local_sha) {
+        Ok(p) => p,
+        Err(e) => {
+            out.failed = true;
+            out.say(format!("could not read the sync record: {e}"));
+            return;
+        }
+    };
+    if pending {
+        let options = sync::Options {
+            rev: update.local_sha.clone(),
+            dry_run: false,
+            direction: crate::plan::Direction::Push,
+            projects: Vec::new(),
+            verbosity,
+            progress: false,
+            write_delay: None,
+            ..sync::Options::default()
+        };
+        match sync::run(repo, &options, &tokens) {
+            Ok(report) => {
+                out.synced = true;
+                for p in &report.projects {
+                    let created = p.count("create_issue") + p.count("create_milestone");
+                    let updated = p.count("update_issue") + p.count("update_milestone");
+                    out.say(format!(
+                        "synced {} with {} at {short}: {created} created, {updated} updated, {} unchanged{}",
+                        p.project,
+                        p.repo,
+                        p.unchanged,
+                        if p.failures.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} failed", p.failures.len())
+                        }
+                    ));
+                    for f in &p.failures {
+                        out.say(format!("  failed: {}", f.message));
+                    }
+                }
+                if report.incomplete() {
+                    out.failed = true;
+                }
+            }
+            Err(e) => {
+                out.failed = true;
+                out.say(format!("could not sync with GitHub: {e}"));
+                if let Some(h) = e.hint() {
+                    out.say(format!("hint: {h}"));
+                }
+                // Without a working sync, commenting would fail the same way.
+                return;
+            }
+        }
+    }
+    // 2. The commit links.
+    let range = match pushed_range(cwd, remote, update) {
+        Ok(r) => r,
+        Err(e) => {
+            out.failed = true;
+            out.say(e);
+            return;
+        }
+    };
+    if let Err(e) = comment_links(repo, &update.local_sha, &range, out) {
+        out.failed = true;
+        out.say(e);
+    }
+}
+
+/// True unless the last sync recorded exactly the plan of `rev`.
+fn needs_sync(repo: &Repo, rev: &str) -> Result<bool, String> {
+    let record = Record::load(repo).map_err(|e| e.to_string())?;
+    let commit = repo.resolve_commit(rev).map_err(|e| e.to_string())?;
+    let plan = repo.plan_tree_of(commit).map_err(|e| e.to_string())?;
+    Ok(!record.exists() || record.plan_tree != plan)
+}
+
+/// A GitHub client per API base URL, made on first use.
+struct Clients {
+    by_url: BTreeMap<String, Client>,
+}
+
+impl Clients {
+    fn get(&mut self, cfg: &ProjectConfig) -> Result<&Client, String> {
+        let base = cfg.github.api_base_url();
+        if !self.by_url.contains_key(&base) {
+            let token = tokens(cfg, &base)
+                .map_err(|e| format!("{e}; hint: {}", e.hint(&cfg.github.pat_env_var_name)))?;
+            let mut options = ClientOptions::new(base.clone(), token);
+            options.write_delay = cfg.github.write_delay();
+            options.timeout = std::time::Duration::from_secs(30);
+            let client = Client::new(options).map_err(|e| e.to_string())?;
+            self.by_url.insert(base.clone(), client);
+        }
+        self.by_url
+            .get(&base)
+            .ok_or_else(|| "internal: client cache".to_string())
+    }
+}
+
+fn keyword_in(list: &[String], keyword: &str) -> bool {
+    list.iter().any(|k| k.eq_ignore_ascii_case(keyword))
+}
+
+/// Comments each commit link of `range` on its issue (once), and closes issues when
+/// configured. Records what was done in `refs/intellimanage/commits`.
+fn comment_links(
+    repo: &Repo,
+    tip: &str,
+    range: &[String],
+    out: &mut Outcome,
+) -> Result<(), String> {
+    let snapshot = Snapshot::at_rev(repo, tip).map_err(|e| e.to_string())?;
+    let linking: Vec<&ProjectConfig> = snapshot
+        .configs
+        .values()
+        .filter(|c| c.github.enable_sync && c.github.mapping.enable_commit_linking)
+        .collect();
+    if linking.is_empty() || range.is_empty() {
+        return Ok(());
+    }
+    let mut link_kw: Vec<String> = Vec::new();
+    let mut status_kw: Vec<String> = Vec::new();
+    for c in &linking {
+        for k in &c.github.mapping.commit_link_keywords {
+            if !keyword_in(&link_kw, k) {
+                link_kw.push(k.clone());
+            }
+        }
+        for k in &c.github.mapping.commit_status_update_keywords {
+            if !keyword_in(&status_kw, k) {
+                status_kw.push(k.clone());
+            }
+        }
+    }
+    let record = Record::load(repo).map_err(|e| e.to_string())?;
+    let links: Links = record.json(LINKS_DOC).map_err(|e| e.to_string())?;
+    let mut clients = Clients {
+        by_url: BTreeMap::new(),
+    };
+    let mut changed: Vec<CommitLinks> = Vec::new();
+    let mut result = Ok(());
+    'commits: for sha in range {
+        let Ok(oid) = ObjectId::from_hex(sha.as_bytes()) else {
+            continue;
+        };
+        let message = match repo.gix().find_commit(oid) {
+            Ok(c) => c.message_raw_sloppy().to_str_lossy().into_owned(),
+            Err(e) => {
+                result = Err(RepoError::git(format!("commit {sha}"), e).to_string());
+                break;
+            }
+        };
+        let mentions = commits::parse_mentions(&message, &link_kw, &status_kw);
+        if mentions.is_empty() {
+            continue;
+        }
+        let recorded = commits::load(repo, sha).map_err(|e| e.to_string())?;
+        let mut doc = match recorded {
+            Some(d) => d,
+            None => CommitLinks {
+                commit: sha.clone(),
+                summary: message
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                artifacts: commits::touched_artifacts(repo, oid).unwrap_or_default(),
+                mentions: mentions.clone(),
+                ..CommitLinks::default()
+            },
+        };
+        let before = doc.clone();
+        for m in &mentions {
+            for a in snapshot.find_id(&m.id) {
+                let Some(cfg) = linking.iter().find(|c| c.project_slug == a.project()) else {
+                    continue;
+                };
+                let mapping = &cfg.github.mapping;
+                let status_update = keyword_in(&mapping.commit_status_update_keywords, &m.keyword);
+                if !status_update && !keyword_in(&mapping.commit_link_keywords, &m.keyword) {
+                    continue;
+                }
+                let Some(link) = links.items.get(&links::key(a.project(), &a.id)) else {
+                    out.say(format!(
+                        "{} (named by {}) has no GitHub item yet; its commit link waits for the next push",
+                        a.id,
+                        &sha[..7]
+                    ));
+                    continue;
+                };
+                if link.target != Target::Issue {
+                    continue;
+                }
+                let Some(repo_ref) = RepoRef::parse(&link.repo) else {
+                    continue;
+                };
+                let client = match clients.get(cfg) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        result = Err(format!("could not comment commit links: {e}"));
+                        break 'commits;
+                    }
+                };
+                if doc.comment_on(&link.repo, link.number).is_none() {
+                    match post_comment(client, &repo_ref, link.number, sha, &m.keyword, &a.id, &doc)
+                    {
+                        Ok(comment_id) => {
+                            doc.comments.push(PostedComment {
+                                repo: link.repo.clone(),
+                                issue: link.number,
+                                comment_id,
+                            });
+                            out.comments += 1;
+                            out.say(format!(
+                                "commented {} on {}#{} ({} {})",
+                                &sha[..7],
+                                link.repo,
+                                link.number,
+                                m.keyword,
+                                a.id
+                            ));
+                        }
+                        Err(e) => {
+                            result = Err(format!(
+                                "could not comment on {}#{}: {e}",
+                                link.repo, link.number
+                            ));
+                            break 'commits;
+                        }
+                    }
+                }
+                let issue_ref = format!("{}#{}", link.repo, link.number);
+                if status_update
+                    && m.status_update
+                    && mapping.close_on_commit_keywords
+                    && !doc
+                        .closed
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&issue_ref))
+                {
+                    match close_issue(client, &repo_ref, link.number) {
+                        Ok(closed_now) => {
+                            doc.closed.push(issue_ref.clone());
+                            if closed_now {
+                                out.say(format!(
+                                    "closed {issue_ref} ({} {} in {}; close_on_commit_keywords = true)",
+                                    m.keyword,
+                                    a.id,
+                                    &sha[..7]
+                                ));
+                            }
+                        }
+                        Err(e) => {
+                            result = Err(format!("could not close {issue_ref}: {e}"));
+                            break 'commits;
+                        }
+                    }
+                }
+            }
+        }
+        if doc != before || commits::load(repo, sha).ok().flatten().is_none() {
+            if doc.mentions.is_empty() {
+                doc.mentions = mentions;
+            }
+            changed.push(doc);
+        }
+    }
+    if !changed.is_empty()
+        && let Err(e) = commits::store(
+            repo,
+            &changed,
+            &format!("pre-push: {} commit links", changed.len()),
+        )
+    {
+        let message = format!("could not record the commit links: {e}");
+        return match result {
+            Ok(()) => Err(message),
+            Err(first) => Err(format!("{first}; {message}")),
+        };
+    }
+    result
+}
+
+/// Posts the commit-link comment on an issue unless one with the marker is there already.
+/// Returns the comment's id.
+fn post_comment(
+    client: &Client,
+    repo: &RepoRef,
+    issue: u64,
+    sha: &str,
+    keyword: &str,
+    id: &str,
+    doc: &CommitLinks,
+) -> Result<u64, github::Error> {
+    let marker = comment_marker(sha);
+    let existing = client.list_comments(repo, issue)?;
+    if let Some(c) = existing.iter().find(|c| body_has_marker(&c.body, &marker)) {
+        return Ok(c.id);
+    }
+    let branch = doc
+        .branch
+        .as_deref()
+        .map(|b| format!(" on `{b}`"))
+        .unwrap_or_default();
+    let body = format!(
+        "Commit {sha}{branch} ({keyword} {id}): {}\n\n<!-- {marker} -->\n",
+        doc.summary
+    );
+    let created = client.create_comment(repo, issue, &body)?;
+    Ok(created.item.id)
+}
+
+/// Closes an issue as completed; `Ok(false)` when it was closed already.
+fn close_issue(client: &Client, repo: &RepoRef, issue: u64) -> Result<bool, github::Error> {
+    let current = client.get_issue(repo, issue)?;
+    if current.state == State::Closed {
+        return Ok(false);
+    }
+    let patch = IssuePatch {
+        state: Some(State::Closed),
+        state_reason: Some(Some("completed".to_string())),
+        ..IssuePatch::default()
+    };
+    client.update_issue(repo, issue, &patch)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_lines_are_parsed() {
+        let zero = "0".repeat(40);
+        let a = "a".repeat(40);
+        let input = format!(
+            "refs/heads/main {a} refs/heads/main {zero}\n(delete) {zero} refs/heads/old {a}\nbad line\n"
+        );
+        let lines = parse_ref_lines(&input);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].is_new() && !lines[0].is_delete());
+        assert_eq!(lines[0].remote_branch(), Some("main"));
+        assert!(lines[1].is_delete());
+    }
+
+    #[test]
+    fn the_marker_names_the_commit() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let body = format!("Commit x\n\n<!-- {} -->\n", comment_marker(sha));
+        assert!(body_has_marker(&body, &comment_marker(sha)));
+        assert!(!body_has_marker(&body, &comment_marker(&sha[..39])));
+    }
+}
