@@ -38,6 +38,10 @@ pub struct Args {
     /// either side. Look at it with `diff --incoming` (offline).
     #[arg(long, conflicts_with_all = ["dry_run", "commit"])]
     fetch_only: bool,
+    /// Write the GitHub links into the artifact files (`related_issues`, `related_milestone`),
+    /// keeping comments and layout.
+    #[arg(long)]
+    write_links: bool,
 }
 
 impl From<SyncError> for CliError {
@@ -77,6 +81,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         write_delay: None,
         commit: args.commit,
         fetch_only: args.fetch_only,
+        write_links: args.write_links,
     };
     let tokens = |cfg: &git_intellimanage::config::ProjectConfig, base_url: &str| {
         auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name)
@@ -185,7 +190,7 @@ fn print_text(ctx: &Context, report: &Report) {
     }
     if !report.written.is_empty() {
         println!(
-            "{} artifact files updated from GitHub{}:",
+            "{} artifact files written{}:",
             report.written.len(),
             match &report.committed {
                 Some(c) => format!(" and committed ({})", &c[..c.len().min(7)]),

@@ -287,7 +287,81 @@ impl<'a> Executor<'a> {
             }
         }
         bar.finish_and_clear();
+        if self.options.write_links {
+            self.write_links(project, &repo_name, &mut report);
+        }
         Ok(report)
+    }
+
+    /// `--write-links`: `related_issues` / `related_milestone` in the files of linked items
+    /// that don't name their GitHub item yet (comments and layout kept).
+    fn write_links(&mut self, project: &str, repo: &str, report: &mut ProjectReport) {
+        let wanted: Vec<(String, String, crate::writeback::Edit)> = self
+            .snapshot
+            .artifacts
+            .iter()
+            .filter(|a| a.project() == project)
+            .filter_map(|a| {
+                let key = plan::links::key(project, &a.id);
+                let link = self
+                    .links
+                    .items
+                    .get(&key)
+                    .filter(|l| !l.retired && self.done.contains(&key))?;
+                let edit = match link.target {
+                    fields::Target::Issue => {
+                        let reference = format!("{repo}#{}", link.number);
+                        let mut refs = a.list_field("related_issues");
+                        if refs
+                            .iter()
+                            .any(|r| r == &reference || link.url.as_deref() == Some(r.as_str()))
+                        {
+                            return None;
+                        }
+                        refs.push(reference);
+                        crate::writeback::Edit::new().set_list("related_issues", refs)
+                    }
+                    fields::Target::Milestone => {
+                        let reference = link
+                            .url
+                            .clone()
+                            .unwrap_or_else(|| format!("{repo}#milestone/{}", link.number));
+                        if a.str_field("related_milestone") == Some(reference.as_str()) {
+                            return None;
+                        }
+                        crate::writeback::Edit::new().set("related_milestone", reference)
+                    }
+                };
+                Some((key, a.path.clone(), edit))
+            })
+            .collect();
+        for (key, path, edit) in wanted {
+            let mut entry = OpReport {
+                op: "write_link".to_string(),
+                key: Some(key.clone()),
+                method: "EDIT".to_string(),
+                path: path.clone(),
+                fields: edit.fields.iter().map(|(k, _)| k.clone()).collect(),
+                title: String::new(),
+                outcome: "done".to_string(),
+                number: None,
+                error: None,
+            };
+            if let Err(e) = self.apply_edit(&path, &edit) {
+                let message = match e {
+                    OpError::Local(m) => m,
+                    OpError::Github(g) => g.to_string(),
+                };
+                entry.outcome = "failed".to_string();
+                entry.error = Some(message.clone());
+                report.notes.push(plan::Note {
+                    key: Some(key),
+                    message: format!("{path}: the link was not written: {message}"),
+                    incomplete: false,
+                });
+            }
+            report.ops.push(entry);
+        }
     }
 
     fn settle_item(

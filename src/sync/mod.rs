@@ -91,6 +91,9 @@ pub struct Options {
     pub commit: bool,
     /// Only read GitHub and record what it has that the plan doesn't (`diff --incoming`).
     pub fetch_only: bool,
+    /// Write the links into the artifact files: `related_issues` (`owner/name#N`) and
+    /// `related_milestone` (the milestone's URL).
+    pub write_links: bool,
 }
 
 impl Default for Options {
@@ -105,6 +108,7 @@ impl Default for Options {
             write_delay: None,
             commit: false,
             fetch_only: false,
+            write_links: false,
         }
     }
 }
@@ -182,7 +186,7 @@ pub fn run(
 
     // GitHub's changes go into the working tree, so only when syncing what is checked out.
     let mut options = options.clone();
-    if options.direction == Direction::Both {
+    if options.direction == Direction::Both || options.write_links {
         let head = repo.resolve_commit("HEAD").ok();
         let why = if repo.workdir().is_none() {
             Some("this repository has no working tree".to_string())
@@ -192,12 +196,17 @@ pub fn run(
             None
         };
         if let Some(why) = why {
+            if options.write_links {
+                report.pull_skipped = Some(format!("links were not written into the files: {why}"));
+                options.write_links = false;
+            }
             report.pull_skipped = Some(format!(
                 "GitHub's changes were not brought into the plan: {why}"
             ));
             options.direction = Direction::Push;
         }
     }
+    // Links written into files are reported like GitHub's changes.
     let options = &options;
     let mut fetched = incoming::Incoming {
         fetched_at: Some(meta_now("").synced_at.unwrap_or_default()),
