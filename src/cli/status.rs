@@ -105,6 +105,11 @@ struct ProjectStatus {
     renamed: usize,
     /// Changed plan files that could not be read.
     unreadable: usize,
+    /// Items changed on GitHub (as last fetched with `sync --fetch-only`).
+    incoming: usize,
+    /// Items flagged for a person (`manual_flag` conflicts) or that failed to sync.
+    flagged: Vec<String>,
+    failed: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
@@ -144,6 +149,30 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             ChangeKind::Modified => entry.modified += 1,
             ChangeKind::Removed => entry.removed += 1,
             ChangeKind::Renamed => entry.renamed += 1,
+        }
+    }
+    let links: git_intellimanage::plan::links::Links =
+        record.json(git_intellimanage::plan::links::LINKS_DOC)?;
+    let incoming: git_intellimanage::sync::incoming::Incoming =
+        record.json(git_intellimanage::sync::incoming::INCOMING_DOC)?;
+    for (key, link) in &links.items {
+        let (project, id) = key.split_once('/').unwrap_or((key.as_str(), ""));
+        if let Some(entry) = projects.get_mut(project) {
+            match link.status {
+                git_intellimanage::plan::links::LinkStatus::Manual => {
+                    entry.flagged.push(id.to_string())
+                }
+                git_intellimanage::plan::links::LinkStatus::Failed => {
+                    entry.failed.push(id.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    for item in &incoming.items {
+        let project = item.key.split('/').next().unwrap_or_default();
+        if let Some(entry) = projects.get_mut(project) {
+            entry.incoming += 1;
         }
     }
     for problem in &compared.diff.problems {
@@ -214,6 +243,22 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             p.dim(&sync),
             detail
         );
+        if s.incoming > 0 {
+            println!(
+                "    {} changed on GitHub (see `git intellimanage diff --incoming`)",
+                s.incoming
+            );
+        }
+        if !s.flagged.is_empty() {
+            println!(
+                "    {} {} (edited differently on both sides; settle them, then remove the `conflict` tag)",
+                p.yellow("conflicts:"),
+                s.flagged.join(", ")
+            );
+        }
+        if !s.failed.is_empty() {
+            println!("    {} {}", p.red("failed last time:"), s.failed.join(", "));
+        }
     }
     super::hooks::print_proposals(ctx, &proposals);
     Ok(ExitCode::SUCCESS)
