@@ -964,7 +964,7 @@ fn existing_milestones_and_labels_are_adopted() {
         Fault::delay(Duration::from_millis(1500))
             .on("POST", &format!("/repos/{OWNER}/{REPO}/milestones")),
     );
-    let mut child = s
+    let child = s
         .repo
         .command(BIN)
         .args(["sync", "--json"])
