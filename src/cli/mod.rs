@@ -25,7 +25,8 @@ pub use common::Context;
 /// Keep an IntelliManage plan in git, and GitHub in step with it.
 ///
 /// Reads artifacts (.ruru/projects/<project>/{epics,features,tasks}/*.md) from the
-/// repository's commits, shows what changed since the last sync, and syncs with GitHub.
+/// repository's commits, shows what changed since the last sync, and syncs with GitHub in
+/// both directions.
 #[derive(Debug, Parser)]
 #[command(name = "git-intellimanage", bin_name = "git intellimanage", version)]
 #[command(after_help = EXIT_CODES)]
@@ -69,7 +70,7 @@ enum Command {
     Status(status::Args),
     /// Show what changed since the last sync (or since --base REV), field by field.
     Diff(diff::Args),
-    /// Make GitHub mirror the plan: issues, milestones, labels (--dry-run to preview).
+    /// Bring the plan and GitHub in step, both ways: issues, milestones, labels (--dry-run to preview).
     Sync(sync::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
     Auth(auth::Args),
