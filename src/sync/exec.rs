@@ -679,12 +679,13 @@ impl<'a> Executor<'a> {
                 number,
                 marker,
                 fields,
+                changed,
                 ..
             } => {
                 let m = client.update_milestone(
                     repo,
                     *number,
-                    &milestone_patch(fields, marker.as_deref()),
+                    &changed_milestone_patch(fields, marker.as_deref(), changed),
                 )?;
                 milestones.insert(m.title.trim().to_lowercase(), m.number);
                 Ok(Done::milestone(&m, false))
@@ -867,6 +868,24 @@ fn milestone_patch(fields: &MilestoneFields, marker: Option<&str>) -> MilestoneP
             State::Open
         }),
         due_on: Some(fields.due_on.as_deref().map(fields::due_on_timestamp)),
+    }
+}
+
+/// Only the `changed` fields (as the plan names them): what is sent is what the dry run
+/// shows, and a field nobody changed (the description with its marker line, when a
+/// milestone is only closed) is left as GitHub has it.
+fn changed_milestone_patch(
+    fields: &MilestoneFields,
+    marker: Option<&str>,
+    changed: &[String],
+) -> MilestonePatch {
+    let full = milestone_patch(fields, marker);
+    let has = |f: &str| changed.iter().any(|c| c == f);
+    MilestonePatch {
+        title: full.title.filter(|_| has("title")),
+        description: full.description.filter(|_| has("description")),
+        state: full.state.filter(|_| has("state")),
+        due_on: full.due_on.filter(|_| has("due_on")),
     }
 }
 
