@@ -15,6 +15,8 @@ pub const LINKS_DOC: &str = "links.json";
 pub enum LinkStatus {
     #[default]
     Synced,
+    /// The artifact was created from a GitHub issue in the working tree and is not
+    /// committed yet.
     Pending,
     Failed,
     /// Flagged by `manual_flag`: a conflict waits for a person.
@@ -74,6 +76,11 @@ pub struct Link {
     /// What went wrong or what needs a person, for `failed`/`manual`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// GitHub's changes were written into the working tree but not committed: the plan's
+    /// fields as its committed file said then. While the committed file still says so, the
+    /// plan is taken to say `local` (the changes are pending, not undone on GitHub).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed: Option<Fields>,
 }
 
 /// Every link, keyed by `<project>/<ID>` (or `<project>/milestone:<name>` for a milestone

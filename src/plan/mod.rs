@@ -141,6 +141,10 @@ pub struct Settle {
     pub path: Option<String>,
     /// The plan's fields after this sync.
     pub local: Fields,
+    /// The plan's fields as its committed file says them, when they differ from `local`:
+    /// GitHub's changes are written into the working tree, not committed (the executor
+    /// drops this when it commits them).
+    pub committed: Option<Fields>,
     /// GitHub's fields after this sync, as far as the planner knows (the executor
     /// replaces them with what GitHub answers).
     pub remote: Fields,
@@ -450,6 +454,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
                         path: d.path.clone(),
                         local: Fields::Milestone(d.fields.clone()),
                         remote: Fields::Milestone(d.fields.clone()),
+                        committed: None,
                         updated_at: None,
                         url: None,
                         retired: false,
@@ -468,11 +473,21 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 continue;
             }
         };
+        // GitHub's changes still pending in the working tree (see `Link::committed`).
+        let local = match link {
+            Some(l) if l.committed.as_ref().and_then(Fields::milestone) == Some(&d.fields) => l
+                .local
+                .as_ref()
+                .and_then(Fields::milestone)
+                .cloned()
+                .unwrap_or_else(|| d.fields.clone()),
+            _ => d.fields.clone(),
+        };
         let resolver = Resolver {
             strategy: mapping.conflict_resolution,
             local_is_newer: local_is_newer(d.updated_date.as_deref(), updated_at.as_deref()),
         };
-        let m = merge::merge_milestone(&d.fields, lb.as_ref(), &remote, rb.as_ref(), &resolver);
+        let mut m = merge::merge_milestone(&local, lb.as_ref(), &remote, rb.as_ref(), &resolver);
         for c in &m.conflicts {
             out.conflicts.push((d.key.clone(), c.clone()));
         }
@@ -480,6 +495,47 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .conflicts
             .iter()
             .any(|c| c.winner == merge::Winner::Flagged);
+        let mut plan_side = if input.direction == Direction::Both {
+            m.plan.clone()
+        } else {
+            local.clone()
+        };
+        if input.direction == Direction::Both && plan_side != d.fields {
+            let artifact = by_id.get(d.marker.as_deref().unwrap_or_default());
+            let edit = match (&d.path, artifact) {
+                (Some(_), Some(a)) => pull::milestone_edit(a, cfg, &d.fields, &plan_side),
+                _ => crate::writeback::Edit::new(),
+            };
+            // What the plan says once the edit is in (what it can't say stays as it is);
+            // GitHub gets the difference in this same run.
+            let effective = if edit.is_empty() {
+                Some(d.fields.clone())
+            } else {
+                artifact
+                    .and_then(|a| pull::edited(a, &edit))
+                    .map(|e| fields::milestone_fields(&e, cfg))
+            };
+            if let Some(effective) = effective.filter(|e| *e != plan_side) {
+                let again = merge::merge_milestone(
+                    &effective,
+                    Some(&plan_side),
+                    &m.github,
+                    Some(&m.github),
+                    &resolver,
+                );
+                m.github = again.github;
+                plan_side = effective;
+            }
+            if let (Some(path), false) = (&d.path, edit.is_empty()) {
+                milestone_ops.push(Op::EditArtifact {
+                    key: d.key.clone(),
+                    path: path.clone(),
+                    changed: milestone_changes(&d.fields, &plan_side),
+                    fields: Fields::Milestone(plan_side.clone()),
+                    edit,
+                });
+            }
+        }
         if m.github != remote {
             let changed = milestone_changes(&remote, &m.github);
             milestone_ops.push(Op::UpdateMilestone {
@@ -505,23 +561,6 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 });
             }
         }
-        if input.direction == Direction::Both && m.plan != d.fields {
-            if let Some(path) = &d.path {
-                let edit = by_id
-                    .get(d.marker.as_deref().unwrap_or_default())
-                    .map(|a| pull::milestone_edit(a, cfg, &d.fields, &m.plan))
-                    .unwrap_or_default();
-                if !edit.is_empty() {
-                    milestone_ops.push(Op::EditArtifact {
-                        key: d.key.clone(),
-                        path: path.clone(),
-                        changed: milestone_changes(&d.fields, &m.plan),
-                        fields: Fields::Milestone(m.plan.clone()),
-                        edit,
-                    });
-                }
-            }
-        }
         available_milestones.insert(m.github.title.to_lowercase());
         out.settle.push(Settle {
             key: d.key.clone(),
@@ -529,11 +568,8 @@ pub fn plan(input: &Input<'_>) -> Plan {
             marker: d.marker.clone(),
             number: Some(number),
             path: d.path.clone(),
-            local: Fields::Milestone(if input.direction == Direction::Both {
-                m.plan.clone()
-            } else {
-                d.fields.clone()
-            }),
+            committed: (plan_side != d.fields).then(|| Fields::Milestone(d.fields.clone())),
+            local: Fields::Milestone(plan_side),
             remote: Fields::Milestone(m.github.clone()),
             updated_at,
             url,
@@ -579,6 +615,15 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 l.remote.as_ref().and_then(Fields::issue).cloned(),
             )
         });
+        // The plan's fields as its committed file says them.
+        let head = local.clone();
+        // GitHub's changes still pending in the working tree (see `Link::committed`).
+        if let Some(pending) = link
+            .filter(|l| l.committed.as_ref().and_then(Fields::issue) == Some(&head))
+            .and_then(|l| l.local.as_ref().and_then(Fields::issue))
+        {
+            local = pending.clone();
+        }
         // GitHub's current state: fetched this run, else as last synced.
         let current: Option<(IssueFields, Option<String>, Option<String>, u64)> = match link {
             Some(l) => match input.remote.issues.get(&l.number) {
@@ -625,6 +670,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 marker: Some(a.id.clone()),
                 number: None,
                 path: Some(a.path.clone()),
+                committed: (local != head).then(|| Fields::Issue(head.clone())),
                 local: Fields::Issue(local.clone()),
                 remote: Fields::Issue(local),
                 updated_at: None,
@@ -654,8 +700,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
         for c in &m.conflicts {
             out.conflicts.push((key.clone(), c.clone()));
         }
-        let flagged = m.flagged();
-        if flagged {
+        if m.flagged() {
             labels.want(
                 &conflict_label,
                 LabelCategory::Conflict,
@@ -666,6 +711,56 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 m.github.labels.insert(conflict_label.clone());
             }
         }
+        let mut plan_side = if input.direction == Direction::Both {
+            m.plan.clone()
+        } else {
+            local.clone()
+        };
+        if m.flagged() {
+            plan_side.labels.insert(conflict_label.clone());
+        }
+        let mut edit_op = None;
+        if input.direction == Direction::Both && plan_side != head {
+            let edit = pull::issue_edit(a, cfg, &head, &plan_side);
+            // What the plan says once the edit is in (the label of the status GitHub's state
+            // implied, the milestone its parents give, one assignee): GitHub gets the
+            // difference in this same run.
+            let effective = if edit.is_empty() {
+                Some(head.clone())
+            } else {
+                pull::edited(a, &edit).map(|e| {
+                    let mut f = fields::issue_fields(&e, cfg, head.milestone.clone());
+                    f.labels.retain(|l| !labels.missing.contains(l));
+                    f
+                })
+            };
+            if let Some(effective) = effective.filter(|e| *e != plan_side) {
+                let again = merge::merge_issue(
+                    &effective,
+                    Some(&plan_side),
+                    &m.github,
+                    Some(&m.github),
+                    mapping,
+                    &resolver,
+                );
+                m.github = again.github;
+                plan_side = effective;
+            }
+            if !edit.is_empty() {
+                edit_op = Some(Op::EditArtifact {
+                    key: key.clone(),
+                    path: a.path.clone(),
+                    changed: issue_changes(&head, &plan_side),
+                    fields: Fields::Issue(plan_side.clone()),
+                    edit,
+                });
+            }
+        }
+        // Flagged: a conflict found now, or one flagged before and not settled yet (its
+        // label or tag is still there).
+        let flagged = m.flagged()
+            || plan_side.labels.contains(&conflict_label)
+            || m.github.labels.contains(&conflict_label);
         if m.github
             .milestone
             .as_ref()
@@ -673,6 +768,8 @@ pub fn plan(input: &Input<'_>) -> Plan {
         {
             m.github.milestone = remote.milestone.clone();
         }
+        // The file first: when it can't be written, GitHub is left as it is too.
+        issue_ops.extend(edit_op);
         if m.github != remote {
             issue_ops.push(Op::UpdateIssue {
                 key: key.clone(),
@@ -682,32 +779,13 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 fields: m.github.clone(),
             });
         }
-        let mut plan_side = if input.direction == Direction::Both {
-            m.plan.clone()
-        } else {
-            local.clone()
-        };
-        if flagged {
-            plan_side.labels.insert(conflict_label.clone());
-        }
-        if input.direction == Direction::Both && plan_side != local {
-            let edit = pull::issue_edit(a, cfg, &local, &plan_side);
-            if !edit.is_empty() {
-                issue_ops.push(Op::EditArtifact {
-                    key: key.clone(),
-                    path: a.path.clone(),
-                    changed: issue_changes(&local, &plan_side),
-                    fields: Fields::Issue(plan_side.clone()),
-                    edit,
-                });
-            }
-        }
         out.settle.push(Settle {
             key,
             target: Target::Issue,
             marker: Some(a.id.clone()),
             number: Some(number),
             path: Some(a.path.clone()),
+            committed: (plan_side != head).then_some(Fields::Issue(head)),
             local: Fields::Issue(plan_side),
             remote: Fields::Issue(m.github),
             updated_at,
@@ -726,7 +804,15 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .filter(|l| l.target == Target::Issue)
             .map(|l| l.number)
             .collect();
+        // IDs in use: the plan's, and those of linked items (an artifact created from GitHub
+        // may not be committed yet).
         let mut taken: BTreeSet<String> = input.artifacts.iter().map(|a| a.id.clone()).collect();
+        taken.extend(
+            input
+                .links
+                .of_project(input.project)
+                .filter_map(|(k, _)| k.rsplit_once('/').map(|(_, id)| id.to_string())),
+        );
         let repo = input.repo.to_string();
         for issue in input.remote.issues.values() {
             let marked = fields::marker_id(issue.body.as_deref().unwrap_or_default()).is_some();
@@ -747,9 +833,10 @@ pub fn plan(input: &Input<'_>) -> Plan {
             else {
                 continue;
             };
-            let mut local = fields::issue_fields(&created.0, cfg, None);
+            // The new file names no parent, so the plan says "no milestone": a milestone the
+            // issue has on GitHub is left alone (it is GitHub's until the plan says otherwise).
+            let local = fields::issue_fields(&created.0, cfg, None);
             let remote = fields::remote_issue_fields(issue);
-            local.milestone = remote.milestone.clone();
             issue_ops.push(Op::CreateArtifact {
                 key: key.clone(),
                 path: path.clone(),
@@ -770,6 +857,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 marker: Some(id),
                 number: Some(issue.number),
                 path: Some(path),
+                committed: None,
                 local: Fields::Issue(local),
                 remote: Fields::Issue(remote),
                 updated_at: issue.updated_at.clone(),
@@ -785,7 +873,8 @@ pub fn plan(input: &Input<'_>) -> Plan {
     let mut retire_ops = Vec::new();
     let mut retired = Vec::new();
     for (key, link) in input.links.of_project(input.project) {
-        if live.contains(key) || link.retired {
+        // Pending: created from a GitHub issue in the working tree, not committed yet.
+        if live.contains(key) || link.retired || link.status == LinkStatus::Pending {
             continue;
         }
         match link.target {
@@ -847,6 +936,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
             marker: None,
             number: Some(link.number),
             path: None,
+            committed: None,
             local: link.local.clone().unwrap_or_else(|| remote.clone()),
             remote,
             updated_at: link.updated_at.clone(),
@@ -941,5 +1031,6 @@ pub fn link_of(
         } else {
             None
         },
+        committed: s.committed.clone(),
     }
 }

@@ -169,6 +169,16 @@ pub fn issue_edit(
     edit
 }
 
+/// The artifact as it reads once `edit` is applied: what the plan says after the pull, for
+/// projecting it again (`None` if the edit can't be applied).
+pub fn edited(a: &Artifact, edit: &Edit) -> Option<Artifact> {
+    let text = format!("+++\n{}+++\n{}", a.frontmatter, a.body);
+    let new = writeback::apply(&text, edit).ok()?;
+    crate::artifact::parse(&a.path, a.location.clone(), new.as_bytes())
+        .ok()
+        .map(|(a, _)| a)
+}
+
 /// Edits for a milestone artifact (Epic/Feature).
 pub fn milestone_edit(
     a: &Artifact,

@@ -43,6 +43,11 @@ pub struct Executor<'a> {
     pulled: BTreeMap<String, ObjectId>,
     /// Working-tree files written, and whether they held no other uncommitted edit.
     pub written: Vec<(String, bool)>,
+    /// Keys whose artifact file this run brought in line with GitHub in what gets committed
+    /// (`--commit`), not only in the working tree.
+    in_commit: BTreeSet<String>,
+    /// Keys of artifacts created from GitHub issues and left uncommitted.
+    created_uncommitted: BTreeSet<String>,
 }
 
 fn is_newer(candidate: &str, current: Option<&String>) -> bool {
@@ -82,6 +87,8 @@ impl<'a> Executor<'a> {
             last_commit: None,
             pulled: BTreeMap::new(),
             written: Vec::new(),
+            in_commit: BTreeSet::new(),
+            created_uncommitted: BTreeSet::new(),
         }
     }
 
@@ -214,6 +221,17 @@ impl<'a> Executor<'a> {
             match result {
                 Ok(done) => {
                     entry.outcome = if done.adopted { "adopted" } else { "done" }.to_string();
+                    if let Some(k) = &key {
+                        match op {
+                            Op::EditArtifact { .. } if done.in_commit => {
+                                self.in_commit.insert(k.clone());
+                            }
+                            Op::CreateArtifact { .. } if !self.options.commit => {
+                                self.created_uncommitted.insert(k.clone());
+                            }
+                            _ => {}
+                        }
+                    }
                     if let (Some(k), Some((number, fields, updated_at, url))) = (&key, done.item) {
                         entry.number = Some(number);
                         outcome.insert(k.clone(), (number, fields, updated_at, url));
@@ -382,6 +400,12 @@ impl<'a> Executor<'a> {
         }
         let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
         link.local = Some(local);
+        if self.in_commit.contains(&s.key) {
+            link.committed = None;
+        }
+        if self.created_uncommitted.contains(&s.key) {
+            link.status = LinkStatus::Pending;
+        }
         self.links.items.insert(s.key.clone(), link);
         self.done.insert(s.key.clone());
         self.since_checkpoint += 1;
@@ -581,6 +605,9 @@ impl<'a> Executor<'a> {
                 .map_err(|e| OpError::Local(e.to_string()))?;
             self.written.push((path.to_string(), clean));
         }
+        // Committed by this run (`--commit` takes files without other edits), or nothing to
+        // commit: the committed file says it already.
+        let in_commit = new_head == head_text || (self.options.commit && clean);
         let oid = self
             .repo
             .gix()
@@ -588,7 +615,10 @@ impl<'a> Executor<'a> {
             .map_err(|e| OpError::Local(format!("cannot store the new version: {e}")))?
             .detach();
         self.pulled.insert(rel, oid);
-        Ok(Done::default())
+        Ok(Done {
+            in_commit,
+            ..Done::default()
+        })
     }
 
     /// Writes a new artifact file (for a GitHub issue the plan didn't have).
@@ -819,6 +849,8 @@ enum OpError {
 #[derive(Default)]
 struct Done {
     adopted: bool,
+    /// An artifact edit is in what this run commits (or changed nothing committed).
+    in_commit: bool,
     item: Option<(u64, Fields, Option<String>, Option<String>)>,
     note: Option<String>,
 }
@@ -834,6 +866,7 @@ impl Done {
                 i.html_url.clone(),
             )),
             note: None,
+            in_commit: false,
         }
     }
 
@@ -847,6 +880,7 @@ impl Done {
                 m.html_url.clone(),
             )),
             note: None,
+            in_commit: false,
         }
     }
 }

@@ -1,0 +1,629 @@
+//! Syncing both ways end to end: GitHub's changes flowing back into the plan's files, new
+//! artifacts from GitHub issues, three-way conflict resolution, uncommitted edits, `--commit`
+//! and `--fetch-only`, hostile remote content. The real binary, real git repositories, and
+//! the GitHub emulator on 127.0.0.1; teammates are played by the emulator's direct mutators
+//! (which bump `updated_at` like GitHub), on a frozen clock so that last-update-wins is
+//! deterministic.
+//!
+//! Every scenario ends with [`Setup::assert_converged`]: one more sync writes nothing on
+//! GitHub and changes nothing in the working tree.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Output;
+
+use github_emulator::{Emulator, Fault};
+use serde_json::{Value, json};
+use support::*;
+
+const TOKEN: &str = "ghp_BothWaysT0ken9Lm3QxR2";
+const OWNER: &str = "acme";
+const REPO: &str = "demo";
+const P: &str = ".ruru/projects/demo";
+const STORY: &str = "✨ Story";
+/// The emulator's (frozen) clock during the first sync.
+const T0: &str = "2025-05-01T10:00:00Z";
+/// The clock while teammates edit on GitHub: a later day than every `updated_date` of the
+/// plan (2025-04-02), so that GitHub's edits are the newer ones unless a test dates a
+/// local edit later.
+const T1: &str = "2025-05-10T10:00:00Z";
+/// A local `updated_date` later than [`T1`].
+const LOCAL_LATER: &str = "2025-06-01";
+
+// ---------------------------------------------------------------------------------------
+// The plan and the harness.
+
+/// The body every issue artifact starts with: four paragraphs, so that edits of different
+/// lines on the two sides merge.
+fn body(title: &str) -> String {
+    format!("{title}: what it is about.\n\nSecond paragraph.\n\n- [ ] step one\n- [ ] step two\n")
+}
+
+/// (file, id, type, title, status, extra frontmatter lines)
+const ITEMS: [(&str, &str, &str, &str, &str, &str); 6] = [
+    (
+        "tasks/TASK-001_validate-email.md",
+        "TASK-001",
+        TASK,
+        "Validate e-mail",
+        "🟡 To Do",
+        "feature_id = \"FEAT-001\"\npriority = \"🔼 High\"\ntags = [\"backend\", \"auth\"]\nassigned_to = \"ada\"\n",
+    ),
+    (
+        "tasks/TASK-002_button.md",
+        "TASK-002",
+        TASK,
+        "Submit button",
+        "⚪️ Backlog",
+        "feature_id = \"FEAT-001\"\ntags = [\"frontend\"]\n",
+    ),
+    (
+        "tasks/TASK-003_password-rules.md",
+        "TASK-003",
+        TASK,
+        "Password rules",
+        "🟡 To Do",
+        "feature_id = \"FEAT-001\"\n",
+    ),
+    (
+        "tasks/BUG-001_typo.md",
+        "BUG-001",
+        BUG,
+        "Typo on the form",
+        "🔵 In Progress",
+        "feature_id = \"FEAT-001\"\npriority = \"🔽 Low\"\n",
+    ),
+    (
+        "tasks/BUG-002_crash.md",
+        "BUG-002",
+        BUG,
+        "Crash on submit",
+        "🟡 To Do",
+        "feature_id = \"FEAT-001\"\n",
+    ),
+    (
+        "tasks/STORY-001_welcome.md",
+        "STORY-001",
+        STORY,
+        "Welcome mail",
+        "🟣 Review",
+        "epic_id = \"EPIC-001\"\n",
+    ),
+];
+
+const EPIC_FILE: &str = "epics/EPIC-001_onboarding.md";
+
+/// The file (under the project) of an artifact of [`ITEMS`].
+fn file_of(id: &str) -> &'static str {
+    ITEMS
+        .iter()
+        .find(|i| i.1 == id)
+        .map(|i| i.0)
+        .unwrap_or_else(|| panic!("no item {id}"))
+}
+
+/// Project `demo`: EPIC-001 ← FEAT-001 ← the tasks and bugs of [`ITEMS`] (STORY-001 hangs
+/// off the epic directly).
+fn write_plan(repo: &TestRepo, config_extra: &str) {
+    repo.write(
+        &format!("{P}/project_config.toml"),
+        &project_config("demo", config_extra),
+    );
+    repo.write(
+        &format!("{P}/{EPIC_FILE}"),
+        &artifact(
+            "EPIC-001",
+            EPIC,
+            "User onboarding",
+            "🔵 In Progress",
+            "target_date = \"2025-06-30\"\n",
+            "# Onboarding\n\nGet users in.\n",
+        ),
+    );
+    repo.write(
+        &format!("{P}/features/FEAT-001_signup.md"),
+        &artifact(
+            "FEAT-001",
+            FEATURE,
+            "Sign-up form",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "The form.\n",
+        ),
+    );
+    for (file, id, kind, title, status, extra) in ITEMS {
+        repo.write(
+            &format!("{P}/{file}"),
+            &artifact(
+                id,
+                kind,
+                title,
+                status,
+                extra,
+                &format!("\n{}", body(title)),
+            ),
+        );
+    }
+}
+
+/// A repository and the emulated GitHub it syncs with.
+struct Setup {
+    repo: TestRepo,
+    emu: Emulator,
+}
+
+impl Setup {
+    /// The plan, committed and synced once (at [`T0`]); the clock then stands at [`T1`].
+    fn new(config_extra: &str) -> Setup {
+        let s = Setup::unsynced(config_extra);
+        let report = s.sync_ok(&[]);
+        assert_no_failures(&report);
+        assert_eq!(
+            s.porcelain(),
+            "",
+            "the first sync leaves the working tree clean"
+        );
+        s.emu.set_time(T1);
+        s
+    }
+
+    /// The plan, committed, never synced.
+    fn unsynced(config_extra: &str) -> Setup {
+        let emu = Emulator::start();
+        emu.add_token(TOKEN, "ada", &["repo"]);
+        emu.add_user("bob");
+        emu.add_repo(OWNER, REPO);
+        emu.set_time(T0);
+        let repo = TestRepo::new();
+        write_plan(&repo, config_extra);
+        repo.commit_all("plan");
+        Setup { repo, emu }
+    }
+
+    fn sync(&self, args: &[&str]) -> Output {
+        let mut all = vec!["sync", "--no-progress"];
+        all.extend_from_slice(args);
+        self.repo.im_github(&self.emu.url(), TOKEN, &all)
+    }
+
+    /// `sync --json <args>`: asserts exit 0 and returns the report.
+    fn sync_ok(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.sync(&all);
+        assert_exit(&out, 0, &format!("sync {args:?}"));
+        parse_json(&out)
+    }
+
+    /// Runs the binary (no GitHub involved).
+    fn im(&self, args: &[&str]) -> Output {
+        self.repo.im(args)
+    }
+
+    fn issues(&self) -> Vec<Value> {
+        self.emu.issues(OWNER, REPO)
+    }
+
+    /// The one issue whose body ends with `IntelliManage-ID: <id>`.
+    fn issue(&self, id: &str) -> Value {
+        let found: Vec<Value> = self
+            .issues()
+            .into_iter()
+            .filter(|i| marker(&i["body"]).as_deref() == Some(id))
+            .collect();
+        assert_eq!(found.len(), 1, "issues for {id}: {found:#?}");
+        found.into_iter().next().expect("one issue")
+    }
+
+    fn number(&self, id: &str) -> u64 {
+        self.issue(id)["number"].as_u64().expect("issue number")
+    }
+
+    /// A teammate edits the issue of `id` on GitHub.
+    fn teammate(&self, id: &str, patch: Value) -> Value {
+        let n = self.number(id);
+        self.emu.edit_issue(OWNER, REPO, n, patch)
+    }
+
+    fn milestone(&self, title: &str) -> Value {
+        let found: Vec<Value> = self
+            .emu
+            .milestones(OWNER, REPO)
+            .into_iter()
+            .filter(|m| m["title"] == title)
+            .collect();
+        assert_eq!(found.len(), 1, "milestones titled {title}: {found:#?}");
+        found.into_iter().next().expect("one milestone")
+    }
+
+    /// The text of a file of the project.
+    fn read(&self, rel: &str) -> String {
+        self.repo.read(&format!("{P}/{rel}"))
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        self.repo.write(&format!("{P}/{rel}"), text);
+    }
+
+    /// Rewrites a file of the project through `edit`, without committing.
+    fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let text = self.read(rel);
+        let new = edit(text.clone());
+        assert_ne!(new, text, "the edit of {rel} changed nothing");
+        self.write(rel, &new);
+    }
+
+    /// [`Setup::edit`], then commits.
+    fn edit_commit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        self.edit(rel, edit);
+        self.repo.commit_all(&format!("edit {rel}"));
+    }
+
+    fn porcelain(&self) -> String {
+        self.repo
+            .git(&["status", "--porcelain", "--untracked-files=all"])
+    }
+
+    /// Every file of the working tree outside `.git`, with its bytes.
+    fn tree(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        walk(self.repo.path(), self.repo.path(), &mut out);
+        out
+    }
+
+    /// One more sync writes nothing on GitHub and changes nothing in the working tree.
+    fn assert_converged(&self, what: &str) {
+        let tree = self.tree();
+        let status = self.porcelain();
+        let head = self.repo.git(&["rev-parse", "HEAD"]);
+        self.emu.reset_log();
+        let out = self.sync(&["--json"]);
+        assert_exit(&out, 0, &format!("{what}: the further sync"));
+        let writes: Vec<_> = self
+            .emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_write())
+            .collect();
+        assert!(
+            writes.is_empty(),
+            "{what}: a further sync wrote to GitHub: {writes:#?}\n{}",
+            stdout(&out)
+        );
+        assert_tree_eq(&tree, &self.tree(), what);
+        assert_eq!(self.porcelain(), status, "{what}: git status moved");
+        assert_eq!(self.repo.git(&["rev-parse", "HEAD"]), head, "{what}");
+        let report = parse_json(&out);
+        assert_eq!(report["written"], json!([]), "{what}: {report:#}");
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .expect("under the root")
+            .to_string_lossy()
+            .into_owned();
+        if rel == ".git" {
+            continue;
+        }
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            walk(root, &path, out);
+        } else {
+            out.insert(rel, std::fs::read(&path).expect("read file"));
+        }
+    }
+}
+
+fn assert_tree_eq(
+    before: &BTreeMap<String, Vec<u8>>,
+    after: &BTreeMap<String, Vec<u8>>,
+    what: &str,
+) {
+    let changed: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{what}: the working tree changed: {changed:?}\n{}",
+        changed
+            .iter()
+            .map(|k| format!(
+                "--- {k} before:\n{}\n--- after:\n{}",
+                before
+                    .get(*k)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+                after
+                    .get(*k)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn assert_exit(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: unexpected exit\nstdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+fn parse_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
+}
+
+fn assert_no_failures(report: &Value) {
+    for p in report["projects"].as_array().expect("projects") {
+        assert_eq!(p["failures"], json!([]), "{report:#}");
+    }
+}
+
+/// The artifact ID of the marker line that ends an issue or milestone body.
+fn marker(body: &Value) -> Option<String> {
+    let last = body.as_str()?.trim_end().lines().last()?;
+    last.strip_prefix("IntelliManage-ID: ")
+        .map(|id| id.trim().to_string())
+}
+
+/// An issue's body without its marker line.
+fn issue_text(issue: &Value) -> String {
+    let body = issue["body"].as_str().expect("issue body");
+    let kept: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.starts_with("IntelliManage-ID:"))
+        .collect();
+    kept.join("\n").trim_matches('\n').to_string()
+}
+
+fn label_set(issue: &Value) -> BTreeSet<String> {
+    issue["labels"]
+        .as_array()
+        .expect("labels array")
+        .iter()
+        .map(|l| l["name"].as_str().expect("label name").to_string())
+        .collect()
+}
+
+fn logins(issue: &Value) -> Vec<String> {
+    issue["assignees"]
+        .as_array()
+        .expect("assignees")
+        .iter()
+        .map(|a| a["login"].as_str().expect("login").to_string())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The frontmatter (parsed) and the body of an artifact file.
+fn split(text: &str) -> (toml::Table, String) {
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let rest = text.strip_prefix("+++\n").expect("starts with +++");
+    let end = rest.find("\n+++\n").expect("a closing +++ line");
+    let front: toml::Table = rest[..end]
+        .parse()
+        .unwrap_or_else(|e| panic!("frontmatter does not parse: {e}\n{text}"));
+    (front, rest[end + 5..].to_string())
+}
+
+fn front(text: &str) -> toml::Table {
+    split(text).0
+}
+
+fn str_of<'a>(t: &'a toml::Table, key: &str) -> &'a str {
+    t.get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("no string `{key}` in {t:#?}"))
+}
+
+fn list_of(t: &toml::Table, key: &str) -> Vec<String> {
+    t.get(key)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("no list `{key}` in {t:#?}"))
+        .iter()
+        .map(|v| v.as_str().expect("string item").to_string())
+        .collect()
+}
+
+/// Today in UTC, as the product dates its edits.
+fn today() -> String {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string()
+}
+
+/// `line` replaced by `with` in `text` (exactly once).
+fn replace_line(text: &str, line: &str, with: &str) -> String {
+    assert_eq!(text.matches(line).count(), 1, "`{line}` once in:\n{text}");
+    text.replacen(line, with, 1)
+}
+
+/// Sets `updated_date` of an artifact text.
+fn dated(text: &str, date: &str) -> String {
+    replace_line(
+        text,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{date}\""),
+    )
+}
+
+/// The `validate --worktree` problems (errors only) of the working tree.
+fn validation_errors(s: &Setup) -> Vec<Value> {
+    let out = s.im(&["validate", "--worktree", "--json"]);
+    let report = parse_json(&out);
+    report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .cloned()
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Every direction.
+
+#[test]
+fn github_edits_of_every_issue_field_reach_the_files() {
+    let s = Setup::new("");
+    let t1_before = s.read(file_of("TASK-001"));
+    let gh_body = |id: &str, old: &str, new: &str| {
+        let b = s.issue(id)["body"].as_str().expect("body").to_string();
+        replace_line(&b, old, new)
+    };
+    // TASK-001: title, body (one line) and assignee.
+    s.teammate(
+        "TASK-001",
+        json!({
+            "title": "Validate e-mail addresses",
+            "body": gh_body("TASK-001", "Second paragraph.", "Second paragraph, edited on GitHub."),
+            "assignees": ["bob"],
+        }),
+    );
+    // TASK-002: status, type and priority labels swapped, a tag dropped and one added.
+    s.teammate(
+        "TASK-002",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Bug", "PM:Priority:Highest", "ui"]}),
+    );
+    // TASK-003 closed as completed, BUG-001 closed as not planned, BUG-002 unassigned… it
+    // had nobody: gets ada.
+    s.teammate(
+        "TASK-003",
+        json!({"state": "closed", "state_reason": "completed"}),
+    );
+    s.teammate(
+        "BUG-001",
+        json!({"state": "closed", "state_reason": "not_planned"}),
+    );
+    s.teammate("BUG-002", json!({"assignees": ["ada"]}));
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    // GitHub's own changes are not written back; the only writes bring the status labels
+    // in line with the statuses the closes implied.
+    let writes: Vec<String> = s
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.is_write())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let patch = |id: &str| format!("PATCH /repos/{OWNER}/{REPO}/issues/{}", s.number(id));
+    assert_eq!(writes, [patch("BUG-001"), patch("TASK-003")]);
+    assert_eq!(
+        label_set(&s.issue("TASK-003")),
+        set(&["PM:Status:Done", "PM:Type:Task"])
+    );
+    assert_eq!(
+        label_set(&s.issue("BUG-001")),
+        set(&["PM:Status:Archived", "PM:Type:Bug", "PM:Priority:Low"])
+    );
+    assert_eq!(s.issue("BUG-001")["state_reason"], "not_planned");
+    assert_eq!(s.issue("TASK-001")["title"], "Validate e-mail addresses");
+    assert_eq!(
+        label_set(&s.issue("TASK-002")),
+        set(&[
+            "PM:Status:InProgress",
+            "PM:Type:Bug",
+            "PM:Priority:Highest",
+            "ui"
+        ])
+    );
+
+    // TASK-001: exactly the title, body line, assignee and updated_date lines changed.
+    let mut expected = replace_line(
+        &t1_before,
+        "title = \"Validate e-mail\"",
+        "title = \"Validate e-mail addresses\"",
+    );
+    expected = replace_line(&expected, "assigned_to = \"ada\"", "assigned_to = \"bob\"");
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    expected = replace_line(
+        &expected,
+        "\nSecond paragraph.\n",
+        "\nSecond paragraph, edited on GitHub.\n",
+    );
+    assert_eq!(s.read(file_of("TASK-001")), expected);
+
+    let t2 = front(&s.read(file_of("TASK-002")));
+    assert_eq!(str_of(&t2, "status"), "🔵 In Progress");
+    assert_eq!(str_of(&t2, "type"), BUG);
+    assert_eq!(str_of(&t2, "priority"), "🔥 Highest");
+    assert_eq!(list_of(&t2, "tags"), ["ui"]);
+    assert_eq!(
+        str_of(&front(&s.read(file_of("TASK-003"))), "status"),
+        "🟢 Done"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(file_of("BUG-001"))), "status"),
+        "🧊 Archived"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(file_of("BUG-002"))), "assigned_to"),
+        "ada"
+    );
+    // Files nobody touched on GitHub stay as they were.
+    let written: BTreeSet<String> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .map(|w| w.as_str().expect("path").to_string())
+        .collect();
+    let expected_written: BTreeSet<String> =
+        ["TASK-001", "TASK-002", "TASK-003", "BUG-001", "BUG-002"]
+            .iter()
+            .map(|id| format!("{P}/{}", file_of(id)))
+            .collect();
+    assert_eq!(written, expected_written);
+    assert_eq!(validation_errors(&s), Vec::<Value>::new());
+    s.assert_converged("pulled, not committed");
+
+    // The user commits; reopening on GitHub then brings the configured reopen status.
+    s.repo.commit_all("take GitHub's changes");
+    s.assert_converged("pulled and committed");
+    s.teammate("TASK-003", json!({"state": "open"}));
+    s.teammate("BUG-001", json!({"state": "open"}));
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+    assert_eq!(
+        str_of(&front(&s.read(file_of("TASK-003"))), "status"),
+        "🟡 To Do"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(file_of("BUG-001"))), "status"),
+        "🟡 To Do"
+    );
+    for id in ["TASK-003", "BUG-001"] {
+        let labels = label_set(&s.issue(id));
+        let statuses: Vec<&String> = labels
+            .iter()
+            .filter(|l| l.starts_with("PM:Status:"))
+            .collect();
+        assert_eq!(statuses, ["PM:Status:ToDo"], "{id}: {labels:?}");
+    }
+    s.assert_converged("reopened");
+}
