@@ -1539,3 +1539,36 @@ fn the_token_comes_from_the_configured_variable() {
     assert_exit(&ok, 0, "sync with ACME_GH_TOKEN");
     assert_eq!(s.issues().len(), ISSUES.len());
 }
+
+#[test]
+fn renaming_an_epic_renames_its_milestone_and_nothing_else() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(&[]);
+    let number_before = number(&s.milestone("User onboarding"));
+    s.edit("epics/EPIC-001_onboarding.md", |t| {
+        t.replace("title = \"User onboarding\"", "title = \"Onboarding\"")
+    });
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    let writes: Vec<String> = s
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.is_write())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        writes,
+        [format!(
+            "PATCH /repos/{OWNER}/{REPO}/milestones/{number_before}"
+        )],
+        "the issues follow their milestone by themselves"
+    );
+    for id in ["TASK-001", "TASK-002", "BUG-001", "STORY-001"] {
+        assert_eq!(s.issue(id)["milestone"]["title"], "Onboarding", "{id}");
+    }
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+}

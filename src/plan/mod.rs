@@ -405,6 +405,8 @@ pub fn plan(input: &Input<'_>) -> Plan {
         .map(|m| m.title.trim().to_lowercase())
         .collect();
     let mut milestone_ops = Vec::new();
+    // Milestones this run renames: lowercased title on GitHub → new title.
+    let mut renamed: HashMap<String, String> = HashMap::new();
     for d in desired_milestones.values() {
         let link = input
             .links
@@ -538,6 +540,9 @@ pub fn plan(input: &Input<'_>) -> Plan {
         }
         if m.github != remote {
             let changed = milestone_changes(&remote, &m.github);
+            if remote.title != m.github.title {
+                renamed.insert(remote.title.trim().to_lowercase(), m.github.title.clone());
+            }
             milestone_ops.push(Op::UpdateMilestone {
                 key: d.key.clone(),
                 number,
@@ -680,6 +685,15 @@ pub fn plan(input: &Input<'_>) -> Plan {
             });
             continue;
         };
+        // A milestone this run renames takes its issues along: nothing to send for them.
+        let mut remote = remote;
+        if let Some(new) = remote
+            .milestone
+            .as_ref()
+            .and_then(|t| renamed.get(&t.trim().to_lowercase()))
+        {
+            remote.milestone = Some(new.clone());
+        }
         let (lb, rb) = if adopt {
             (None, None)
         } else {
