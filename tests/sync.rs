@@ -1572,3 +1572,55 @@ fn renaming_an_epic_renames_its_milestone_and_nothing_else() {
     s.sync_json(&[]);
     assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
 }
+
+#[test]
+fn projects_sharing_a_repository_create_each_label_once() {
+    let emu = emulator();
+    let repo = TestRepo::new();
+    for (slug, id) in [("alpha", "TASK-A1"), ("beta", "TASK-B1")] {
+        let cfg = project_config(slug, "").replace(
+            &format!("repo_name = \"{slug}\""),
+            &format!("repo_name = \"{REPO}\""),
+        );
+        repo.write(&format!(".ruru/projects/{slug}/project_config.toml"), &cfg);
+        let text = artifact(
+            id,
+            TASK,
+            &format!("{slug} task"),
+            "🟡 To Do",
+            "tags = [\"shared\"]\n",
+            "Body.\n",
+        )
+        .replace(
+            "project_name = \"demo\"",
+            &format!("project_name = \"{slug}\""),
+        );
+        repo.write(&format!(".ruru/projects/{slug}/tasks/{id}_x.md"), &text);
+    }
+    repo.commit_all("two projects, one repository");
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--json"]);
+    assert_exit(&out, 0, "sync of two projects into one repository");
+    let report = parse_json(&out);
+    let projects = report["projects"].as_array().expect("projects");
+    assert_eq!(projects.len(), 2);
+    assert!(
+        projects.iter().all(|p| p["failures"] == json!([])),
+        "{report:#}"
+    );
+    let names: Vec<String> = emu
+        .labels(OWNER, REPO)
+        .iter()
+        .map(|l| l["name"].as_str().expect("name").to_string())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let issues = emu.issues(OWNER, REPO);
+    assert_eq!(issues.len(), 2);
+    assert!(
+        issues
+            .iter()
+            .all(|i| label_set(i) == set(&["PM:Status:ToDo", "PM:Type:Task", "shared"]))
+    );
+    emu.reset_log();
+    repo.im_github(&emu.url(), TOKEN, &["sync"]);
+    assert_eq!(emu.write_count(), 0, "{:#?}", emu.requests());
+}

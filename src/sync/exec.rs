@@ -669,10 +669,16 @@ impl<'a> Executor<'a> {
                 name,
                 color,
                 description,
-            } => {
-                client.create_label(repo, name, color, Some(description))?;
-                Ok(Done::default())
-            }
+            } => match client.create_label(repo, name, color, Some(description)) {
+                Ok(_) => Ok(Done::default()),
+                // Created since we read the labels (by someone else, or by another project
+                // syncing to this repository): use it as it is.
+                Err(e) if e.is_already_exists() => Ok(Done {
+                    adopted: true,
+                    ..Done::default()
+                }),
+                Err(e) => Err(e),
+            },
             Op::CreateMilestone { marker, fields, .. } => {
                 let new = NewMilestone {
                     title: fields.title.clone(),
