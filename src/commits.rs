@@ -313,6 +313,25 @@ type Entries = BTreeMap<String, (bool, ObjectId)>;
 /// An entry on either side: whether it is a tree, and its id.
 type Entry = Option<(bool, ObjectId)>;
 
+/// git's order of tree entries: by name, a tree's name compared as if it ended in `/`.
+fn git_order(
+    a: &gix::objs::tree::EntryRef<'_>,
+    b: &gix::objs::tree::EntryRef<'_>,
+) -> std::cmp::Ordering {
+    let (x, y): (&[u8], &[u8]) = (a.filename.as_ref(), b.filename.as_ref());
+    let common = x.len().min(y.len());
+    match x[..common].cmp(&y[..common]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let end = |name: &[u8], is_tree: bool| match name.get(common) {
+        Some(c) => *c,
+        None if is_tree => b'/',
+        None => 0,
+    };
+    end(x, a.mode.is_tree()).cmp(&end(y, b.mode.is_tree()))
+}
+
 impl TreeReader<'_> {
     fn entries(&self, tree: Option<ObjectId>) -> Result<Entries> {
         let Some(tree) = tree else {
@@ -336,7 +355,31 @@ impl TreeReader<'_> {
             .collect())
     }
 
-    /// Pairs the entries of two trees by name, keeping those that differ.
+    /// The raw data of a tree object.
+    fn data(&self, tree: Option<ObjectId>) -> Result<Option<Vec<u8>>> {
+        let Some(tree) = tree else {
+            return Ok(None);
+        };
+        let t = self
+            .repo
+            .gix()
+            .find_tree(tree)
+            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
+        Ok(Some(t.detach().data))
+    }
+
+    /// Decodes tree data (none: no entries).
+    fn decode<'d>(&self, data: Option<&'d [u8]>) -> Result<Vec<gix::objs::tree::EntryRef<'d>>> {
+        let Some(data) = data else {
+            return Ok(Vec::new());
+        };
+        let tree = gix::objs::TreeRef::from_bytes(data, self.repo.gix().object_hash())
+            .map_err(|e| RepoError::git("a tree", e))?;
+        Ok(tree.entries)
+    }
+
+    /// Pairs the entries of two trees by name, keeping those that differ. Both trees are
+    /// in git's order, so one merging pass does it, naming only the differing entries.
     fn differing(
         &self,
         old: Option<ObjectId>,
@@ -345,17 +388,38 @@ impl TreeReader<'_> {
         if old == new {
             return Ok(Vec::new());
         }
-        let a = self.entries(old)?;
-        let b = self.entries(new)?;
-        let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-        Ok(names
-            .into_iter()
-            .filter_map(|n| {
-                let x = a.get(n).copied();
-                let y = b.get(n).copied();
-                (x != y).then(|| (n.clone(), x, y))
-            })
-            .collect())
+        let (da, db) = (self.data(old)?, self.data(new)?);
+        let a = self.decode(da.as_deref())?;
+        let b = self.decode(db.as_deref())?;
+        let entry = |e: &gix::objs::tree::EntryRef<'_>| Some((e.mode.is_tree(), e.oid.to_owned()));
+        let name = |e: &gix::objs::tree::EntryRef<'_>| e.filename.to_str_lossy().into_owned();
+        let mut out = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let order = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => git_order(x, y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    out.push((name(&a[i]), entry(&a[i]), None));
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push((name(&b[j]), None, entry(&b[j])));
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    if a[i].oid != b[j].oid || a[i].mode != b[j].mode {
+                        out.push((name(&a[i]), entry(&a[i]), entry(&b[j])));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The `.md` blobs that differ between two artifact folders.
@@ -528,43 +592,46 @@ pub fn locate_mentions(repo: &Repo, plan_tree: ObjectId, mentions: &mut [Mention
         return Ok(());
     }
     let reader = TreeReader { repo };
-    let mut names: Vec<(String, String)> = Vec::new();
     for (project, (is_tree, oid)) in reader.entries(Some(plan_tree))? {
         if !is_tree {
             continue;
         }
+        let mut folders: Vec<ObjectId> = Vec::new();
         for (name, (is_tree, oid)) in reader.entries(Some(oid))? {
             if !is_tree {
                 continue;
             }
-            let folders: Vec<ObjectId> = if name == "archive" {
-                reader
-                    .entries(Some(oid))?
-                    .into_iter()
-                    .filter(|(f, (t, _))| *t && crate::artifact::Folder::from_dir_name(f).is_some())
-                    .map(|(_, (_, o))| o)
-                    .collect()
+            if name == "archive" {
+                for (f, (t, o)) in reader.entries(Some(oid))? {
+                    if t && crate::artifact::Folder::from_dir_name(&f).is_some() {
+                        folders.push(o);
+                    }
+                }
             } else if crate::artifact::Folder::from_dir_name(&name).is_some() {
-                vec![oid]
-            } else {
-                continue;
-            };
-            for folder in folders {
-                for (file, (is_tree, _)) in reader.entries(Some(folder))? {
-                    if !is_tree && let Some(stem) = file.strip_suffix(".md") {
-                        let id = stem.split('_').next().unwrap_or(stem);
-                        names.push((id.to_ascii_uppercase(), project.clone()));
+                folders.push(oid);
+            }
+        }
+        for folder in folders {
+            let data = reader.data(Some(folder))?;
+            for e in reader.decode(data.as_deref())? {
+                if e.mode.is_tree() {
+                    continue;
+                }
+                let file: &[u8] = e.filename.as_ref();
+                let Some(stem) = file.strip_suffix(b".md") else {
+                    continue;
+                };
+                let id = stem.split(|b| *b == b'_').next().unwrap_or(stem);
+                for m in mentions.iter_mut().filter(|m| m.project.is_none()) {
+                    if m.id.as_bytes().eq_ignore_ascii_case(id) {
+                        m.project = Some(project.clone());
                     }
                 }
             }
         }
-    }
-    for m in mentions.iter_mut().filter(|m| m.project.is_none()) {
-        let wanted = m.id.to_ascii_uppercase();
-        m.project = names
-            .iter()
-            .find(|(id, _)| *id == wanted)
-            .map(|(_, p)| p.clone());
+        if mentions.iter().all(|m| m.project.is_some()) {
+            break;
+        }
     }
     Ok(())
 }
