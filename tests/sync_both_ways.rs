@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
-use github_emulator::{Emulator, Fault};
+use github_emulator::Emulator;
 use serde_json::{Value, json};
 use support::*;
 
@@ -626,4 +626,583 @@ fn github_edits_of_every_issue_field_reach_the_files() {
         assert_eq!(statuses, ["PM:Status:ToDo"], "{id}: {labels:?}");
     }
     s.assert_converged("reopened");
+}
+
+#[test]
+fn plan_edits_of_every_field_reach_github_and_retiring_closes() {
+    let s = Setup::new("");
+    s.edit(file_of("TASK-001"), |t| {
+        let t = replace_line(
+            &t,
+            "title = \"Validate e-mail\"",
+            "title = \"Validate e-mail (plan)\"",
+        );
+        let t = replace_line(&t, "priority = \"🔼 High\"", "priority = \"🔥 Highest\"");
+        let t = replace_line(
+            &t,
+            "tags = [\"backend\", \"auth\"]",
+            "tags = [\"backend\", \"ux\"]",
+        );
+        let t = replace_line(&t, "assigned_to = \"ada\"", "assigned_to = \"bob\"");
+        replace_line(&t, "- [ ] step one", "- [x] step one")
+    });
+    s.edit(file_of("TASK-002"), |t| {
+        let t = replace_line(&t, "status = \"⚪️ Backlog\"", "status = \"🔵 In Progress\"");
+        replace_line(
+            &t,
+            &format!("type = \"{TASK}\""),
+            &format!("type = \"{BUG}\""),
+        )
+    });
+    s.edit(file_of("TASK-003"), |t| {
+        replace_line(&t, "status = \"🟡 To Do\"", "status = \"🟢 Done\"")
+    });
+    s.edit(file_of("BUG-001"), |t| {
+        replace_line(
+            &t,
+            "status = \"🔵 In Progress\"",
+            "status = \"🧊 Archived\"",
+        )
+    });
+    s.repo.remove(&format!("{P}/{}", file_of("BUG-002")));
+    std::fs::create_dir_all(s.repo.file(&format!("{P}/archive/tasks"))).expect("mkdir");
+    s.repo.git(&[
+        "mv",
+        &format!("{P}/{}", file_of("STORY-001")),
+        &format!("{P}/archive/tasks/STORY-001_welcome.md"),
+    ]);
+    s.edit(EPIC_FILE, |t| {
+        let t = replace_line(&t, "title = \"User onboarding\"", "title = \"Onboarding\"");
+        let t = replace_line(
+            &t,
+            "target_date = \"2025-06-30\"",
+            "target_date = \"2025-07-15\"",
+        );
+        replace_line(&t, "Get users in.", "Get users in, fast.")
+    });
+    s.repo.commit_all("plan edits");
+    let before = s.tree();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_tree_eq(&before, &s.tree(), "pushing the plan rewrites no file");
+
+    let t1 = s.issue("TASK-001");
+    assert_eq!(t1["title"], "Validate e-mail (plan)");
+    assert_eq!(
+        label_set(&t1),
+        set(&[
+            "PM:Status:ToDo",
+            "PM:Type:Task",
+            "PM:Priority:Highest",
+            "backend",
+            "ux"
+        ])
+    );
+    assert_eq!(logins(&t1), ["bob"]);
+    assert!(issue_text(&t1).contains("- [x] step one"), "{t1:#}");
+    assert_eq!(
+        label_set(&s.issue("TASK-002")),
+        set(&["PM:Status:InProgress", "PM:Type:Bug", "frontend"])
+    );
+    let closed = |id: &str, reason: &str| {
+        let i = s.issue(id);
+        assert_eq!(i["state"], "closed", "{id}");
+        assert_eq!(i["state_reason"], reason, "{id}");
+    };
+    closed("TASK-003", "completed");
+    closed("BUG-001", "not_planned");
+    closed("BUG-002", "not_planned");
+    closed("STORY-001", "not_planned");
+    assert_eq!(
+        s.issues().len(),
+        ITEMS.len(),
+        "nothing is deleted on GitHub"
+    );
+    let m = s.milestone("Onboarding");
+    assert_eq!(m["due_on"], "2025-07-15T07:00:00Z", "the same calendar day");
+    assert_eq!(
+        m["description"],
+        "# Onboarding\n\nGet users in, fast.\n\nIntelliManage-ID: EPIC-001"
+    );
+    assert_eq!(t1["milestone"]["title"], "Onboarding");
+    s.assert_converged("plan edits pushed");
+
+    // Reopening locally reopens; the epic done closes its milestone.
+    s.edit_commit(file_of("TASK-003"), |t| {
+        replace_line(&t, "status = \"🟢 Done\"", "status = \"🟡 To Do\"")
+    });
+    s.edit_commit(EPIC_FILE, |t| {
+        replace_line(&t, "status = \"🔵 In Progress\"", "status = \"🟢 Done\"")
+    });
+    s.sync_ok(&[]);
+    let t3 = s.issue("TASK-003");
+    assert_eq!(t3["state"], "open");
+    assert_eq!(label_set(&t3), set(&["PM:Status:ToDo", "PM:Type:Task"]));
+    assert_eq!(s.milestone("Onboarding")["state"], "closed");
+    s.assert_converged("reopened locally");
+}
+
+#[test]
+fn github_milestone_edits_reach_the_epic_on_the_same_day() {
+    let s = Setup::new("");
+    let before = s.read(EPIC_FILE);
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    s.emu.edit_milestone(
+        OWNER,
+        REPO,
+        n,
+        json!({
+            "title": "Onboarding v2",
+            "description": "# Onboarding\n\nGet users in, on GitHub.\n\nIntelliManage-ID: EPIC-001",
+            "due_on": "2025-03-31T07:00:00Z",
+        }),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let mut expected = replace_line(
+        &before,
+        "title = \"User onboarding\"",
+        "title = \"Onboarding v2\"",
+    );
+    expected = replace_line(
+        &expected,
+        "target_date = \"2025-06-30\"",
+        "target_date = \"2025-03-31\"",
+    );
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    expected = replace_line(&expected, "Get users in.", "Get users in, on GitHub.");
+    assert_eq!(s.read(EPIC_FILE), expected);
+    // The issues of the epic follow the milestone under its new title.
+    assert_eq!(s.issue("TASK-001")["milestone"]["title"], "Onboarding v2");
+    s.assert_converged("milestone edited");
+
+    // Closed on GitHub: the epic is done; reopened: back to the reopen status.
+    s.repo.commit_all("take the milestone's changes");
+    s.emu
+        .edit_milestone(OWNER, REPO, n, json!({"state": "closed"}));
+    s.sync_ok(&["--commit"]);
+    assert_eq!(str_of(&front(&s.read(EPIC_FILE)), "status"), "🟢 Done");
+    s.assert_converged("milestone closed");
+    s.emu
+        .edit_milestone(OWNER, REPO, n, json!({"state": "open", "due_on": null}));
+    s.sync_ok(&["--commit"]);
+    let epic = front(&s.read(EPIC_FILE));
+    assert_eq!(str_of(&epic, "status"), "🟡 To Do");
+    assert!(epic.get("target_date").is_none(), "{epic:#?}");
+    assert_eq!(s.porcelain(), "", "--commit committed the epic");
+    s.assert_converged("milestone reopened");
+}
+
+/// An unlinked GitHub issue, as a teammate files it.
+fn file_issue(s: &Setup, title: &str, body: &str, labels: &[&str]) -> u64 {
+    let issue = s.emu.create_issue(
+        OWNER,
+        REPO,
+        json!({"title": title, "body": body, "labels": labels, "assignees": ["bob"]}),
+    );
+    issue["number"].as_u64().expect("number")
+}
+
+#[test]
+fn unlinked_github_issues_become_artifacts_only_when_opted_in() {
+    // Off by default: nothing is written, the issue is left alone.
+    let s = Setup::new("");
+    let n = file_issue(&s, "Dark mode", "Please.", &["ui"]);
+    let issue_before = s.emu.issue(OWNER, REPO, n).expect("issue");
+    let tree = s.tree();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_tree_eq(&tree, &s.tree(), "not opted in");
+    assert_eq!(s.emu.issue(OWNER, REPO, n).expect("issue"), issue_before);
+    s.assert_converged("not opted in");
+
+    // Opted in: one file per issue, the next free IDs, the issue marked.
+    let s = Setup::new("\n[github_integration.mapping]\ncreate_artifacts_from_github = true\n");
+    let m = s.milestone("User onboarding")["number"].clone();
+    let dark = file_issue(
+        &s,
+        "Dark mode",
+        "Please add a dark theme.\n\nIt hurts at night.",
+        &[
+            "PM:Type:Bug",
+            "PM:Priority:High",
+            "PM:Status:InProgress",
+            "ui",
+        ],
+    );
+    s.emu.edit_issue(OWNER, REPO, dark, json!({"milestone": m}));
+    let export = file_issue(&s, "  Export to CSV  ", "", &[]);
+    let before = s.tree();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let after = s.tree();
+    let new_files: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert_eq!(
+        new_files,
+        [
+            &format!("{P}/tasks/TASK-004_dark-mode.md"),
+            &format!("{P}/tasks/TASK-005_export-to-csv.md"),
+        ]
+    );
+    let (dark_front, dark_body) = split(&s.read("tasks/TASK-004_dark-mode.md"));
+    let keys: Vec<&str> = dark_front.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "title",
+            "status",
+            "type",
+            "created_date",
+            "updated_date",
+            "project_name",
+            "priority",
+            "assigned_to",
+            "tags",
+            "related_issues"
+        ]
+    );
+    assert_eq!(str_of(&dark_front, "id"), "TASK-004");
+    assert_eq!(str_of(&dark_front, "title"), "Dark mode");
+    assert_eq!(str_of(&dark_front, "status"), "🔵 In Progress");
+    assert_eq!(str_of(&dark_front, "type"), BUG);
+    assert_eq!(str_of(&dark_front, "priority"), "🔼 High");
+    assert_eq!(str_of(&dark_front, "created_date"), "2025-05-10");
+    assert_eq!(str_of(&dark_front, "project_name"), "demo");
+    assert_eq!(str_of(&dark_front, "assigned_to"), "bob");
+    assert_eq!(list_of(&dark_front, "tags"), ["ui"]);
+    assert_eq!(
+        list_of(&dark_front, "related_issues"),
+        [format!("acme/demo#{dark}")]
+    );
+    assert_eq!(
+        dark_body,
+        "\nPlease add a dark theme.\n\nIt hurts at night.\n"
+    );
+    let export_front = front(&s.read("tasks/TASK-005_export-to-csv.md"));
+    assert_eq!(str_of(&export_front, "title"), "Export to CSV");
+    assert_eq!(str_of(&export_front, "status"), "🟡 To Do");
+    assert_eq!(str_of(&export_front, "type"), TASK);
+    // Both issues now carry their IDs; nothing else of theirs changed.
+    let dark_issue = s.emu.issue(OWNER, REPO, dark).expect("issue");
+    assert_eq!(
+        dark_issue["body"],
+        "Please add a dark theme.\n\nIt hurts at night.\n\nIntelliManage-ID: TASK-004"
+    );
+    assert_eq!(dark_issue["title"], "Dark mode");
+    assert_eq!(dark_issue["milestone"]["number"], m);
+    assert_eq!(
+        marker(&s.emu.issue(OWNER, REPO, export).expect("issue")["body"]).as_deref(),
+        Some("TASK-005")
+    );
+    assert_eq!(validation_errors(&s), Vec::<Value>::new());
+    assert!(
+        s.porcelain()
+            .contains("?? .ruru/projects/demo/tasks/TASK-004_dark-mode.md")
+    );
+    s.assert_converged("created, not committed");
+
+    // A third issue while the first two are not committed: the next ID after them.
+    let third = file_issue(&s, "Keyboard shortcuts", "", &[]);
+    s.sync_ok(&[]);
+    assert!(
+        s.repo
+            .file(&format!("{P}/tasks/TASK-006_keyboard-shortcuts.md"))
+            .exists()
+    );
+    assert_eq!(
+        marker(&s.emu.issue(OWNER, REPO, third).expect("issue")["body"]).as_deref(),
+        Some("TASK-006")
+    );
+    s.repo.commit_all("take the new artifacts");
+    s.assert_converged("created and committed");
+    // Once committed they sync like any artifact.
+    s.edit_commit("tasks/TASK-004_dark-mode.md", |t| {
+        replace_line(
+            &t,
+            "title = \"Dark mode\"",
+            "title = \"Dark mode everywhere\"",
+        )
+    });
+    s.sync_ok(&[]);
+    assert_eq!(
+        s.emu.issue(OWNER, REPO, dark).expect("issue")["title"],
+        "Dark mode everywhere"
+    );
+    assert_eq!(
+        s.emu.issue(OWNER, REPO, dark).expect("issue")["state"],
+        "open"
+    );
+    s.assert_converged("edited after creation");
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Conflict strategies.
+
+/// Edits on both sides, one scenario per artifact, then a sync under `strategy`:
+///
+/// - TASK-001: only the plan changed (title);
+/// - TASK-002: only GitHub changed (title);
+/// - TASK-003: both changed, different fields (plan: title; GitHub: a label);
+/// - BUG-001: both changed the title, the plan's edit dated before GitHub's;
+/// - BUG-002: both changed the title, the plan's edit dated after GitHub's;
+/// - STORY-001: both changed the body, in different lines.
+fn conflicting_edits(strategy: &str) -> (Setup, Value) {
+    let s = Setup::new(&format!(
+        "\n[github_integration.mapping]\nconflict_resolution = \"{strategy}\"\n"
+    ));
+    s.edit(file_of("TASK-001"), |t| {
+        replace_line(
+            &t,
+            "title = \"Validate e-mail\"",
+            "title = \"Validate e-mail (plan)\"",
+        )
+    });
+    s.edit(file_of("TASK-003"), |t| {
+        replace_line(
+            &t,
+            "title = \"Password rules\"",
+            "title = \"Password rules (plan)\"",
+        )
+    });
+    s.edit(file_of("BUG-001"), |t| {
+        replace_line(
+            &t,
+            "title = \"Typo on the form\"",
+            "title = \"Typo (plan)\"",
+        )
+    });
+    s.edit(file_of("BUG-002"), |t| {
+        dated(
+            &replace_line(
+                &t,
+                "title = \"Crash on submit\"",
+                "title = \"Crash (plan)\"",
+            ),
+            LOCAL_LATER,
+        )
+    });
+    s.edit(file_of("STORY-001"), |t| {
+        replace_line(
+            &t,
+            "Welcome mail: what it is about.",
+            "Welcome mail: what it is about, in the plan.",
+        )
+    });
+    s.repo.commit_all("plan edits");
+    s.teammate("TASK-002", json!({"title": "Submit button (GitHub)"}));
+    s.teammate(
+        "TASK-003",
+        json!({"labels": ["PM:Status:ToDo", "PM:Type:Task", "security"]}),
+    );
+    s.teammate("BUG-001", json!({"title": "Typo (GitHub)"}));
+    s.teammate("BUG-002", json!({"title": "Crash (GitHub)"}));
+    let story = s.issue("STORY-001")["body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    s.teammate(
+        "STORY-001",
+        json!({"body": replace_line(&story, "- [ ] step two", "- [x] step two")}),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    (s, report)
+}
+
+fn title_in_file(s: &Setup, id: &str) -> String {
+    str_of(&front(&s.read(file_of(id))), "title").to_string()
+}
+
+/// What every strategy does alike: one-sided changes flow across, different fields and
+/// different body lines merge on both sides.
+fn check_merges(s: &Setup, report: &Value) {
+    assert_eq!(s.issue("TASK-001")["title"], "Validate e-mail (plan)");
+    assert_eq!(title_in_file(s, "TASK-001"), "Validate e-mail (plan)");
+    assert_eq!(s.issue("TASK-002")["title"], "Submit button (GitHub)");
+    assert_eq!(title_in_file(s, "TASK-002"), "Submit button (GitHub)");
+    let t3 = s.issue("TASK-003");
+    assert_eq!(t3["title"], "Password rules (plan)");
+    assert!(label_set(&t3).contains("security"), "{t3:#}");
+    assert_eq!(title_in_file(s, "TASK-003"), "Password rules (plan)");
+    assert_eq!(
+        list_of(&front(&s.read(file_of("TASK-003"))), "tags"),
+        ["security"]
+    );
+    let merged = "Welcome mail: what it is about, in the plan.\n\nSecond paragraph.\n\n- [ ] step one\n- [x] step two";
+    assert_eq!(issue_text(&s.issue("STORY-001")), merged);
+    assert_eq!(
+        split(&s.read(file_of("STORY-001"))).1,
+        format!("\n{merged}\n")
+    );
+    // The plan's own edit is not written back into its file.
+    let written: Vec<&str> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        !written.contains(&format!("{P}/{}", file_of("TASK-001")).as_str()),
+        "{written:?}"
+    );
+}
+
+/// The conflicts of a report: (key, field, winner).
+fn conflicts(report: &Value) -> Vec<(String, String, String)> {
+    report["projects"][0]["conflicts"]
+        .as_array()
+        .expect("conflicts")
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().expect("key").to_string(),
+                c["field"].as_str().expect("field").to_string(),
+                c["winner"].as_str().expect("winner").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn conflict_list(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    items
+        .iter()
+        .map(|(k, f, w)| (k.to_string(), f.to_string(), w.to_string()))
+        .collect()
+}
+
+/// Both sides hold `title` for `id`, and no conflict label or tag is left.
+fn settled_title(s: &Setup, id: &str, title: &str) {
+    let issue = s.issue(id);
+    assert_eq!(issue["title"], title, "{id} on GitHub");
+    assert!(!label_set(&issue).contains("PM:Conflict"), "{issue:#}");
+    assert_eq!(title_in_file(s, id), title, "{id} in the plan");
+    let fm = front(&s.read(file_of(id)));
+    let tags = fm
+        .get("tags")
+        .map(|_| list_of(&fm, "tags"))
+        .unwrap_or_default();
+    assert_eq!(tags, Vec::<String>::new(), "{id}");
+}
+
+#[test]
+fn last_update_wins_lets_the_later_edit_win() {
+    let (s, report) = conflicting_edits("last_update_wins");
+    check_merges(&s, &report);
+    settled_title(&s, "BUG-001", "Typo (GitHub)");
+    settled_title(&s, "BUG-002", "Crash (plan)");
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-001", "title", "github"),
+            ("demo/BUG-002", "title", "local")
+        ])
+    );
+    s.assert_converged("last_update_wins");
+}
+
+#[test]
+fn prefer_local_lets_the_plan_win() {
+    let (s, report) = conflicting_edits("prefer_local");
+    check_merges(&s, &report);
+    settled_title(&s, "BUG-001", "Typo (plan)");
+    settled_title(&s, "BUG-002", "Crash (plan)");
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-001", "title", "local"),
+            ("demo/BUG-002", "title", "local")
+        ])
+    );
+    s.assert_converged("prefer_local");
+}
+
+#[test]
+fn prefer_github_lets_github_win() {
+    let (s, report) = conflicting_edits("prefer_github");
+    check_merges(&s, &report);
+    settled_title(&s, "BUG-001", "Typo (GitHub)");
+    settled_title(&s, "BUG-002", "Crash (GitHub)");
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-001", "title", "github"),
+            ("demo/BUG-002", "title", "github")
+        ])
+    );
+    s.assert_converged("prefer_github");
+}
+
+#[test]
+fn manual_flag_changes_neither_side_flags_both_and_waits_for_a_person() {
+    let (s, report) = conflicting_edits("manual_flag");
+    check_merges(&s, &report);
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-001", "title", "flagged"),
+            ("demo/BUG-002", "title", "flagged")
+        ])
+    );
+    for (id, plan, github) in [
+        ("BUG-001", "Typo (plan)", "Typo (GitHub)"),
+        ("BUG-002", "Crash (plan)", "Crash (GitHub)"),
+    ] {
+        let issue = s.issue(id);
+        assert_eq!(issue["title"], github, "{id}: GitHub's value stays");
+        assert!(label_set(&issue).contains("PM:Conflict"), "{issue:#}");
+        let fm = front(&s.read(file_of(id)));
+        assert_eq!(str_of(&fm, "title"), plan, "{id}: the plan's value stays");
+        assert_eq!(list_of(&fm, "tags"), ["conflict"], "{id}");
+    }
+    let status_lists = |s: &Setup, expected: &[&str]| {
+        let st = s.repo.im_json(&["status", "--json"]);
+        assert_eq!(st["projects"][0]["flagged"], json!(expected), "{st:#}");
+        let text = s.repo.im_ok(&["status"]);
+        if expected.is_empty() {
+            assert!(!text.contains("conflicts:"), "{text}");
+        } else {
+            assert!(
+                text.contains(&format!("conflicts: {}", expected.join(", "))),
+                "{text}"
+            );
+        }
+    };
+    status_lists(&s, &["BUG-001", "BUG-002"]);
+    s.assert_converged("flagged, not committed");
+    status_lists(&s, &["BUG-001", "BUG-002"]);
+
+    // A person settles BUG-001: picks a title, drops the tag, commits; BUG-002 stays flagged.
+    s.edit_commit(file_of("BUG-001"), |t| {
+        let t = replace_line(
+            &t,
+            "title = \"Typo (plan)\"",
+            "title = \"Typo in the sign-up form\"",
+        );
+        replace_line(&t, "tags = [\"conflict\"]\n", "")
+    });
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(conflicts(&report), []);
+    settled_title(&s, "BUG-001", "Typo in the sign-up form");
+    assert!(label_set(&s.issue("BUG-002")).contains("PM:Conflict"));
+    status_lists(&s, &["BUG-002"]);
+    s.assert_converged("one settled");
+
+    // BUG-002 is settled on GitHub: the teammate takes the plan's title and drops the label.
+    s.repo.commit_all("flag");
+    s.teammate(
+        "BUG-002",
+        json!({"title": "Crash (plan)", "labels": ["PM:Status:ToDo", "PM:Type:Bug"]}),
+    );
+    s.sync_ok(&["--commit"]);
+    settled_title(&s, "BUG-002", "Crash (plan)");
+    status_lists(&s, &[]);
+    s.assert_converged("both settled");
 }

@@ -405,6 +405,9 @@ pub fn plan(input: &Input<'_>) -> Plan {
         .map(|m| m.title.trim().to_lowercase())
         .collect();
     let mut milestone_ops = Vec::new();
+    // Each milestone's title once this run is done (renamed on either side), by key: the
+    // issues under it are put in it under that title.
+    let mut milestone_titles: HashMap<String, String> = HashMap::new();
     // Milestones this run renames: lowercased title on GitHub → new title.
     let mut renamed: HashMap<String, String> = HashMap::new();
     for d in desired_milestones.values() {
@@ -443,6 +446,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
             (None, None) => {
                 if mapping.create_missing_milestones {
                     available_milestones.insert(d.fields.title.to_lowercase());
+                    milestone_titles.insert(d.key.clone(), d.fields.title.clone());
                     milestone_ops.push(Op::CreateMilestone {
                         key: d.key.clone(),
                         marker: d.marker.clone(),
@@ -567,6 +571,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
             }
         }
         available_milestones.insert(m.github.title.to_lowercase());
+        milestone_titles.insert(d.key.clone(), m.github.title.clone());
         out.settle.push(Settle {
             key: d.key.clone(),
             target: Target::Milestone,
@@ -595,6 +600,9 @@ pub fn plan(input: &Input<'_>) -> Plan {
         let key = links::key(input.project, &a.id);
         // Labels that can't exist are left off; a milestone that won't exist too.
         local.labels.retain(|l| !labels.missing.contains(l));
+        if let Some(title) = ms_key.as_ref().and_then(|k| milestone_titles.get(k)) {
+            local.milestone = Some(title.clone());
+        }
         if let Some(t) = &local.milestone {
             if !available_milestones.contains(&t.to_lowercase()) {
                 out.notes.push(Note {
@@ -608,7 +616,6 @@ pub fn plan(input: &Input<'_>) -> Plan {
                 local.milestone = None;
             }
         }
-        let _ = ms_key;
         let link = input
             .links
             .items
