@@ -684,3 +684,51 @@ fn outside_a_repository_the_error_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn git_help_finds_the_installed_man_page() {
+    // `git intellimanage --help` is `git help intellimanage`: git shows the man page that
+    // install.sh installs (rendered by the hidden `man` subcommand).
+    if std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `man` on this machine");
+        return;
+    }
+    let repo = demo();
+    let prefix = tempfile::tempdir().expect("prefix");
+    let bin = prefix.path().join("bin");
+    let man1 = prefix.path().join("share/man/man1");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&man1).expect("man1");
+    std::os::unix::fs::symlink(BIN, bin.join("git-intellimanage")).expect("link");
+    let page = repo.im_ok(&["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH"),
+        "roff: {page}"
+    );
+    std::fs::write(man1.join("git-intellimanage.1"), page).expect("write page");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = repo.command("git");
+    cmd.env("PATH", path)
+        .env("MANPATH", prefix.path().join("share/man"))
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .env("MANWIDTH", "100")
+        .args(["intellimanage", "--help"]);
+    let out = cmd.output().expect("git intellimanage --help");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}{}", text, stderr(&out));
+    for word in ["git-intellimanage", "validate", "sync"] {
+        assert!(
+            text.contains(word),
+            "`{word}` missing from the man page:\n{text}"
+        );
+    }
+}
