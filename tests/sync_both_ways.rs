@@ -157,7 +157,16 @@ struct Setup {
 impl Setup {
     /// The plan, committed and synced once (at [`T0`]); the clock then stands at [`T1`].
     fn new(config_extra: &str) -> Setup {
+        Setup::with_files(config_extra, &[])
+    }
+
+    /// [`Setup::new`] with more files (path under the project, text) in the plan.
+    fn with_files(config_extra: &str, files: &[(&str, &str)]) -> Setup {
         let s = Setup::unsynced(config_extra);
+        for (rel, text) in files {
+            s.write(rel, text);
+        }
+        s.repo.commit_all("more files");
         let report = s.sync_ok(&[]);
         assert_no_failures(&report);
         assert_eq!(
@@ -1205,4 +1214,141 @@ fn manual_flag_changes_neither_side_flags_both_and_waits_for_a_person() {
     settled_title(&s, "BUG-002", "Crash (plan)");
     status_lists(&s, &[]);
     s.assert_converged("both settled");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Files keep everything but what changed.
+
+/// The issue body of `id` on GitHub with `old` replaced by `new` (marker kept).
+fn github_body_with(s: &Setup, id: &str, old: &str, new: &str) -> String {
+    let body = s.issue(id)["body"].as_str().expect("body").to_string();
+    replace_line(&body, old, new)
+}
+
+#[test]
+fn a_real_artifact_keeps_its_comments_and_layout() {
+    let Some(seed) = seed("000_") else {
+        eprintln!("skipped: ../shared/seeds is not beside this checkout");
+        return;
+    };
+    let rel = "tasks/TASK-IM-707_auto-milestones.md";
+    let s = Setup::with_files("", &[(rel, &seed)]);
+    assert_eq!(s.read(rel), seed, "the first sync does not touch the file");
+    // The seed names tasks this plan doesn't have: those errors are the only ones, before
+    // and after.
+    let messages = |s: &Setup| -> Vec<String> {
+        validation_errors(s)
+            .iter()
+            .map(|p| format!("{} {}", p["path"], p["message"]))
+            .collect()
+    };
+    let errors = messages(&s);
+    assert!(
+        errors.iter().all(|e| e.contains("`depends_on` names")),
+        "{errors:?}"
+    );
+    let labels: Vec<String> = label_set(&s.issue("TASK-IM-707"))
+        .into_iter()
+        .filter(|l| l != "automation" && l != "PM:Priority:Low")
+        .chain(["ux".to_string(), "PM:Priority:Medium".to_string()])
+        .collect();
+    s.teammate(
+        "TASK-IM-707",
+        json!({
+            "title": "Implement automatic milestone creation on GitHub",
+            "labels": labels,
+            "assignees": ["bob"],
+            "body": github_body_with(&s, "TASK-IM-707", "## Description ✍️", "## Description ✍️ (revised)"),
+        }),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let mut expected = replace_line(
+        &seed,
+        "title = \"Implement optional automatic milestone creation on GitHub\"",
+        "title = \"Implement automatic milestone creation on GitHub\"",
+    );
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-28\" # Use current date",
+        &format!("updated_date = \"{}\" # Use current date", today()),
+    );
+    expected = replace_line(
+        &expected,
+        "priority = \"🔽 Low\" # Convenience",
+        "priority = \"▶️ Medium\" # Convenience",
+    );
+    expected = replace_line(
+        &expected,
+        "# assigned_to = \"...\" # Dev implementing integration logic\n",
+        "# assigned_to = \"...\" # Dev implementing integration logic\nassigned_to = \"bob\"\n",
+    );
+    expected = replace_line(
+        &expected,
+        "\"milestone\", \"automation\", \"setup\", \"configuration\"]",
+        "\"milestone\", \"setup\", \"configuration\", \"ux\"]",
+    );
+    expected = replace_line(
+        &expected,
+        "\n## Description ✍️\n",
+        "\n## Description ✍️ (revised)\n",
+    );
+    assert_eq!(s.read(rel), expected);
+    assert_eq!(messages(&s), errors);
+    s.assert_converged("seed edited on GitHub");
+}
+
+#[test]
+fn a_crlf_file_with_oddities_keeps_every_other_byte() {
+    let fixture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/TASK-IM-900_oddities.md"),
+    )
+    .expect("fixture");
+    assert!(fixture.starts_with('\u{feff}') && fixture.contains("\r\n"));
+    let rel = "tasks/TASK-IM-900_oddities.md";
+    let s = Setup::with_files("", &[(rel, &fixture)]);
+    assert_eq!(s.read(rel), fixture);
+    let labels: Vec<String> = label_set(&s.issue("TASK-IM-900"))
+        .into_iter()
+        .map(|l| {
+            if l == "PM:Status:InProgress" {
+                "PM:Status:Review".to_string()
+            } else {
+                l
+            }
+        })
+        .collect();
+    s.teammate(
+        "TASK-IM-900",
+        json!({
+            "title": "Odd \"quoted\" title, renamed \\ on GitHub",
+            "labels": labels,
+            "body": github_body_with(&s, "TASK-IM-900", "- [ ] subtask one", "- [x] subtask one"),
+        }),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let mut expected = replace_line(
+        &fixture,
+        "title = \"Odd \\\"quoted\\\" title with a # hash\"\r\n",
+        "title = \"Odd \\\"quoted\\\" title, renamed \\\\ on GitHub\"\r\n",
+    );
+    expected = replace_line(
+        &expected,
+        "status = \"🔵 In Progress\"\r\n",
+        "status = \"🟣 Review\"\r\n",
+    );
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-29\"\r\n",
+        &format!("updated_date = \"{}\"\r\n", today()),
+    );
+    expected = replace_line(&expected, "- [ ] subtask one\r\n", "- [x] subtask one\r\n");
+    assert_eq!(s.read(rel), expected);
+    assert_eq!(
+        str_of(&front(&expected), "title"),
+        "Odd \"quoted\" title, renamed \\ on GitHub"
+    );
+    assert_eq!(validation_errors(&s), Vec::<Value>::new());
+    s.assert_converged("oddities edited on GitHub");
 }

@@ -22,10 +22,15 @@ pub fn today() -> String {
         .to_string()
 }
 
-/// The body text to write for `body`, keeping the file's convention of a blank line after
-/// the frontmatter.
+/// The body text to write for `body`, keeping the file's conventions of a blank line after
+/// the frontmatter and of a line end (or none) after the last line.
 fn body_text(old_body: &str, body: &str) -> String {
     let lead = if old_body.starts_with('\n') || old_body.starts_with("\r\n") {
+        "\n"
+    } else {
+        ""
+    };
+    let trail = if old_body.trim().is_empty() || old_body.ends_with('\n') {
         "\n"
     } else {
         ""
@@ -33,7 +38,7 @@ fn body_text(old_body: &str, body: &str) -> String {
     if body.is_empty() {
         lead.to_string()
     } else {
-        format!("{lead}{body}\n")
+        format!("{lead}{body}{trail}")
     }
 }
 

@@ -589,7 +589,13 @@ impl<'a> Executor<'a> {
                         .map(|s| s.body.to_string())
                         .unwrap_or_default()
                 };
-                match writeback::merge_text(&body_of(&head_text), &body_of(&current), new_body) {
+                // Line ends don't count (the file's own are put back when it is written).
+                let lf = |t: &str| t.replace("\r\n", "\n");
+                match writeback::merge_text(
+                    &lf(&body_of(&head_text)),
+                    &lf(&body_of(&current)),
+                    &lf(new_body),
+                ) {
                     Ok(m) => merged_edit.body = Some(m),
                     Err(_) => {
                         return Err(OpError::Local(
