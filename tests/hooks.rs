@@ -962,3 +962,34 @@ fn close_on_commit_keywords_closes_the_issue_when_opted_in() {
     let n = task2["number"].as_u64().expect("number");
     assert_eq!(comments_with_marker(&emu, n, &sha), 1);
 }
+
+#[test]
+fn a_push_without_a_token_goes_through_and_says_how_to_provide_one() {
+    let repo = plan_repo("");
+    install(&repo);
+    let remote = bare_remote(&repo);
+    let emu = emulator();
+    let sha = commit_all(&repo, "Refs TASK-001");
+    let started = std::time::Instant::now();
+    // No token anywhere (no keyring entry for this host, no variables, no helper).
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["push", "origin", "main"],
+        &[("GITHUB_API_URL", emu.url().as_str())],
+    );
+    assert_ok(&out, "push without a token");
+    let err = stderr(&out);
+    assert!(err.contains("no GitHub token found"), "{err}");
+    assert!(
+        err.contains("git intellimanage auth login") && err.contains("GITHUB_PAT"),
+        "{err}"
+    );
+    assert!(err.contains("push goes on"), "{err}");
+    assert_eq!(remote_head(&repo, remote.path(), "main"), Some(sha));
+    assert!(emu.issues(OWNER, REPO).is_empty());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "never waits for a prompt"
+    );
+}
