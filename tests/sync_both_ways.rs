@@ -309,6 +309,14 @@ impl Setup {
     }
 }
 
+/// `git status --porcelain` as a set of lines (`M path`, `?? path`).
+fn status_lines(s: &Setup) -> BTreeSet<String> {
+    s.porcelain()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let entry = entry.expect("dir entry");
@@ -1351,4 +1359,328 @@ fn a_crlf_file_with_oddities_keeps_every_other_byte() {
     );
     assert_eq!(validation_errors(&s), Vec::<Value>::new());
     s.assert_converged("oddities edited on GitHub");
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Uncommitted local edits.
+
+fn failures(report: &Value) -> Vec<(String, String)> {
+    report["projects"][0]["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().expect("key").to_string(),
+                f["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn uncommitted_edits_are_kept_and_overlapping_ones_wait_for_a_commit() {
+    let s = Setup::new("");
+    // TASK-001: an uncommitted edit of the priority; GitHub renames the issue.
+    s.edit(file_of("TASK-001"), |t| {
+        replace_line(&t, "priority = \"🔼 High\"", "priority = \"🔥 Highest\"")
+    });
+    s.teammate("TASK-001", json!({"title": "Validate e-mail addresses"}));
+    // TASK-002: an uncommitted edit of the first line; GitHub edits the last one.
+    s.edit(file_of("TASK-002"), |t| {
+        replace_line(
+            &t,
+            "Submit button: what it is about.",
+            "Submit button: what it is about, locally.",
+        )
+    });
+    s.teammate(
+        "TASK-002",
+        json!({"body": github_body_with(&s, "TASK-002", "- [ ] step two", "- [x] step two")}),
+    );
+    // BUG-001: an uncommitted edit and a GitHub edit of the same line.
+    s.edit(file_of("BUG-001"), |t| {
+        replace_line(&t, "Second paragraph.", "Second paragraph, as I see it.")
+    });
+    s.teammate(
+        "BUG-001",
+        json!({
+            "title": "Typo (GitHub)",
+            "body": github_body_with(&s, "BUG-001", "Second paragraph.", "Second paragraph, as GitHub sees it."),
+        }),
+    );
+    let bug_file = s.read(file_of("BUG-001"));
+    let bug_issue = s.issue("BUG-001");
+    s.emu.reset_log();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "overlapping body edits");
+    let report = parse_json(&out);
+    let failed = failures(&report);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "demo/BUG-001");
+    assert!(failed[0].1.contains("same lines"), "{failed:?}");
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+
+    // GitHub's change on top of the uncommitted edit, which is kept (and not pushed: the
+    // commit doesn't have it).
+    let t1 = front(&s.read(file_of("TASK-001")));
+    assert_eq!(str_of(&t1, "title"), "Validate e-mail addresses");
+    assert_eq!(str_of(&t1, "priority"), "🔥 Highest");
+    assert!(label_set(&s.issue("TASK-001")).contains("PM:Priority:High"));
+    // Different lines merge into the working tree.
+    assert_eq!(
+        split(&s.read(file_of("TASK-002"))).1,
+        "\nSubmit button: what it is about, locally.\n\nSecond paragraph.\n\n- [ ] step one\n- [x] step two\n"
+    );
+    // Overlapping lines: nothing written, nothing lost, on either side.
+    assert_eq!(s.read(file_of("BUG-001")), bug_file);
+    assert_eq!(s.issue("BUG-001"), bug_issue);
+    let status = s.repo.im_json(&["status", "--json"]);
+    assert_eq!(
+        status["projects"][0]["failed"],
+        json!(["BUG-001"]),
+        "{status:#}"
+    );
+    assert!(
+        s.repo
+            .im_ok(&["status"])
+            .contains("failed last time: BUG-001")
+    );
+
+    // The next sync finds it the same way and changes nothing.
+    let tree = s.tree();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "still overlapping");
+    assert_eq!(failures(&parse_json(&out)).len(), 1);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_tree_eq(&tree, &s.tree(), "still overlapping");
+
+    // Committed, the edits settle by the strategy: GitHub's body edit is the later one.
+    s.repo.commit_all("my edits");
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[("demo/BUG-001", "body", "github")])
+    );
+    let (bug, bug_body) = split(&s.read(file_of("BUG-001")));
+    assert_eq!(str_of(&bug, "title"), "Typo (GitHub)");
+    assert!(
+        bug_body.contains("Second paragraph, as GitHub sees it.\n"),
+        "{bug_body}"
+    );
+    assert!(!bug_body.contains("as I see it"), "{bug_body}");
+    assert_eq!(issue_text(&s.issue("BUG-001")), issue_text(&bug_issue));
+    // The committed priority edit goes to GitHub now; the merged body stays.
+    let t1 = s.issue("TASK-001");
+    assert!(label_set(&t1).contains("PM:Priority:Highest"), "{t1:#}");
+    assert_eq!(t1["title"], "Validate e-mail addresses");
+    assert_eq!(
+        issue_text(&s.issue("TASK-002")),
+        "Submit button: what it is about, locally.\n\nSecond paragraph.\n\n- [ ] step one\n- [x] step two"
+    );
+    let status = s.repo.im_json(&["status", "--json"]);
+    assert_eq!(status["projects"][0]["failed"], json!([]), "{status:#}");
+    s.assert_converged("settled after the commit");
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. `--commit`.
+
+#[test]
+fn commit_takes_only_the_files_the_sync_changed() {
+    let s = Setup::new("");
+    let head = s.repo.git(&["rev-parse", "HEAD"]);
+    // Work in progress the sync must not commit: an edit of a file GitHub also changes, an
+    // edit of a file it doesn't, an untracked file.
+    s.edit(file_of("TASK-003"), |t| {
+        replace_line(&t, "- [ ] step one", "- [ ] step one, started")
+    });
+    s.edit(file_of("STORY-001"), |t| {
+        replace_line(&t, "Second paragraph.", "Second paragraph, draft.")
+    });
+    s.repo.write("notes.txt", "mine\n");
+    s.teammate("TASK-001", json!({"title": "Validate e-mail addresses"}));
+    s.teammate(
+        "TASK-002",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Task", "frontend"]}),
+    );
+    s.teammate("TASK-003", json!({"title": "Password rules (GitHub)"}));
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+
+    // One new commit, with exactly the two clean files.
+    assert_eq!(
+        s.repo
+            .git(&["rev-list", "--count", &format!("{head}..HEAD")]),
+        "1"
+    );
+    let new_head = s.repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(report["committed"], new_head.as_str());
+    let t1 = format!("{P}/{}", file_of("TASK-001"));
+    let t2 = format!("{P}/{}", file_of("TASK-002"));
+    let files = s.repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [t1.as_str(), t2.as_str()]
+    );
+    let message = s.repo.git(&["log", "-1", "--format=%B"]);
+    assert_eq!(
+        message,
+        format!("Sync from GitHub: 2 artifacts\n\n- {t1}\n- {t2}")
+    );
+    // Everything else is as the user left it, plus GitHub's title in TASK-003.
+    let t3 = format!("{P}/{}", file_of("TASK-003"));
+    let story = format!("{P}/{}", file_of("STORY-001"));
+    assert_eq!(
+        status_lines(&s),
+        set(&[&format!("M {t3}"), &format!("M {story}"), "?? notes.txt"])
+    );
+    let (t3_front, t3_body) = split(&s.read(file_of("TASK-003")));
+    assert_eq!(str_of(&t3_front, "title"), "Password rules (GitHub)");
+    assert!(t3_body.contains("- [ ] step one, started"));
+    assert_eq!(s.repo.read("notes.txt"), "mine\n");
+    assert_eq!(
+        str_of(
+            &front(&s.repo.git(&["show", &format!("HEAD:{t1}")])),
+            "title"
+        ),
+        "Validate e-mail addresses"
+    );
+    s.assert_converged("committed");
+
+    // Without --commit, GitHub's changes stay in the working tree.
+    s.teammate("BUG-001", json!({"title": "Typo (GitHub)"}));
+    let report = s.sync_ok(&[]);
+    assert_eq!(report["committed"], Value::Null);
+    assert_eq!(s.repo.git(&["rev-parse", "HEAD"]), new_head);
+    let bug = format!("{P}/{}", file_of("BUG-001"));
+    assert!(
+        status_lines(&s).contains(&format!("M {bug}")),
+        "{}",
+        s.porcelain()
+    );
+    s.assert_converged("left in the working tree");
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. `--fetch-only` and `diff --incoming`.
+
+#[test]
+fn fetch_only_writes_nothing_and_diff_incoming_shows_it_offline() {
+    let s = Setup::new("\n[github_integration.mapping]\ncreate_artifacts_from_github = true\n");
+    s.teammate("TASK-001", json!({"title": "Validate e-mail addresses"}));
+    s.teammate(
+        "TASK-002",
+        json!({"state": "closed", "state_reason": "not_planned"}),
+    );
+    let milestone = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    s.emu.edit_milestone(
+        OWNER,
+        REPO,
+        milestone,
+        json!({"due_on": "2025-03-31T07:00:00Z"}),
+    );
+    let dark = file_issue(&s, "Dark mode", "Please.", &["ui"]);
+    let (t1, t2) = (s.number("TASK-001"), s.number("TASK-002"));
+
+    let github = (
+        s.issues(),
+        s.emu.milestones(OWNER, REPO),
+        s.emu.labels(OWNER, REPO),
+    );
+    let tree = s.tree();
+    let head = s.repo.git(&["rev-parse", "HEAD"]);
+    for round in ["first", "second"] {
+        s.emu.reset_log();
+        let report = s.sync_ok(&["--fetch-only"]);
+        assert_eq!(s.emu.write_count(), 0, "{round}: {:#?}", s.emu.requests());
+        assert!(s.emu.read_count() > 0);
+        assert_tree_eq(&tree, &s.tree(), round);
+        assert_eq!(s.porcelain(), "", "{round}");
+        assert_eq!(s.repo.git(&["rev-parse", "HEAD"]), head);
+        assert_eq!(report["written"], json!([]));
+        assert_eq!(
+            report["incoming"]["items"].as_array().map(Vec::len),
+            Some(3)
+        );
+    }
+    assert_eq!(
+        (
+            s.issues(),
+            s.emu.milestones(OWNER, REPO),
+            s.emu.labels(OWNER, REPO)
+        ),
+        github,
+        "GitHub is as it was"
+    );
+
+    // GitHub goes away; what was fetched is still there to look at.
+    let Setup { repo, emu } = s;
+    let addr = emu.addr();
+    drop(emu);
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "the emulator is gone"
+    );
+
+    let doc = repo.im_json(&["diff", "--incoming", "--json"]);
+    let fetched_at = doc["fetched_at"].as_str().expect("fetched_at").to_string();
+    assert!(
+        fetched_at.parse::<jiff::Timestamp>().is_ok(),
+        "{fetched_at}"
+    );
+    let change =
+        |field: &str, old: &str, new: &str| json!({"field": field, "old": old, "new": new});
+    assert_eq!(
+        doc,
+        json!({
+            "fetched_at": fetched_at,
+            "items": [
+                {
+                    "key": "demo/EPIC-001",
+                    "target": "milestone",
+                    "number": milestone,
+                    "title": "User onboarding",
+                    "changes": [change("due_on", "2025-06-30", "2025-03-31")],
+                },
+                {
+                    "key": "demo/TASK-001",
+                    "target": "issue",
+                    "number": t1,
+                    "title": "Validate e-mail addresses",
+                    "changes": [change("title", "Validate e-mail", "Validate e-mail addresses")],
+                },
+                {
+                    "key": "demo/TASK-002",
+                    "target": "issue",
+                    "number": t2,
+                    "title": "Submit button",
+                    "changes": [change("state", "open", "closed (not_planned)")],
+                },
+            ],
+            "unlinked": [{"project": "demo", "number": dark, "title": "Dark mode"}],
+        })
+    );
+    let one = repo.im_json(&["diff", "--incoming", "--json", "task-001"]);
+    assert_eq!(one["items"].as_array().map(Vec::len), Some(1), "{one:#}");
+    assert_eq!(one["items"][0]["key"], "demo/TASK-001");
+
+    let text = repo.im_ok(&["diff", "--incoming"]);
+    for line in [
+        format!("modified TASK-001 Validate e-mail addresses  (#{t1})"),
+        "    title: Validate e-mail → Validate e-mail addresses".to_string(),
+        format!("modified TASK-002 Submit button  (#{t2})"),
+        "    state: open → closed (not_planned)".to_string(),
+        "    due_on: 2025-06-30 → 2025-03-31".to_string(),
+        format!("added    #{dark} Dark mode  (no artifact)"),
+        format!("3 changed on GitHub, 1 issues without an artifact (fetched {fetched_at})"),
+    ] {
+        assert!(text.lines().any(|l| l == line), "`{line}` in:\n{text}");
+    }
+    let status = repo.im_json(&["status", "--json"]);
+    assert_eq!(status["projects"][0]["incoming"], 3, "{status:#}");
+    assert!(repo.im_ok(&["status"]).contains("3 changed on GitHub"));
 }
