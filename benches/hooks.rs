@@ -22,6 +22,8 @@
 //! Environment: `IM_BENCH_ARTIFACTS`, `IM_BENCH_COMMITS`, `IM_BENCH_PROJECTS`,
 //! `IM_BENCH_SEED` (repository size), `IM_BENCH_RUNS`, `IM_BENCH_WARMUP`.
 
+// The shared generator is another benchmark's; its lints are its own business.
+#[allow(clippy::all)]
 #[path = "support/generator.rs"]
 mod generator;
 #[path = "support/measure.rs"]
