@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
-use github_emulator::Emulator;
+use github_emulator::{Emulator, Fault};
 use serde_json::{Value, json};
 use support::*;
 
@@ -1683,4 +1683,253 @@ fn fetch_only_writes_nothing_and_diff_incoming_shows_it_offline() {
     let status = repo.im_json(&["status", "--json"]);
     assert_eq!(status["projects"][0]["incoming"], 3, "{status:#}");
     assert!(repo.im_ok(&["status"]).contains("3 changed on GitHub"));
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Hostile content from GitHub.
+
+const OPT_IN: &str = "\n[github_integration.mapping]\ncreate_artifacts_from_github = true\n";
+
+/// Every file outside `.ruru/projects/`.
+fn outside_the_plan(tree: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    tree.iter()
+        .filter(|(k, _)| !k.starts_with(".ruru/projects/"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `TYPE-NNN_slug.md` with a lowercase ASCII slug.
+fn is_safe_file_name(name: &str) -> bool {
+    let Some((id, rest)) = name.split_once('_') else {
+        return false;
+    };
+    let Some(slug) = rest.strip_suffix(".md") else {
+        return false;
+    };
+    let id_ok = id.split_once('-').is_some_and(|(kind, n)| {
+        !kind.is_empty()
+            && kind.chars().all(|c| c.is_ascii_uppercase())
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit())
+    });
+    id_ok
+        && !slug.is_empty()
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// About 100 KB of Markdown full of things a TOML or frontmatter writer could trip on.
+fn long_hostile_text() -> String {
+    let mut text = String::from("+++\nid = \"EVIL-1\"\ntitle = \"injected\"\n+++\n\n\"\"\"\n");
+    let mut n = 0;
+    while text.len() < 100 * 1024 {
+        n += 1;
+        text.push_str(&format!(
+            "line {n}: \"quotes\", 'single', \\backslash\\, \\\"escaped\\\", ''' and \"\"\" \u{7f}\n"
+        ));
+    }
+    text.push_str("+++\n");
+    text
+}
+
+#[test]
+fn hostile_github_content_makes_safe_files_and_nothing_outside_the_plan() {
+    let s = Setup::new(OPT_IN);
+    let before = s.tree();
+    let t1_keys: Vec<String> = front(&s.read(file_of("TASK-001")))
+        .keys()
+        .cloned()
+        .collect();
+    let long = long_hostile_text();
+    let titles = [
+        "../../../../../etc/passwd",
+        "..\\..\\Windows\\System32\\drivers",
+        "Quote \" backslash \\ and a\nsecond line",
+        "\u{1}\u{7}\u{1b}[31mred\u{1b}[0m \u{0} nul",
+        "+++\nid = \"EVIL-2\"\n+++",
+        "\"\"\" triple ''' quotes \"\"\"",
+        "/absolute/path/.git/config",
+        "\u{7}\u{8}\u{1b}",
+    ];
+    let bodies = [
+        long.as_str(),
+        "+++\nid = \"EVIL-3\"\n+++\nbody",
+        "C:\\path\\to\\file \\u0041 \\n",
+        "windows\r\nline ends\r\n",
+        "",
+        "\"\"\"\nmulti\n\"\"\"",
+        "IntelliManage-ID is not at the start of this line",
+        "\u{1b}]0;title\u{7}",
+    ];
+    let new: Vec<u64> = titles
+        .iter()
+        .zip(bodies)
+        .map(|(t, b)| file_issue(&s, t, b, &["../label", "+++"]))
+        .collect();
+    // Edits of linked issues.
+    s.teammate(
+        "TASK-001",
+        json!({
+            "title": "Evil \"title\" \\ with +++ and \"\"\" and\ta tab",
+            "body": format!("{long}\nIntelliManage-ID: TASK-001"),
+        }),
+    );
+    s.teammate(
+        "TASK-002",
+        json!({"title": "line one\nline two\r\n+++", "labels": ["tag\nwith newline", "+++"]}),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let after = s.tree();
+
+    // Nothing outside the plan; in the plan, only task files.
+    assert_tree_eq(
+        &outside_the_plan(&before),
+        &outside_the_plan(&after),
+        "outside the plan",
+    );
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|k| after.get(*k) != before.get(*k))
+        .collect();
+    assert_eq!(added.len(), titles.len(), "{added:?}");
+    for path in added.iter().chain(&changed) {
+        let name = path
+            .strip_prefix(&format!("{P}/tasks/"))
+            .unwrap_or_else(|| panic!("{path} is not a task file"));
+        assert!(is_safe_file_name(name), "{path}");
+    }
+    assert_eq!(
+        changed,
+        [
+            &format!("{P}/{}", file_of("TASK-001")),
+            &format!("{P}/{}", file_of("TASK-002")),
+        ]
+    );
+    assert_eq!(validation_errors(&s), Vec::<Value>::new());
+
+    // Each new file holds exactly the expected keys, the issue's title and body as they are.
+    for (number, title) in new.iter().zip(titles) {
+        let issue = s.emu.issue(OWNER, REPO, *number).expect("issue");
+        let id = marker(&issue["body"]).unwrap_or_else(|| panic!("#{number} is marked: {issue:#}"));
+        let path = added
+            .iter()
+            .find(|p| p.contains(&format!("/{id}_")))
+            .unwrap_or_else(|| panic!("a file for {id}"));
+        let text = String::from_utf8(after[*path].clone()).expect("UTF-8");
+        let (fm, body) = split(&text);
+        let keys: Vec<&str> = fm.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "title",
+                "status",
+                "type",
+                "created_date",
+                "updated_date",
+                "project_name",
+                "assigned_to",
+                "tags",
+                "related_issues"
+            ],
+            "{path}"
+        );
+        assert_eq!(str_of(&fm, "id"), id);
+        let trimmed = title.trim();
+        let expected_title = if trimmed.is_empty() {
+            "Untitled issue"
+        } else {
+            trimmed
+        };
+        assert_eq!(str_of(&fm, "title"), expected_title, "{path}");
+        assert_eq!(list_of(&fm, "tags"), ["+++", "../label"], "{path}");
+        assert_eq!(
+            list_of(&fm, "related_issues"),
+            [format!("acme/demo#{number}")]
+        );
+        let sent = issue_text(&issue).replace("\r\n", "\n");
+        if sent.is_empty() {
+            assert_eq!(body, "", "{path}");
+        } else {
+            assert_eq!(body, format!("\n{sent}\n"), "{path}");
+        }
+    }
+
+    // The edited files keep their keys; the values round-trip exactly.
+    let (t1, t1_body) = split(&s.read(file_of("TASK-001")));
+    assert_eq!(t1.keys().cloned().collect::<Vec<_>>(), t1_keys);
+    assert_eq!(
+        str_of(&t1, "title"),
+        "Evil \"title\" \\ with +++ and \"\"\" and\ta tab"
+    );
+    assert_eq!(t1_body, format!("\n{}\n", long.trim_end()));
+    let t2 = front(&s.read(file_of("TASK-002")));
+    assert_eq!(str_of(&t2, "title"), "line one\nline two\r\n+++");
+    assert_eq!(list_of(&t2, "tags"), ["+++", "tag\nwith newline"]);
+    s.assert_converged("hostile content");
+}
+
+/// GitHub's issue list as JSON text, with `SURROGATE` spelled as a lone UTF-16 surrogate.
+fn issues_with_lone_surrogates(s: &Setup) -> String {
+    serde_json::to_string(&s.issues())
+        .expect("JSON")
+        .replace("SURROGATE", "\\ud800")
+}
+
+#[test]
+fn lone_surrogates_in_githubs_json_are_read_as_replacement_characters() {
+    let s = Setup::new(OPT_IN);
+    let before = s.tree();
+    s.teammate(
+        "BUG-002",
+        json!({
+            "title": "Crash SURROGATE on submit",
+            "body": "Broken: SURROGATE\n\nIntelliManage-ID: BUG-002",
+        }),
+    );
+    let n = file_issue(&s, "Lone SURROGATE surrogate", "Body SURROGATE text", &[]);
+    // The emulator keeps Rust strings; the answer to the issue list is spelled by hand.
+    s.emu.inject(
+        Fault::status(200)
+            .on("GET", &format!("/repos/{OWNER}/{REPO}/issues"))
+            .with_body(issues_with_lone_surrogates(&s)),
+    );
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(s.emu.pending_faults(), 0, "the list was read");
+    let bug = split(&s.read(file_of("BUG-002")));
+    assert_eq!(str_of(&bug.0, "title"), "Crash \u{fffd} on submit");
+    assert_eq!(bug.1, "\nBroken: \u{fffd}\n");
+    let new = s.read("tasks/TASK-004_lone-surrogate.md");
+    let (fm, body) = split(&new);
+    assert_eq!(str_of(&fm, "title"), "Lone \u{fffd} surrogate");
+    assert_eq!(body, "\nBody \u{fffd} text\n");
+    assert_eq!(
+        s.emu.issue(OWNER, REPO, n).expect("issue")["body"],
+        "Body \u{fffd} text\n\nIntelliManage-ID: TASK-004"
+    );
+    assert_eq!(validation_errors(&s), Vec::<Value>::new());
+    assert_tree_eq(
+        &outside_the_plan(&before),
+        &outside_the_plan(&s.tree()),
+        "outside the plan",
+    );
+    // GitHub keeps answering the same way: nothing more to do.
+    let tree = s.tree();
+    s.emu.inject(
+        Fault::status(200)
+            .on("GET", &format!("/repos/{OWNER}/{REPO}/issues"))
+            .with_body(issues_with_lone_surrogates(&s)),
+    );
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_eq!(s.emu.pending_faults(), 0);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_eq!(report["written"], json!([]));
+    assert_tree_eq(&tree, &s.tree(), "lone surrogates, again");
 }

@@ -986,7 +986,16 @@ impl Client {
     }
 
     pub(crate) fn decode<T: DeserializeOwned>(&self, req: &Req, body: &str) -> Result<T, Error> {
-        serde_json::from_str(body).map_err(|e| Error::Decode {
+        let decoded = match serde_json::from_str(body) {
+            // JSON can spell a lone UTF-16 surrogate (`"\ud800"`), a string can't hold one:
+            // it is read as U+FFFD instead of failing the whole answer.
+            Err(e) if e.is_syntax() => match replace_lone_surrogates(body) {
+                Some(fixed) => serde_json::from_str(&fixed),
+                None => Err(e),
+            },
+            other => other,
+        };
+        decoded.map_err(|e| Error::Decode {
             request: req.display(),
             message: self.token.scrub(&format!(
                 "{e}; the answer began with {:?}",
@@ -1186,6 +1195,43 @@ fn field_errors(body: &str) -> Vec<FieldError> {
         .collect()
 }
 
+/// `json` with each `\uXXXX` escape of a lone UTF-16 surrogate (one not in a high-low pair)
+/// replaced by `\ufffd`; `None` when there is none.
+fn replace_lone_surrogates(json: &str) -> Option<String> {
+    let bytes = json.as_bytes();
+    let unit = |at: usize| -> Option<u32> {
+        let hex = bytes.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    };
+    let (mut out, mut copied, mut i) = (String::new(), 0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match unit(i) {
+            Some(0xD800..=0xDBFF) if matches!(unit(i + 6), Some(0xDC00..=0xDFFF)) => i += 12,
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&json[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            Some(_) => i += 6,
+            // Any other escape (`\\`, `\"`, …): skip the escaped character.
+            None => i += 2,
+        }
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&json[copied..]);
+    Some(out)
+}
+
 fn excerpt(text: &str, max_chars: usize) -> String {
     let trimmed = text.trim();
     let mut out: String = trimmed.chars().take(max_chars).collect();
@@ -1352,5 +1398,14 @@ mod tests {
             "https://ghe.example.com/api/v3/repos/o/r"
         );
         assert!(!format!("{c:?}").contains("\"t\""));
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let json = r#"["a\ud800b", "\udc00", "\ud83d\ude00", "\\ud800", "\u00e9"]"#;
+        let fixed = replace_lone_surrogates(json).expect("two lone surrogates");
+        let v: Vec<String> = serde_json::from_str(&fixed).expect("decodes");
+        assert_eq!(v, ["a\u{fffd}b", "\u{fffd}", "😀", "\\ud800", "é"]);
+        assert_eq!(replace_lone_surrogates(r#"["\ud83d\ude00 \\ud800"]"#), None);
     }
 }
