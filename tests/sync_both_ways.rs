@@ -522,8 +522,8 @@ fn github_edits_of_every_issue_field_reach_the_files() {
         "TASK-002",
         json!({"labels": ["PM:Status:InProgress", "PM:Type:Bug", "PM:Priority:Highest", "ui"]}),
     );
-    // TASK-003 closed as completed, BUG-001 closed as not planned, BUG-002 unassigned… it
-    // had nobody: gets ada.
+    // TASK-003 closed as completed, BUG-001 closed as not planned; BUG-002 (unassigned)
+    // assigned to ada and taken out of its milestone; STORY-001 labelled Done.
     s.teammate(
         "TASK-003",
         json!({"state": "closed", "state_reason": "completed"}),
@@ -532,12 +532,17 @@ fn github_edits_of_every_issue_field_reach_the_files() {
         "BUG-001",
         json!({"state": "closed", "state_reason": "not_planned"}),
     );
-    s.teammate("BUG-002", json!({"assignees": ["ada"]}));
+    s.teammate("BUG-002", json!({"assignees": ["ada"], "milestone": null}));
+    s.teammate(
+        "STORY-001",
+        json!({"labels": ["PM:Status:Done", "PM:Type:Story"]}),
+    );
     s.emu.reset_log();
     let report = s.sync_ok(&[]);
     assert_no_failures(&report);
-    // GitHub's own changes are not written back; the only writes bring the status labels
-    // in line with the statuses the closes implied.
+    // GitHub's own changes are not written back; the only writes bring GitHub in line with
+    // what follows from them in the plan: the status labels of the statuses the closes
+    // implied, the close a Done label implies, the milestone the plan gives BUG-002.
     let writes: Vec<String> = s
         .emu
         .requests()
@@ -546,7 +551,23 @@ fn github_edits_of_every_issue_field_reach_the_files() {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     let patch = |id: &str| format!("PATCH /repos/{OWNER}/{REPO}/issues/{}", s.number(id));
-    assert_eq!(writes, [patch("BUG-001"), patch("TASK-003")]);
+    assert_eq!(
+        writes,
+        [
+            patch("BUG-001"),
+            patch("BUG-002"),
+            patch("STORY-001"),
+            patch("TASK-003")
+        ]
+    );
+    assert_eq!(s.issue("BUG-002")["milestone"]["title"], "User onboarding");
+    let story = s.issue("STORY-001");
+    assert_eq!(story["state"], "closed");
+    assert_eq!(story["state_reason"], "completed");
+    assert_eq!(
+        str_of(&front(&s.read(file_of("STORY-001"))), "status"),
+        "🟢 Done"
+    );
     assert_eq!(
         label_set(&s.issue("TASK-003")),
         set(&["PM:Status:Done", "PM:Type:Task"])
@@ -610,11 +631,17 @@ fn github_edits_of_every_issue_field_reach_the_files() {
         .iter()
         .map(|w| w.as_str().expect("path").to_string())
         .collect();
-    let expected_written: BTreeSet<String> =
-        ["TASK-001", "TASK-002", "TASK-003", "BUG-001", "BUG-002"]
-            .iter()
-            .map(|id| format!("{P}/{}", file_of(id)))
-            .collect();
+    let expected_written: BTreeSet<String> = [
+        "TASK-001",
+        "TASK-002",
+        "TASK-003",
+        "BUG-001",
+        "BUG-002",
+        "STORY-001",
+    ]
+    .iter()
+    .map(|id| format!("{P}/{}", file_of(id)))
+    .collect();
     assert_eq!(written, expected_written);
     assert_eq!(validation_errors(&s), Vec::<Value>::new());
     s.assert_converged("pulled, not committed");
