@@ -201,7 +201,38 @@ fn run() -> Result<(), String> {
     });
 
     print_table(&rows);
+    if !bench_mode {
+        check_commit_fixture(&repo)?;
+    }
+    println!("load average at the end: {}", load_average());
     Ok(())
+}
+
+/// The fixture a post-commit benchmark builds on (a private clone, `n` artifacts edited,
+/// committed) must touch exactly the files it says; checked in smoke runs.
+fn check_commit_fixture(repo: &BenchRepo) -> Result<(), String> {
+    let tmp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+    let scratch = repo.scratch_clone(&tmp.path().join("clone"))?;
+    let touched = scratch.touch_artifacts(3, 7)?;
+    scratch.commit_all("Touch three artifacts")?;
+    let listed = scratch.git(&["diff-tree", "-r", "--name-only", "--no-commit-id", "HEAD"])?;
+    let listed: Vec<&str> = listed.lines().collect();
+    if listed != touched {
+        return Err(format!(
+            "the commit fixture touched {touched:?}, but the commit changed {listed:?}"
+        ));
+    }
+    println!(
+        "commit fixture: ok ({} artifacts touched and committed)",
+        touched.len()
+    );
+    Ok(())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_string())
 }
 
 /// An artifact file: `<project>/<folder>/<file>.md` or `<project>/archive/<folder>/<file>.md`.
@@ -275,7 +306,10 @@ fn print_machine() {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    println!("machine: {cores} cores ({cpu}), {mem} memory; {git}");
+    println!(
+        "machine: {cores} cores ({cpu}), {mem} memory; {git}; load average {}",
+        load_average()
+    );
     println!("binary: {BIN}");
 }
 

@@ -925,7 +925,8 @@ fn body(rng: &mut Rng, kind: Kind, title: &str, refs: &[String]) -> String {
     };
     let mut s = format!("\n# {heading}: {title}\n\n## Description ✍️\n\n");
     for _ in 0..rng.range(2, 4) {
-        s.push_str(*rng.pick(SENTENCES));
+        let sentence: &&str = rng.pick(SENTENCES);
+        s.push_str(sentence);
         s.push('\n');
     }
     if let Some(r) = refs.first() {
