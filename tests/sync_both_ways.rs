@@ -1960,3 +1960,43 @@ fn lone_surrogates_in_githubs_json_are_read_as_replacement_characters() {
     assert_eq!(report["written"], json!([]));
     assert_tree_eq(&tree, &s.tree(), "lone surrogates, again");
 }
+
+// ---------------------------------------------------------------------------------------
+// Push-only runs.
+
+#[test]
+fn a_push_only_run_keeps_github_changes_for_the_next_two_way_sync() {
+    let s = Setup::new("");
+    // A teammate retitles TASK-002 on GitHub; the plan retitles TASK-001.
+    s.teammate("TASK-002", json!({"title": "Submit button, now bigger"}));
+    s.edit_commit("tasks/TASK-001_validate-email.md", |t| {
+        replace_line(
+            &t,
+            "title = \"Validate e-mail\"",
+            "title = \"Validate the e-mail address\"",
+        )
+    });
+    let report = s.sync_ok(&["--push-only"]);
+    assert_no_failures(&report);
+    assert_eq!(s.issue("TASK-001")["title"], "Validate the e-mail address");
+    assert_eq!(
+        s.issue("TASK-002")["title"],
+        "Submit button, now bigger",
+        "left alone on GitHub"
+    );
+    assert!(
+        s.read("tasks/TASK-002_button.md")
+            .contains("title = \"Submit button\"\n"),
+        "a push-only run doesn't touch the plan"
+    );
+    // Nothing was lost: the next two-way sync brings the teammate's title in.
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+    let text = s.read("tasks/TASK-002_button.md");
+    assert!(
+        text.contains("title = \"Submit button, now bigger\"\n"),
+        "{text}"
+    );
+    assert_eq!(s.issue("TASK-001")["title"], "Validate the e-mail address");
+    s.assert_converged("after push-only then two-way");
+}

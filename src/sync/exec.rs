@@ -400,6 +400,15 @@ impl<'a> Executor<'a> {
         }
         let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
         link.local = Some(local);
+        // A push-only run leaves GitHub's side of the merge base where it was: what GitHub
+        // changed meanwhile is still a change for the next two-way sync to bring in (what
+        // this run pushed reads back as "changed to the plan's value", a no-op).
+        if self.options.direction == plan::Direction::Push {
+            if let Some(old) = self.links.items.get(&s.key).filter(|l| l.remote.is_some()) {
+                link.remote = old.remote.clone();
+                link.updated_at = old.updated_at.clone();
+            }
+        }
         if self.in_commit.contains(&s.key) {
             link.committed = None;
         }
@@ -521,7 +530,9 @@ impl<'a> Executor<'a> {
         etags: &github::EtagCache,
         source_commit: &str,
     ) -> Result<(), SyncError> {
-        if self.failed.is_empty() {
+        // Only a complete two-way run may move the watermark: after a push-only run, GitHub's
+        // changes it did not bring in must still be read next time.
+        if self.failed.is_empty() && self.options.direction == plan::Direction::Both {
             for (repo, w) in &self.watermarks {
                 self.links.watermarks.insert(repo.clone(), w.clone());
             }
