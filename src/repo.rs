@@ -48,6 +48,9 @@ pub type Result<T, E = RepoError> = std::result::Result<T, E>;
 /// The plan files of one source, keyed by path relative to the plan root.
 pub type Listing = BTreeMap<String, ObjectId>;
 
+/// The memory the delta cache of a bulk read may use.
+const PACK_CACHE_BYTES: usize = 8 << 20;
+
 /// Which files under the plan root are plan files at all.
 pub fn is_plan_file(rel: &str) -> bool {
     rel == "projects_config.toml"
@@ -56,6 +59,19 @@ pub fn is_plan_file(rel: &str) -> bool {
             [_, "project_config.toml"]
         )
         || crate::artifact::Location::of(rel).is_some()
+}
+
+/// Whether a directory (relative to the plan root) is where plan files may live: a project,
+/// its artifact folders, `archive/` and the folders in it.
+fn could_hold_plan_files(rel_dir: &str) -> bool {
+    let parts: Vec<&str> = rel_dir.split('/').collect();
+    match parts.as_slice() {
+        [_project] => true,
+        [_project, "archive"] => true,
+        [_project, folder] => Folder::from_dir_name(folder).is_some(),
+        [_project, "archive", folder] => Folder::from_dir_name(folder).is_some(),
+        _ => false,
+    }
 }
 
 /// An opened repository.
@@ -220,6 +236,80 @@ impl Repo {
         Ok(())
     }
 
+    /// The plan files that differ between two plan-root trees: both sides' entries for
+    /// every path whose blob differs (or exists on one side only). Subtrees with equal ids are
+    /// skipped without being read, as `git diff` does, so the cost follows the change.
+    pub fn diff_plan_trees(
+        &self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+    ) -> Result<(Listing, Listing)> {
+        let mut out = (Listing::new(), Listing::new());
+        self.diff_dirs("", old, new, &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_dirs(
+        &self,
+        prefix: &str,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        out: &mut (Listing, Listing),
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        let read =
+            |t: Option<ObjectId>| -> Result<Vec<(String, gix::objs::tree::EntryMode, ObjectId)>> {
+                match t {
+                    Some(t) => self.tree_entries(t),
+                    None => Ok(Vec::new()),
+                }
+            };
+        let (a, b) = (read(old)?, read(new)?);
+        let mut names: Vec<&String> = a.iter().chain(b.iter()).map(|(n, _, _)| n).collect();
+        names.sort();
+        names.dedup();
+        let find = |v: &[(String, gix::objs::tree::EntryMode, ObjectId)], name: &str| {
+            v.iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, m, o)| (*m, *o))
+        };
+        for name in names {
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let (ea, eb) = (find(&a, name), find(&b, name));
+            if ea.map(|e| e.1) == eb.map(|e| e.1) {
+                continue;
+            }
+            let tree_of = |e: Option<(gix::objs::tree::EntryMode, ObjectId)>| {
+                e.filter(|(m, _)| m.is_tree()).map(|(_, o)| o)
+            };
+            let blob_of = |e: Option<(gix::objs::tree::EntryMode, ObjectId)>| {
+                e.filter(|(m, _)| m.is_blob()).map(|(_, o)| o)
+            };
+            let (ta, tb) = (tree_of(ea), tree_of(eb));
+            if (ta.is_some() || tb.is_some()) && could_hold_plan_files(&rel) {
+                self.diff_dirs(&rel, ta, tb, out)?;
+            }
+            if is_plan_file(&rel) {
+                let (ba, bb) = (blob_of(ea), blob_of(eb));
+                if ba != bb {
+                    if let Some(o) = ba {
+                        out.0.insert(rel.clone(), o);
+                    }
+                    if let Some(o) = bb {
+                        out.1.insert(rel, o);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Lists the plan files of a commit (empty if the commit has no plan root).
     pub fn list_plan_at(&self, commit: ObjectId) -> Result<Listing> {
         match self.plan_tree_of(commit)? {
@@ -237,59 +327,99 @@ impl Repo {
         Ok(blob.detach().data)
     }
 
-    /// Reads many blobs and maps each through `f`, using every core, keeping input order.
+    /// The order in which to read `oids` so that delta chains are decoded once: by pack and
+    /// offset (an offset delta's base always comes earlier in its pack, so it is in the pack
+    /// cache when its deltas are read); loose objects last.
+    fn pack_order(&self, oids: &[ObjectId]) -> Vec<usize> {
+        use gix::odb::pack::Find;
+        let store = self.inner.objects.store();
+        let mut handle = store.to_handle();
+        handle.prevent_pack_unload();
+        let mut buf = Vec::new();
+        let mut keyed: Vec<(u32, u64, usize)> = oids
+            .iter()
+            .enumerate()
+            .map(|(i, oid)| match handle.location_by_oid(oid, &mut buf) {
+                Ok(Some(loc)) => (loc.pack_id, loc.pack_offset, i),
+                _ => (u32::MAX, i as u64, i),
+            })
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, _, i)| i).collect()
+    }
+
+    /// Reads many blobs and maps each through `f`, keeping the input order. Blobs are read on
+    /// one thread in pack order through a memory-capped delta cache (so each delta chain is
+    /// inflated once, as git's own delta-base cache does), and `f` runs on the other cores.
     pub fn map_blobs<T, F>(&self, oids: &[ObjectId], f: F) -> Vec<T>
     where
         T: Send,
         F: Fn(usize, Result<Vec<u8>>) -> T + Sync,
     {
-        let threads = std::thread::available_parallelism()
+        let mut reader = self.inner.clone();
+        reader.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                PACK_CACHE_BYTES,
+            ))
+        });
+        let reader = Repo { inner: reader };
+        let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-            .min(8);
-        if threads <= 1 || oids.len() < 256 {
+            .saturating_sub(1)
+            .clamp(1, 7);
+        if oids.len() < 256 {
             return oids
                 .iter()
                 .enumerate()
-                .map(|(i, oid)| f(i, self.read_blob(*oid)))
+                .map(|(i, oid)| f(i, reader.read_blob(*oid)))
                 .collect();
         }
-        let chunk = oids.len().div_ceil(threads);
-        let shared = self.inner.clone().into_sync();
+        let order = self.pack_order(oids);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<u8>>)>(512);
+        let rx = std::sync::Mutex::new(rx);
         let f = &f;
+        let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(oids.len()).collect();
         std::thread::scope(|s| {
-            let handles: Vec<_> = oids
-                .chunks(chunk)
-                .enumerate()
-                .map(|(n, part)| {
-                    let shared = &shared;
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let rx = &rx;
                     s.spawn(move || {
-                        let mut local = shared.to_thread_local();
-                        local.object_cache_size_if_unset(4 * 1024 * 1024);
-                        let repo = Repo { inner: local };
-                        part.iter()
-                            .enumerate()
-                            .map(|(i, oid)| f(n * chunk + i, repo.read_blob(*oid)))
-                            .collect::<Vec<_>>()
+                        let mut done = Vec::new();
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(guard) => guard.recv(),
+                                Err(_) => break,
+                            };
+                            match next {
+                                Ok((i, data)) => done.push((i, f(i, data))),
+                                Err(_) => break,
+                            }
+                        }
+                        done
                     })
                 })
                 .collect();
-            let mut out = Vec::with_capacity(oids.len());
-            for (n, h) in handles.into_iter().enumerate() {
-                match h.join() {
-                    Ok(part) => out.extend(part),
-                    Err(_) => {
-                        // A panicking worker is a bug; read its share again on this thread.
-                        let start = n * chunk;
-                        let end = (start + chunk).min(oids.len());
-                        for (i, oid) in oids[start..end].iter().enumerate() {
-                            out.push(f(start + i, self.read_blob(*oid)));
-                        }
+            for i in order {
+                if tx.send((i, reader.read_blob(oids[i]))).is_err() {
+                    break;
+                }
+            }
+            drop(tx);
+            for h in handles {
+                if let Ok(done) = h.join() {
+                    for (i, t) in done {
+                        slots[i] = Some(t);
                     }
                 }
             }
-            out
-        })
+        });
+        // A worker that panicked left holes: fill them here, in order.
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| t.unwrap_or_else(|| f(i, self.read_blob(oids[i]))))
+            .collect()
     }
 
     /// Lists the plan files in the working tree with their content and blob ids (as git
@@ -395,5 +525,10 @@ mod tests {
         assert!(is_plan_file("web/archive/epics/EPIC-1.md"));
         assert!(!is_plan_file("web/decisions/ADR-1.md"));
         assert!(!is_plan_file("web/tasks/deep/TASK-1.md"));
+        assert!(could_hold_plan_files("web"));
+        assert!(could_hold_plan_files("web/tasks"));
+        assert!(could_hold_plan_files("web/archive/epics"));
+        assert!(!could_hold_plan_files("web/decisions"));
+        assert!(!could_hold_plan_files("web/tasks/deep"));
     }
 }

@@ -59,6 +59,38 @@ pub struct Snapshot {
     index: HashMap<(String, String), usize>,
 }
 
+/// How much of each artifact to keep in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything: frontmatter text, every field, the body.
+    #[default]
+    Full,
+    /// What listings need (identity, type, status, title, priority, parents, tags): bodies,
+    /// raw frontmatter and other fields are dropped right after parsing.
+    Summary,
+}
+
+/// The fields [`Detail::Summary`] keeps.
+pub const SUMMARY_FIELDS: [&str; 10] = [
+    "id",
+    "title",
+    "status",
+    "type",
+    "priority",
+    "feature_id",
+    "epic_id",
+    "initiative_id",
+    "tags",
+    "updated_date",
+];
+
+fn slim(a: &mut Artifact) {
+    a.body = String::new();
+    a.frontmatter = String::new();
+    a.fields
+        .retain(|k, _| SUMMARY_FIELDS.iter().any(|f| *f == k));
+}
+
 /// The result of reading one plan file.
 enum Loaded {
     Artifact(Box<Artifact>, Vec<Problem>),
@@ -68,7 +100,7 @@ enum Loaded {
     Ignored,
 }
 
-fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>) -> Loaded {
+fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Loaded {
     let path = repo::repo_path(rel);
     let data = match data {
         Ok(d) => d,
@@ -91,7 +123,12 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>) -> Loaded {
     }
     match Location::of(rel) {
         Some(location) => match artifact::parse(&path, location, &data) {
-            Ok((a, problems)) => Loaded::Artifact(Box::new(a), problems),
+            Ok((mut a, problems)) => {
+                if detail == Detail::Summary {
+                    slim(&mut a);
+                }
+                Loaded::Artifact(Box::new(a), problems)
+            }
             Err(failure) => Loaded::Failed(failure.0),
         },
         None => Loaded::Ignored,
@@ -114,6 +151,11 @@ impl Snapshot {
 
     /// Loads the plan of a commit named by `rev`.
     pub fn at_rev(repo: &Repo, rev: &str) -> Result<Snapshot, RepoError> {
+        Snapshot::at_rev_with(repo, rev, Detail::Full)
+    }
+
+    /// [`Snapshot::at_rev`], keeping only as much of each artifact as `detail` says.
+    pub fn at_rev_with(repo: &Repo, rev: &str, detail: Detail) -> Result<Snapshot, RepoError> {
         let commit = repo.resolve_commit(rev)?;
         let listing = repo.list_plan_at(commit)?;
         Ok(Snapshot::from_listing(
@@ -124,6 +166,7 @@ impl Snapshot {
             },
             listing,
             None,
+            detail,
         ))
     }
 
@@ -137,17 +180,29 @@ impl Snapshot {
             Some(t) => repo.list_plan_tree(t)?,
             None => Listing::new(),
         };
-        Ok(Snapshot::from_listing(repo, origin, listing, None))
+        Ok(Snapshot::from_listing(
+            repo,
+            origin,
+            listing,
+            None,
+            Detail::Full,
+        ))
     }
 
     /// Loads the plan as it is in the working tree.
     pub fn at_worktree(repo: &Repo) -> Result<Snapshot, RepoError> {
+        Snapshot::at_worktree_with(repo, Detail::Full)
+    }
+
+    /// [`Snapshot::at_worktree`], keeping only as much of each artifact as `detail` says.
+    pub fn at_worktree_with(repo: &Repo, detail: Detail) -> Result<Snapshot, RepoError> {
         let (listing, contents) = repo.list_plan_worktree()?;
         Ok(Snapshot::from_listing(
             repo,
             Origin::Worktree,
             listing,
             Some(&contents),
+            detail,
         ))
     }
 
@@ -158,6 +213,7 @@ impl Snapshot {
         origin: Origin,
         listing: Listing,
         contents: Option<&BTreeMap<ObjectId, Vec<u8>>>,
+        detail: Detail,
     ) -> Snapshot {
         let entries: Vec<(&String, &ObjectId)> = listing.iter().collect();
         let loaded: Vec<Loaded> = match contents {
@@ -168,12 +224,12 @@ impl Snapshot {
                         .get(*oid)
                         .cloned()
                         .ok_or_else(|| RepoError::git(rel.as_str(), "content missing"));
-                    load_one(rel, data)
+                    load_one(rel, data, detail)
                 })
                 .collect(),
             None => {
                 let oids: Vec<ObjectId> = entries.iter().map(|(_, oid)| **oid).collect();
-                repo.map_blobs(&oids, |i, data| load_one(entries[i].0, data))
+                repo.map_blobs(&oids, |i, data| load_one(entries[i].0, data, detail))
             }
         };
         let mut snap = Snapshot::empty(origin);

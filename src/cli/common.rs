@@ -9,7 +9,7 @@ use git_intellimanage::artifact::{Artifact, Problem};
 use git_intellimanage::output::{ColorChoice, Painter};
 use git_intellimanage::record::RecordError;
 use git_intellimanage::repo::{Repo, RepoError};
-use git_intellimanage::snapshot::Snapshot;
+use git_intellimanage::snapshot::{Detail, Snapshot};
 
 /// Fixed exit codes (listed in `--help`).
 pub mod exit {
@@ -173,20 +173,36 @@ pub struct SourceArgs {
 
 impl SourceArgs {
     pub fn load(&self, repo: &Repo) -> Result<Snapshot, CliError> {
+        self.load_with(repo, Detail::Full)
+    }
+
+    pub fn load_with(&self, repo: &Repo, detail: Detail) -> Result<Snapshot, CliError> {
         if self.worktree {
-            Ok(Snapshot::at_worktree(repo)?)
+            Ok(Snapshot::at_worktree_with(repo, detail)?)
         } else {
-            Ok(Snapshot::at_rev(repo, &self.rev)?)
+            Ok(Snapshot::at_rev_with(repo, &self.rev, detail)?)
         }
     }
 }
 
 /// Prints a JSON document on stdout.
+/// Prints a JSON document on stdout, streamed (never held whole in memory).
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::new(exit::REPO, format!("cannot encode JSON output: {e}")))?;
-    println!("{text}");
-    Ok(())
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::new(
+            exit::REPO,
+            format!("cannot write the JSON output: {e}"),
+        )),
+    }
 }
 
 /// A TOML value as JSON; dates and datetimes become strings.
@@ -217,7 +233,43 @@ pub fn table_to_json(t: &toml::Table) -> serde_json::Value {
     )
 }
 
-/// The summary of an artifact used by `list --json` (and embedded by `show --json`).
+/// The summary of an artifact, as `list --json` prints it (serialised without building a
+/// JSON tree first).
+#[derive(serde::Serialize)]
+pub struct Summary<'a> {
+    project: &'a str,
+    id: &'a str,
+    title: &'a str,
+    #[serde(rename = "type")]
+    type_name: &'a str,
+    kind: Option<&'static str>,
+    status: &'a str,
+    priority: Option<&'a str>,
+    parent: Option<&'a str>,
+    tags: Vec<String>,
+    archived: bool,
+    path: &'a str,
+}
+
+impl<'a> Summary<'a> {
+    pub fn of(a: &'a Artifact) -> Summary<'a> {
+        Summary {
+            project: a.project(),
+            id: &a.id,
+            title: &a.title,
+            type_name: &a.type_name,
+            kind: a.kind.map(|k| k.word()),
+            status: &a.status,
+            priority: a.str_field("priority"),
+            parent: a.parent_id(),
+            tags: a.tags(),
+            archived: a.location.archived,
+            path: &a.path,
+        }
+    }
+}
+
+/// The summary of an artifact as a JSON value (embedded by `show --json`).
 pub fn artifact_summary(a: &Artifact) -> serde_json::Value {
     serde_json::json!({
         "project": a.project(),

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use git_intellimanage::artifact::{Artifact, vocab};
 
-use super::common::{CliResult, Context, SourceArgs, artifact_summary, print_json};
+use git_intellimanage::snapshot::Detail;
+
+use super::common::{CliResult, Context, SourceArgs, Summary, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -76,7 +78,7 @@ fn status_word(status: &str) -> String {
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
-    let snap = args.source.load(&repo)?;
+    let snap = args.source.load_with(&repo, Detail::Summary)?;
     ctx.warn_problems(&snap.problems);
     let selected: Vec<&Artifact> = snap
         .artifacts
@@ -84,7 +86,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         .filter(|a| matches(a, &args))
         .collect();
     if args.json {
-        let items: Vec<serde_json::Value> = selected.iter().map(|a| artifact_summary(a)).collect();
+        let items: Vec<Summary<'_>> = selected.iter().map(|a| Summary::of(a)).collect();
         print_json(&items)?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -41,41 +41,41 @@ pub struct Compared {
 impl PendingArgs {
     pub fn compare(&self, repo: &Repo) -> Result<Compared, CliError> {
         let record = Record::load(repo)?;
-        let (base_listing, base_name) = match &self.base {
+        let (base_tree, base_name) = match &self.base {
             Some(rev) => {
                 let commit = repo.resolve_commit(rev)?;
                 (
-                    repo.list_plan_at(commit)?,
+                    repo.plan_tree_of(commit)?,
                     format!("{rev} ({})", commit.to_hex_with_len(7)),
                 )
             }
-            None => {
-                let listing = match record.plan_tree {
-                    Some(t) => repo.list_plan_tree(t)?,
-                    None => Listing::new(),
-                };
-                (listing, "the last sync".to_string())
-            }
+            None => (record.plan_tree, "the last sync".to_string()),
         };
-        let (target_listing, contents, target_name) = if self.worktree {
+        let (diff, target_name) = if self.worktree {
+            let base_listing = match base_tree {
+                Some(t) => repo.list_plan_tree(t)?,
+                None => Listing::new(),
+            };
             let (listing, contents) = repo.list_plan_worktree()?;
-            (listing, Some(contents), "the working tree".to_string())
+            let diff = diff::diff_plans(
+                repo,
+                Side::tree(&base_listing),
+                Side {
+                    listing: &listing,
+                    contents: Some(&contents),
+                },
+            );
+            (diff, "the working tree".to_string())
         } else {
             let commit = repo.resolve_commit(&self.rev)?;
+            // Tree to tree: only the entries that differ are listed and read.
+            let (old, new) = repo.diff_plan_trees(base_tree, repo.plan_tree_of(commit)?)?;
+            let diff = diff::diff_plans(repo, Side::tree(&old), Side::tree(&new));
             (
-                repo.list_plan_at(commit)?,
-                None,
+                diff,
                 format!("{} ({})", self.rev, commit.to_hex_with_len(7)),
             )
         };
-        let diff = diff::diff_plans(
-            repo,
-            Side::tree(&base_listing),
-            Side {
-                listing: &target_listing,
-                contents: contents.as_ref(),
-            },
-        );
         Ok(Compared {
             base: base_name,
             target: target_name,
