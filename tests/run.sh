@@ -2,7 +2,8 @@
 # Runs every test of the project, with everything the tests need:
 #  - the OpenAPI contract tools (npm: @stoplight/prism-cli, @octokit/openapi) in tests/contract
 #  - a real Secret Service (gnome-keyring in a private D-Bus session) for the keyring tests
-# Installs what is missing (apt-get when run as root; npm ci), then runs `cargo test`.
+# Installs what is missing (apt-get when run as root; npm ci), checks format and lints
+# (cargo fmt, cargo clippy -D warnings), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,6 +27,10 @@ if [ -f tests/contract/package-lock.json ] && [ ! -x tests/contract/node_modules
 fi
 # With the tools installed, the contract test must run (not skip).
 if [ -x tests/contract/node_modules/.bin/prism ]; then export INTELLIMANAGE_REQUIRE_PRISM=1; fi
+
+echo "==> checking format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> building"
 cargo build --workspace --all-targets --locked
