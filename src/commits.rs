@@ -32,8 +32,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
-use gix::refs::transaction::{Change as RefChange, LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::{FullName, Target};
 
 use crate::artifact::Location;
 use crate::repo::{Repo, RepoError};
@@ -777,58 +775,14 @@ pub fn store(repo: &Repo, docs: &[CommitLinks], message: &str) -> Result<bool> {
 }
 
 /// Writes a commit of `tree` on top of `head` and moves the ref to it if it still
-/// points at `head`.
+/// points at `head` (the compare-and-swap all our refs use).
 fn move_ref(repo: &Repo, head: Option<ObjectId>, tree: ObjectId, message: &str) -> Result<()> {
-    let gix = repo.gix();
-    let signature = gix::actor::Signature {
-        name: "git-intellimanage".into(),
-        email: "git-intellimanage@localhost".into(),
-        time: gix::date::Time::now_utc(),
-    };
-    let commit = gix::objs::Commit {
-        message: message.into(),
-        tree,
-        author: signature.clone(),
-        committer: signature.clone(),
-        encoding: None,
-        parents: head.into_iter().collect(),
-        extra_headers: Vec::new(),
-    };
-    let commit_id = gix
-        .write_object(&commit)
-        .map_err(|e| CommitsError::Write(format!("the commit: {e}")))?
-        .detach();
-    let expected = match head {
-        Some(prev) => PreviousValue::MustExistAndMatch(Target::Object(prev)),
-        None => PreviousValue::MustNotExist,
-    };
-    let name: FullName = COMMITS_REF
-        .try_into()
-        .map_err(|e| CommitsError::Write(format!("{COMMITS_REF}: {e}")))?;
-    let first_line = message.lines().next().unwrap_or_default();
-    let edit = RefEdit::new(
-        name,
-        RefChange::Update {
-            log: LogChange {
-                mode: RefLog::AndReference,
-                force_create_reflog: false,
-                message: format!("intellimanage: {first_line}").into(),
-            },
-            expected,
-            new: Target::Object(commit_id),
-        },
-    );
-    let mut time_buf = gix::date::parse::TimeBuf::default();
-    gix.edit_references_as(Some(edit), Some(signature.to_ref(&mut time_buf)))
-        .map_err(|e| {
-            let text = e.to_string();
-            if text.contains("expected") || text.contains("exist") || text.contains("lock") {
-                CommitsError::Raced
-            } else {
-                CommitsError::Write(text)
-            }
-        })?;
-    Ok(())
+    crate::record::commit_to_ref(repo, COMMITS_REF, head, tree, message)
+        .map(|_| ())
+        .map_err(|e| match e {
+            crate::record::RecordError::Raced => CommitsError::Raced,
+            other => CommitsError::Write(other.to_string()),
+        })
 }
 
 // ---------------------------------------------------------------------------- readers

@@ -117,52 +117,61 @@ impl PlanDiff {
     }
 }
 
-/// Reads and parses the given files of one side; failures become problems.
-fn parse_side(
-    repo: &Repo,
-    side: Side<'_>,
-    paths: &[&String],
-    problems: &mut Vec<Problem>,
-) -> Vec<Artifact> {
-    let oids: Vec<ObjectId> = paths
-        .iter()
-        .filter_map(|p| side.listing.get(*p).copied())
-        .collect();
-    let parse = |i: usize, data: Result<Vec<u8>, RepoError>| -> Option<Result<Artifact, Problem>> {
-        let rel = paths[i];
-        let location = Location::of(rel)?;
-        let path = repo::repo_path(rel);
-        Some(match data {
-            Ok(bytes) => artifact::parse(&path, location, &bytes)
-                .map(|(a, _)| a)
-                .map_err(|f| f.0),
-            Err(e) => Err(Problem::error(
-                &path,
-                None,
-                format!("could not read the file: {e}"),
-            )),
-        })
-    };
-    let results: Vec<Option<Result<Artifact, Problem>>> = match side.contents {
-        Some(map) => oids
-            .iter()
-            .enumerate()
-            .map(|(i, oid)| {
-                let data = map
-                    .get(oid)
-                    .cloned()
-                    .ok_or_else(|| RepoError::git(paths[i].as_str(), "content missing"));
-                parse(i, data)
+/// Parses one file's bytes as an artifact (`None` for files that are not artifacts).
+fn parse_file(rel: &str, data: Result<Vec<u8>, RepoError>) -> Option<Result<Artifact, Problem>> {
+    let location = Location::of(rel)?;
+    let path = repo::repo_path(rel);
+    Some(match data {
+        Ok(bytes) => artifact::parse(&path, location, &bytes)
+            // The comparison needs the fields and the body, not the raw frontmatter text.
+            .map(|(mut a, _)| {
+                a.frontmatter = String::new();
+                a
             })
-            .collect(),
-        None => repo.map_blobs(&oids, parse),
+            .map_err(|f| f.0),
+        Err(e) => Err(Problem::error(
+            &path,
+            None,
+            format!("could not read the file: {e}"),
+        )),
+    })
+}
+
+/// Reads and parses the given files of both sides. Files of tree sides are read in one
+/// pass, so the delta chains the two versions of a file share are inflated once.
+fn parse_sides(
+    repo: &Repo,
+    sides: [(Side<'_>, &[&String]); 2],
+) -> [(Vec<Artifact>, Vec<Problem>); 2] {
+    let mut out: [(Vec<Artifact>, Vec<Problem>); 2] = Default::default();
+    let mut keep = |n: usize, r: Option<Result<Artifact, Problem>>| match r {
+        Some(Ok(a)) => out[n].0.push(a),
+        Some(Err(p)) => out[n].1.push(p),
+        None => {}
     };
-    let mut out = Vec::new();
-    for r in results.into_iter().flatten() {
-        match r {
-            Ok(a) => out.push(a),
-            Err(p) => problems.push(p),
+    // Working-tree sides come with their contents.
+    let mut jobs: Vec<(usize, &String, ObjectId)> = Vec::new();
+    for (n, (side, paths)) in sides.iter().enumerate() {
+        for rel in paths.iter() {
+            let Some(oid) = side.listing.get(*rel).copied() else {
+                continue;
+            };
+            match side.contents {
+                Some(map) => {
+                    let data = map
+                        .get(&oid)
+                        .cloned()
+                        .ok_or_else(|| RepoError::git(rel.as_str(), "content missing"));
+                    keep(n, parse_file(rel, data));
+                }
+                None => jobs.push((n, rel, oid)),
+            }
         }
+    }
+    let oids: Vec<ObjectId> = jobs.iter().map(|(_, _, oid)| *oid).collect();
+    let parsed = repo.map_blobs(&oids, |i, data| parse_file(jobs[i].1, data));
+    for ((n, _, _), r) in jobs.iter().zip(parsed) {
+        keep(*n, r);
     }
     out
 }
@@ -212,9 +221,9 @@ pub fn diff_plans(repo: &Repo, old: Side<'_>, new: Side<'_>) -> PlanDiff {
         .copied()
         .filter(is_artifact)
         .collect();
-    let mut old_problems = Vec::new();
-    let olds = parse_side(repo, old, &old_paths, &mut old_problems);
-    let news = parse_side(repo, new, &new_paths, &mut out.problems);
+    let [(olds, _old_problems), (news, new_problems)] =
+        parse_sides(repo, [(old, &old_paths), (new, &new_paths)]);
+    out.problems.extend(new_problems);
 
     // Match by (project, id); an ID that appears twice on one side keeps its first file.
     let mut old_by_key: HashMap<(String, String), Artifact> = HashMap::new();

@@ -255,54 +255,69 @@ impl Record {
             .write_object(gix::objs::Tree { entries })
             .map_err(|e| RecordError::Write(format!("the record tree: {e}")))?
             .detach();
-        let signature = record_signature();
-        let commit = gix::objs::Commit {
-            message: message.into(),
-            tree,
-            author: signature.clone(),
-            committer: signature.clone(),
-            encoding: None,
-            parents: self.head.into_iter().collect(),
-            extra_headers: Vec::new(),
-        };
-        let commit_id = gix
-            .write_object(&commit)
-            .map_err(|e| RecordError::Write(format!("the record commit: {e}")))?
-            .detach();
-        let expected = match self.head {
-            Some(prev) => PreviousValue::MustExistAndMatch(Target::Object(prev)),
-            None => PreviousValue::MustNotExist,
-        };
-        let name: FullName = SYNC_REF
-            .try_into()
-            .map_err(|e| RecordError::Write(format!("{SYNC_REF}: {e}")))?;
-        let first_line = message.lines().next().unwrap_or_default();
-        let edit = RefEdit::new(
-            name,
-            Change::Update {
-                log: LogChange {
-                    mode: RefLog::AndReference,
-                    force_create_reflog: true,
-                    message: format!("intellimanage: {first_line}").into(),
-                },
-                expected,
-                new: Target::Object(commit_id),
-            },
-        );
-        let mut time_buf = gix::date::parse::TimeBuf::default();
-        gix.edit_references_as(Some(edit), Some(signature.to_ref(&mut time_buf)))
-            .map_err(|e| {
-                let text = e.to_string();
-                if text.contains("expected") || text.contains("exist") || text.contains("lock") {
-                    RecordError::Raced
-                } else {
-                    RecordError::Write(text)
-                }
-            })?;
+        let commit_id = commit_to_ref(repo, SYNC_REF, self.head, tree, message)?;
         self.head = Some(commit_id);
         self.dirty = false;
         Ok(Some(commit_id))
     }
+}
+
+/// Writes a commit of `tree` whose parent is `head` and moves `refname` to it, but only if
+/// the ref still points at `head` (or, for `None`, does not exist yet): a compare-and-swap,
+/// so two writers never silently overwrite each other. Shared by every ref of ours.
+pub fn commit_to_ref(
+    repo: &Repo,
+    refname: &str,
+    head: Option<ObjectId>,
+    tree: ObjectId,
+    message: &str,
+) -> Result<ObjectId> {
+    let gix = repo.gix();
+    let signature = record_signature();
+    let commit = gix::objs::Commit {
+        message: message.into(),
+        tree,
+        author: signature.clone(),
+        committer: signature.clone(),
+        encoding: None,
+        parents: head.into_iter().collect(),
+        extra_headers: Vec::new(),
+    };
+    let commit_id = gix
+        .write_object(&commit)
+        .map_err(|e| RecordError::Write(format!("the commit for {refname}: {e}")))?
+        .detach();
+    let expected = match head {
+        Some(prev) => PreviousValue::MustExistAndMatch(Target::Object(prev)),
+        None => PreviousValue::MustNotExist,
+    };
+    let name: FullName = refname
+        .try_into()
+        .map_err(|e| RecordError::Write(format!("{refname}: {e}")))?;
+    let first_line = message.lines().next().unwrap_or_default();
+    let edit = RefEdit::new(
+        name,
+        Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: true,
+                message: format!("intellimanage: {first_line}").into(),
+            },
+            expected,
+            new: Target::Object(commit_id),
+        },
+    );
+    let mut time_buf = gix::date::parse::TimeBuf::default();
+    gix.edit_references_as(Some(edit), Some(signature.to_ref(&mut time_buf)))
+        .map_err(|e| {
+            let text = e.to_string();
+            if text.contains("expected") || text.contains("exist") || text.contains("lock") {
+                RecordError::Raced
+            } else {
+                RecordError::Write(text)
+            }
+        })?;
+    Ok(commit_id)
 }
 
 /// The identity record commits are made with: fixed, so recording never depends on the

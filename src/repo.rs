@@ -267,21 +267,22 @@ impl Repo {
                 }
             };
         let (a, b) = (read(old)?, read(new)?);
-        let mut names: Vec<&String> = a.iter().chain(b.iter()).map(|(n, _, _)| n).collect();
-        names.sort();
+        type Entry = (gix::objs::tree::EntryMode, ObjectId);
+        let index =
+            |v: &[(String, gix::objs::tree::EntryMode, ObjectId)]| -> BTreeMap<String, Entry> {
+                v.iter().map(|(n, m, o)| (n.clone(), (*m, *o))).collect()
+            };
+        let (a, b) = (index(&a), index(&b));
+        let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+        names.sort_unstable();
         names.dedup();
-        let find = |v: &[(String, gix::objs::tree::EntryMode, ObjectId)], name: &str| {
-            v.iter()
-                .find(|(n, _, _)| n == name)
-                .map(|(_, m, o)| (*m, *o))
-        };
         for name in names {
             let rel = if prefix.is_empty() {
                 name.clone()
             } else {
                 format!("{prefix}/{name}")
             };
-            let (ea, eb) = (find(&a, name), find(&b, name));
+            let (ea, eb) = (a.get(name).copied(), b.get(name).copied());
             if ea.map(|e| e.1) == eb.map(|e| e.1) {
                 continue;
             }

@@ -246,19 +246,13 @@ impl<'a> Executor<'a> {
                 }
                 Err(OpError::Local(message)) => {
                     let message = format!("{}: {message}", entry.path);
-                    entry.outcome = "failed".to_string();
-                    entry.error = Some(message.clone());
-                    report.failures.push(Failure {
-                        key: key.clone(),
-                        message: message.clone(),
-                    });
-                    if let Some(k) = &key {
-                        self.failed.insert(k.clone());
-                        if let Some(link) = self.links.items.get_mut(k) {
-                            link.status = LinkStatus::Failed;
-                            link.message = Some(message);
-                        }
-                    }
+                    self.fail(
+                        key.as_deref(),
+                        &mut entry,
+                        &mut report,
+                        message.clone(),
+                        message,
+                    );
                 }
                 Err(OpError::Github(e)) => {
                     if e.is_unauthorized() {
@@ -270,19 +264,13 @@ impl<'a> Executor<'a> {
                         });
                     }
                     let message = format!("{} {}: {e}", entry.method, entry.path);
-                    entry.outcome = "failed".to_string();
-                    entry.error = Some(e.to_string());
-                    report.failures.push(Failure {
-                        key: key.clone(),
-                        message: message.clone(),
-                    });
-                    if let Some(k) = &key {
-                        self.failed.insert(k.clone());
-                        if let Some(link) = self.links.items.get_mut(k) {
-                            link.status = LinkStatus::Failed;
-                            link.message = Some(message);
-                        }
-                    }
+                    self.fail(
+                        key.as_deref(),
+                        &mut entry,
+                        &mut report,
+                        message,
+                        e.to_string(),
+                    );
                 }
             }
             report.ops.push(entry);
@@ -379,6 +367,31 @@ impl<'a> Executor<'a> {
                 });
             }
             report.ops.push(entry);
+        }
+    }
+
+    /// Records a failed operation: in the report, and on the item's link (which keeps its
+    /// last good bases, so the item stays pending and is retried next time).
+    fn fail(
+        &mut self,
+        key: Option<&str>,
+        entry: &mut OpReport,
+        report: &mut ProjectReport,
+        message: String,
+        error: String,
+    ) {
+        entry.outcome = "failed".to_string();
+        entry.error = Some(error);
+        report.failures.push(Failure {
+            key: key.map(str::to_string),
+            message: message.clone(),
+        });
+        if let Some(k) = key {
+            self.failed.insert(k.to_string());
+            if let Some(link) = self.links.items.get_mut(k) {
+                link.status = LinkStatus::Failed;
+                link.message = Some(message);
+            }
         }
     }
 
