@@ -87,8 +87,7 @@ pub const SUMMARY_FIELDS: [&str; 10] = [
 fn slim(a: &mut Artifact) {
     a.body = String::new();
     a.frontmatter = String::new();
-    a.fields
-        .retain(|k, _| SUMMARY_FIELDS.iter().any(|f| *f == k));
+    a.fields.retain(|k, _| SUMMARY_FIELDS.contains(&k));
 }
 
 /// The result of reading one plan file.
