@@ -1,0 +1,433 @@
+//! Issues: the labels they need, how each issue artifact is created, adopted, merged and
+//! updated, and new artifacts for GitHub issues the plan doesn't know (opt-in).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::artifact::Artifact;
+use crate::config::{LabelCategory, ProjectConfig};
+use crate::github::Issue;
+
+use super::fields::{self, IssueFields, Target};
+use super::links::{self, Fields};
+use super::merge::{self, Resolver};
+use super::{Acc, Ctx, Direction, Note, Op, Settle, local_is_newer, pull};
+
+/// Labels the plan needs: which exist, which are created, which can't be.
+#[derive(Default)]
+pub(crate) struct LabelNeeds {
+    /// Lowercased names that exist or will be created.
+    pub(crate) existing: BTreeSet<String>,
+    pub(crate) missing: BTreeSet<String>,
+    pub(crate) ops: Vec<Op>,
+}
+
+impl LabelNeeds {
+    pub(crate) fn want(
+        &mut self,
+        name: &str,
+        cat: LabelCategory,
+        cfg: &ProjectConfig,
+        notes: &mut Vec<Note>,
+    ) {
+        let mapping = &cfg.github.mapping;
+        if self.existing.contains(&name.to_lowercase()) || self.missing.contains(name) {
+            return;
+        }
+        if mapping.create_missing_labels {
+            self.existing.insert(name.to_lowercase());
+            self.ops.push(Op::CreateLabel {
+                name: name.to_string(),
+                color: mapping.label_color(cat).to_string(),
+                description: format!("IntelliManage {}", cat.as_str()),
+            });
+        } else {
+            self.missing.insert(name.to_string());
+            notes.push(Note {
+                key: None,
+                message: format!(
+                    "label `{name}` does not exist on GitHub and create_missing_labels = false: it is left off the issues that carry it"
+                ),
+                incomplete: true,
+            });
+        }
+    }
+}
+
+/// The plan's issue artifacts with their fields (milestone by title) and milestone key,
+/// and the labels they need (created or reported missing).
+pub(super) fn collect<'a>(
+    ctx: &Ctx<'a>,
+    acc: &mut Acc,
+) -> Vec<(&'a Artifact, IssueFields, Option<String>)> {
+    let cfg = ctx.input.config;
+    let mapping = &cfg.github.mapping;
+    let existing_labels: BTreeSet<String> = ctx
+        .input
+        .remote
+        .labels
+        .iter()
+        .map(|l| l.name.to_lowercase())
+        .collect();
+    let mut needed_labels: BTreeMap<String, LabelCategory> = BTreeMap::new();
+    let mut issue_artifacts: Vec<(&Artifact, IssueFields, Option<String>)> = Vec::new();
+    for a in &ctx.input.artifacts {
+        if fields::target_of(a, cfg) != Some(Target::Issue) {
+            continue;
+        }
+        let ms = super::milestones::milestone_for(a, &ctx.by_id, mapping.milestone_kind());
+        let (ms_key, ms_title) = match ms {
+            Some((k, t)) => (Some(k), Some(t)),
+            None => (None, None),
+        };
+        let f = fields::issue_fields(a, cfg, ms_title);
+        for (label, cat) in fields::artifact_labels(a, cfg) {
+            needed_labels.entry(label).or_insert(cat);
+        }
+        issue_artifacts.push((a, f, ms_key));
+    }
+    acc.labels.existing = existing_labels;
+    for (name, cat) in &needed_labels {
+        acc.labels.want(name, *cat, cfg, &mut acc.out.notes);
+    }
+
+    issue_artifacts
+}
+
+/// Plans every issue artifact.
+pub(super) fn plan(
+    ctx: &Ctx<'_>,
+    acc: &mut Acc,
+    issue_artifacts: Vec<(&Artifact, IssueFields, Option<String>)>,
+) {
+    let cfg = ctx.input.config;
+    let mapping = &cfg.github.mapping;
+    let issues_by_marker: HashMap<String, &Issue> = ctx
+        .input
+        .remote
+        .issues
+        .values()
+        .filter_map(|i| fields::marker_id(i.body.as_deref().unwrap_or_default()).map(|id| (id, i)))
+        .collect();
+    for (a, mut local, ms_key) in issue_artifacts {
+        let key = links::key(ctx.input.project, &a.id);
+        // Labels that can't exist are left off; a milestone that won't exist too.
+        local.labels.retain(|l| !acc.labels.missing.contains(l));
+        if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
+            local.milestone = Some(title.clone());
+        }
+        if let Some(t) = &local.milestone {
+            if !acc.available_milestones.contains(&t.to_lowercase()) {
+                acc.out.notes.push(Note {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "milestone `{t}` is missing on GitHub: {} is synced without it",
+                        a.id
+                    ),
+                    incomplete: true,
+                });
+                local.milestone = None;
+            }
+        }
+        let link = ctx
+            .input
+            .links
+            .items
+            .get(&key)
+            .filter(|l| l.target == Target::Issue);
+        let link_base = link.map(|l| {
+            (
+                l.local.as_ref().and_then(Fields::issue).cloned(),
+                l.remote.as_ref().and_then(Fields::issue).cloned(),
+            )
+        });
+        // The plan's fields as its committed file says them.
+        let head = local.clone();
+        // GitHub's changes still pending in the working tree (see `Link::committed`).
+        if let Some(pending) = link
+            .filter(|l| l.committed.as_ref().and_then(Fields::issue) == Some(&head))
+            .and_then(|l| l.local.as_ref().and_then(Fields::issue))
+        {
+            local = pending.clone();
+        }
+        // GitHub's current state: fetched this run, else as last synced.
+        let current: Option<(IssueFields, Option<String>, Option<String>, u64)> = match link {
+            Some(l) => match ctx.input.remote.issues.get(&l.number) {
+                Some(i) => Some((
+                    fields::remote_issue_fields(i),
+                    i.updated_at.clone(),
+                    i.html_url.clone(),
+                    i.number,
+                )),
+                None if ctx.input.remote.complete => None, // gone from GitHub (deleted/transferred)
+                None => l
+                    .remote
+                    .as_ref()
+                    .and_then(Fields::issue)
+                    .cloned()
+                    .map(|f| (f, l.updated_at.clone(), l.url.clone(), l.number)),
+            },
+            None => None,
+        };
+        let (adopt, current) = match current {
+            Some(c) => (false, Some(c)),
+            None => match issues_by_marker.get(&a.id) {
+                Some(i) => (
+                    true,
+                    Some((
+                        fields::remote_issue_fields(i),
+                        i.updated_at.clone(),
+                        i.html_url.clone(),
+                        i.number,
+                    )),
+                ),
+                None => (false, None),
+            },
+        };
+        let Some((remote, updated_at, url, number)) = current else {
+            acc.issue_ops.push(Op::CreateIssue {
+                key: key.clone(),
+                marker: a.id.clone(),
+                fields: local.clone(),
+            });
+            acc.out.settle.push(Settle {
+                key,
+                target: Target::Issue,
+                marker: Some(a.id.clone()),
+                number: None,
+                path: Some(a.path.clone()),
+                committed: (local != head).then(|| Fields::Issue(head.clone())),
+                local: Fields::Issue(local.clone()),
+                remote: Fields::Issue(local),
+                updated_at: None,
+                url: None,
+                retired: false,
+                flagged: false,
+            });
+            continue;
+        };
+        // A milestone this run renames takes its issues along: nothing to send for them.
+        let mut remote = remote;
+        if let Some(new) = remote
+            .milestone
+            .as_ref()
+            .and_then(|t| acc.renamed.get(&t.trim().to_lowercase()))
+        {
+            remote.milestone = Some(new.clone());
+        }
+        let (lb, rb) = if adopt {
+            (None, None)
+        } else {
+            link_base.unwrap_or((None, None))
+        };
+        let resolver = Resolver {
+            strategy: mapping.conflict_resolution,
+            local_is_newer: local_is_newer(a.str_field("updated_date"), updated_at.as_deref()),
+        };
+        let mut m = merge::merge_issue(
+            &local,
+            lb.as_ref(),
+            &remote,
+            rb.as_ref(),
+            mapping,
+            &resolver,
+        );
+        for c in &m.conflicts {
+            acc.out.conflicts.push((key.clone(), c.clone()));
+        }
+        if m.flagged() {
+            acc.labels.want(
+                &ctx.conflict_label,
+                LabelCategory::Conflict,
+                cfg,
+                &mut acc.out.notes,
+            );
+            if !acc.labels.missing.contains(&ctx.conflict_label) {
+                m.github.labels.insert(ctx.conflict_label.clone());
+            }
+        }
+        let mut plan_side = if ctx.input.direction == Direction::Both {
+            m.plan.clone()
+        } else {
+            local.clone()
+        };
+        if m.flagged() {
+            plan_side.labels.insert(ctx.conflict_label.clone());
+        }
+        let mut edit_op = None;
+        if ctx.input.direction == Direction::Both && plan_side != head {
+            let edit = pull::issue_edit(a, cfg, &head, &plan_side);
+            // What the plan says once the edit is in (the label of the status GitHub's state
+            // implied, the milestone its parents give, one assignee): GitHub gets the
+            // difference in this same run.
+            let effective = if edit.is_empty() {
+                Some(head.clone())
+            } else {
+                pull::edited(a, &edit).map(|e| {
+                    let mut f = fields::issue_fields(&e, cfg, head.milestone.clone());
+                    f.labels.retain(|l| !acc.labels.missing.contains(l));
+                    f
+                })
+            };
+            if let Some(effective) = effective.filter(|e| *e != plan_side) {
+                let again = merge::merge_issue(
+                    &effective,
+                    Some(&plan_side),
+                    &m.github,
+                    Some(&m.github),
+                    mapping,
+                    &resolver,
+                );
+                m.github = again.github;
+                plan_side = effective;
+            }
+            if !edit.is_empty() {
+                edit_op = Some(Op::EditArtifact {
+                    key: key.clone(),
+                    path: a.path.clone(),
+                    changed: issue_changes(&head, &plan_side),
+                    fields: Fields::Issue(plan_side.clone()),
+                    edit,
+                });
+            }
+        }
+        // Flagged: a conflict found now, or one flagged before and not settled yet (its
+        // label or tag is still there).
+        let flagged = m.flagged()
+            || plan_side.labels.contains(&ctx.conflict_label)
+            || m.github.labels.contains(&ctx.conflict_label);
+        if m.github
+            .milestone
+            .as_ref()
+            .is_some_and(|t| !acc.available_milestones.contains(&t.to_lowercase()))
+        {
+            m.github.milestone = remote.milestone.clone();
+        }
+        // The file first: when it can't be written, GitHub is left as it is too.
+        acc.issue_ops.extend(edit_op);
+        if m.github != remote {
+            acc.issue_ops.push(Op::UpdateIssue {
+                key: key.clone(),
+                number,
+                marker: a.id.clone(),
+                changed: issue_changes(&remote, &m.github),
+                fields: m.github.clone(),
+            });
+        }
+        acc.out.settle.push(Settle {
+            key,
+            target: Target::Issue,
+            marker: Some(a.id.clone()),
+            number: Some(number),
+            path: Some(a.path.clone()),
+            committed: (plan_side != head).then_some(Fields::Issue(head)),
+            local: Fields::Issue(plan_side),
+            remote: Fields::Issue(m.github),
+            updated_at,
+            url,
+            retired: false,
+            flagged,
+        });
+    }
+}
+
+/// New artifacts for GitHub issues the plan doesn't know, when the project opts in.
+pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
+    let cfg = ctx.input.config;
+    let mapping = &cfg.github.mapping;
+    if ctx.input.direction == Direction::Both && mapping.create_artifacts_from_github {
+        let linked_numbers: BTreeSet<u64> = ctx
+            .input
+            .links
+            .items
+            .values()
+            .filter(|l| l.target == Target::Issue)
+            .map(|l| l.number)
+            .collect();
+        // IDs in use: the plan's, and those of linked items (an artifact created from GitHub
+        // may not be committed yet).
+        let mut taken: BTreeSet<String> =
+            ctx.input.artifacts.iter().map(|a| a.id.clone()).collect();
+        taken.extend(
+            ctx.input
+                .links
+                .of_project(ctx.input.project)
+                .filter_map(|(k, _)| k.rsplit_once('/').map(|(_, id)| id.to_string())),
+        );
+        let repo = ctx.input.repo.to_string();
+        for issue in ctx.input.remote.issues.values() {
+            let marked = fields::marker_id(issue.body.as_deref().unwrap_or_default()).is_some();
+            if marked || linked_numbers.contains(&issue.number) {
+                continue;
+            }
+            let id = pull::next_id(&ctx.input.artifacts, &taken);
+            let Some((name, text)) = pull::new_artifact(&id, issue, cfg, &repo) else {
+                continue;
+            };
+            taken.insert(id.clone());
+            let key = links::key(ctx.input.project, &id);
+            let path = format!("{}/{}/tasks/{name}", crate::PLAN_ROOT, ctx.input.project);
+            let location =
+                crate::artifact::Location::of(&format!("{}/tasks/{name}", ctx.input.project));
+            let Some(created) =
+                location.and_then(|loc| crate::artifact::parse(&path, loc, text.as_bytes()).ok())
+            else {
+                continue;
+            };
+            // The new file names no parent, so the plan says "no milestone": a milestone the
+            // issue has on GitHub is left alone (it is GitHub's until the plan says otherwise).
+            let local = fields::issue_fields(&created.0, cfg, None);
+            let remote = fields::remote_issue_fields(issue);
+            acc.issue_ops.push(Op::CreateArtifact {
+                key: key.clone(),
+                path: path.clone(),
+                number: issue.number,
+                text,
+            });
+            // Mark the issue so it stays linked even without this record.
+            acc.issue_ops.push(Op::UpdateIssue {
+                key: key.clone(),
+                number: issue.number,
+                marker: id.clone(),
+                changed: vec!["body".to_string()],
+                fields: remote.clone(),
+            });
+            acc.out.settle.push(Settle {
+                key,
+                target: Target::Issue,
+                marker: Some(id),
+                number: Some(issue.number),
+                path: Some(path),
+                committed: None,
+                local: Fields::Issue(local),
+                remote: Fields::Issue(remote),
+                updated_at: issue.updated_at.clone(),
+                url: issue.html_url.clone(),
+                retired: false,
+                flagged: false,
+            });
+        }
+    }
+}
+
+fn issue_changes(from: &IssueFields, to: &IssueFields) -> Vec<String> {
+    let mut out = Vec::new();
+    if from.title != to.title {
+        out.push("title".to_string());
+    }
+    if from.body != to.body {
+        out.push("body".to_string());
+    }
+    if from.closed != to.closed || from.state_reason != to.state_reason {
+        out.push("state".to_string());
+    }
+    if from.labels != to.labels {
+        out.push("labels".to_string());
+    }
+    if from.assignees != to.assignees {
+        out.push("assignees".to_string());
+    }
+    if from.milestone != to.milestone {
+        out.push("milestone".to_string());
+    }
+    out
+}

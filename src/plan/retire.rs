@@ -1,0 +1,88 @@
+//! Retiring: links whose artifact is gone (deleted, or no longer of a synced kind) close
+//! their issue or milestone (or delete the milestone, when configured).
+
+use std::collections::BTreeSet;
+
+use super::fields::{self, Target};
+use super::links::{Fields, LinkStatus};
+use super::{Acc, Ctx, Op, Settle};
+
+/// Plans the closing of everything the plan no longer has.
+pub(super) fn plan(ctx: &Ctx<'_>, acc: &mut Acc) {
+    let mapping = &ctx.input.config.github.mapping;
+    let live: BTreeSet<&String> = acc.out.settle.iter().map(|s| &s.key).collect();
+    let mut retired = Vec::new();
+    for (key, link) in ctx.input.links.of_project(ctx.input.project) {
+        // Pending: created from a GitHub issue in the working tree, not committed yet.
+        if live.contains(key) || link.retired || link.status == LinkStatus::Pending {
+            continue;
+        }
+        match link.target {
+            Target::Issue => {
+                let remote = match ctx.input.remote.issues.get(&link.number) {
+                    Some(i) => Some(fields::remote_issue_fields(i)),
+                    None if ctx.input.remote.complete => None,
+                    None => link.remote.as_ref().and_then(Fields::issue).cloned(),
+                };
+                let Some(remote) = remote else {
+                    retired.push((key.clone(), link.clone(), None));
+                    continue;
+                };
+                let mut closed = remote.clone();
+                if !closed.closed {
+                    closed.closed = true;
+                    closed.state_reason = Some("not_planned".to_string());
+                    acc.retire_ops.push(Op::UpdateIssue {
+                        key: key.clone(),
+                        number: link.number,
+                        marker: key.rsplit('/').next().unwrap_or_default().to_string(),
+                        changed: vec!["state".to_string()],
+                        fields: closed.clone(),
+                    });
+                }
+                retired.push((key.clone(), link.clone(), Some(Fields::Issue(closed))));
+            }
+            Target::Milestone => {
+                let Some(m) = ctx.ms_by_number.get(&link.number) else {
+                    retired.push((key.clone(), link.clone(), None));
+                    continue;
+                };
+                let mut f = fields::remote_milestone_fields(m);
+                if mapping.delete_milestones {
+                    acc.retire_ops.push(Op::DeleteMilestone {
+                        key: key.clone(),
+                        number: link.number,
+                    });
+                } else if !f.closed {
+                    f.closed = true;
+                    acc.retire_ops.push(Op::UpdateMilestone {
+                        key: key.clone(),
+                        number: link.number,
+                        marker: None,
+                        changed: vec!["state".to_string()],
+                        fields: f.clone(),
+                    });
+                }
+                retired.push((key.clone(), link.clone(), Some(Fields::Milestone(f))));
+            }
+        }
+    }
+    for (key, link, remote) in retired {
+        let remote = remote.or(link.remote.clone());
+        let Some(remote) = remote else { continue };
+        acc.out.settle.push(Settle {
+            key,
+            target: link.target,
+            marker: None,
+            number: Some(link.number),
+            path: None,
+            committed: None,
+            local: link.local.clone().unwrap_or_else(|| remote.clone()),
+            remote,
+            updated_at: link.updated_at.clone(),
+            url: link.url.clone(),
+            retired: true,
+            flagged: false,
+        });
+    }
+}
