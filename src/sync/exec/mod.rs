@@ -1,0 +1,385 @@
+//! Executing a plan: one write at a time, each item's link recorded as soon as all of its
+//! operations succeeded, the record checkpointed every few items.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use gix::ObjectId;
+
+use crate::config::ProjectConfig;
+use crate::github::{
+    self, Client, Issue, IssuePatch, Milestone, MilestonePatch, NewIssue, NewMilestone, RepoRef,
+    State,
+};
+use crate::plan::fields::{self, IssueFields, MilestoneFields};
+use crate::plan::links::{Fields, LINKS_DOC, Link, LinkStatus, Links};
+use crate::plan::{self, Op, Plan, RemoteState, Settle};
+use crate::record::Record;
+use crate::repo::{self, Listing, Repo};
+use crate::snapshot::Snapshot;
+
+mod checkpoint;
+mod requests;
+mod worktree;
+
+use super::report::{ConflictReport, Failure, OpReport, ProjectReport};
+use super::{CHECKPOINT_EVERY, ETAGS_DOC, Options, SyncError, keys_by_path, meta_now};
+
+pub struct Executor<'a> {
+    repo: &'a Repo,
+    snapshot: &'a Snapshot,
+    record: &'a mut Record,
+    links: &'a mut Links,
+    options: &'a Options,
+    keys_by_path: BTreeMap<String, String>,
+    /// The record's plan files when the run started.
+    record_listing: Listing,
+    /// Keys whose operations all succeeded / some failed.
+    done: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    /// Projects this run planned.
+    projects: Vec<String>,
+    since_checkpoint: usize,
+    /// Per repository: the newest `updated_at` GitHub had when this run read it.
+    watermarks: BTreeMap<String, String>,
+    last_commit: Option<ObjectId>,
+    /// Plan files rewritten (or created) with GitHub's changes: the blob the record keeps
+    /// for them (the synced commit's version plus those changes).
+    pulled: BTreeMap<String, ObjectId>,
+    /// Working-tree files written, and whether they held no other uncommitted edit.
+    pub written: Vec<(String, bool)>,
+    /// Keys whose artifact file this run brought in line with GitHub in what gets committed
+    /// (`--commit`), not only in the working tree.
+    in_commit: BTreeSet<String>,
+    /// Keys of artifacts created from GitHub issues and left uncommitted.
+    created_uncommitted: BTreeSet<String>,
+}
+
+fn is_newer(candidate: &str, current: Option<&String>) -> bool {
+    let parse = |s: &str| s.parse::<jiff::Timestamp>().ok();
+    match (parse(candidate), current.and_then(|c| parse(c))) {
+        (Some(a), Some(b)) => a > b,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(
+        repo: &'a Repo,
+        snapshot: &'a Snapshot,
+        record: &'a mut Record,
+        links: &'a mut Links,
+        options: &'a Options,
+    ) -> Executor<'a> {
+        let record_listing = record
+            .plan_tree
+            .and_then(|t| repo.list_plan_tree(t).ok())
+            .unwrap_or_default();
+        Executor {
+            repo,
+            snapshot,
+            record,
+            links,
+            options,
+            keys_by_path: keys_by_path(snapshot),
+            record_listing,
+            done: BTreeSet::new(),
+            failed: BTreeSet::new(),
+            projects: Vec::new(),
+            since_checkpoint: 0,
+            watermarks: BTreeMap::new(),
+            last_commit: None,
+            pulled: BTreeMap::new(),
+            written: Vec::new(),
+            in_commit: BTreeSet::new(),
+            created_uncommitted: BTreeSet::new(),
+        }
+    }
+
+    pub fn links(&self) -> &Links {
+        self.links
+    }
+
+    pub fn record_commit(&self) -> Option<ObjectId> {
+        self.last_commit
+    }
+
+    /// Notes the newest `updated_at` GitHub had at the start of the run: the next run asks
+    /// for issues updated since then (edits made while this run writes are not missed).
+    ///
+    /// While the issues read fit in one page, the watermark stays where it is: the next run
+    /// then asks the very same question, which GitHub answers 304 when nothing changed
+    /// (a new `since` would be a new URL, read in full once more). Keeping an older
+    /// watermark is always safe; moving it on only pays once it saves pages.
+    pub fn observe_remote(&mut self, repo_key: &str, remote: &RemoteState) {
+        if remote.issues.len() < github::PER_PAGE as usize {
+            return;
+        }
+        let newest = remote
+            .issues
+            .values()
+            .filter_map(|i| i.updated_at.clone())
+            .fold(self.links.watermarks.get(repo_key).cloned(), |acc, t| {
+                if is_newer(&t, acc.as_ref()) {
+                    Some(t)
+                } else {
+                    acc
+                }
+            });
+        if let Some(w) = newest {
+            self.watermarks.insert(repo_key.to_string(), w);
+        }
+    }
+
+    /// Executes one project's plan (or, in a dry run, reports it).
+    pub fn execute(
+        &mut self,
+        project: &str,
+        cfg: &ProjectConfig,
+        client: &Client,
+        repo: &RepoRef,
+        planned: Plan,
+        remote: &RemoteState,
+    ) -> Result<ProjectReport, SyncError> {
+        let repo_name = repo.to_string();
+        self.projects.push(project.to_string());
+        let mut report = ProjectReport {
+            project: project.to_string(),
+            repo: repo_name.clone(),
+            notes: planned.notes.clone(),
+            conflicts: planned
+                .conflicts
+                .iter()
+                .map(|(key, c)| ConflictReport {
+                    key: key.clone(),
+                    conflict: c.clone(),
+                })
+                .collect(),
+            ..ProjectReport::default()
+        };
+        let mut remaining: HashMap<String, usize> = HashMap::new();
+        for op in &planned.ops {
+            if let Some(k) = op.key() {
+                *remaining.entry(k.to_string()).or_default() += 1;
+            }
+        }
+        report.unchanged = planned
+            .settle
+            .iter()
+            .filter(|s| !remaining.contains_key(&s.key))
+            .count();
+        if self.options.dry_run {
+            report.ops = planned
+                .ops
+                .iter()
+                .map(|op| OpReport::planned(op, &repo_name))
+                .collect();
+            return Ok(report);
+        }
+
+        let settle: HashMap<String, Settle> = planned
+            .settle
+            .into_iter()
+            .map(|s| (s.key.clone(), s))
+            .collect();
+        // What each settled item got from GitHub (number, fields, updated_at, url).
+        let mut outcome: HashMap<String, (u64, Fields, Option<String>, Option<String>)> =
+            HashMap::new();
+        let mut milestone_numbers: HashMap<String, u64> = remote
+            .milestones
+            .iter()
+            .map(|m| (m.title.trim().to_lowercase(), m.number))
+            .collect();
+
+        // Items with nothing to do are settled up front.
+        for s in settle.values() {
+            if !remaining.contains_key(&s.key) {
+                if let Some(number) = s.number {
+                    self.settle_item(s, &repo_name, number, s.remote.clone(), None, None);
+                }
+            }
+        }
+        self.checkpoint_if_due(true)?;
+
+        let bar = if self.options.progress {
+            crate::output::progress(planned.ops.len() as u64, &format!("syncing {project}"))
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        for op in &planned.ops {
+            bar.inc(1);
+            let mut entry = OpReport::planned(op, &repo_name);
+            let key = op.key().map(str::to_string);
+            if key.as_ref().is_some_and(|k| self.failed.contains(k)) {
+                entry.outcome = "skipped".to_string();
+                report.ops.push(entry);
+                continue;
+            }
+            let result = match op {
+                Op::EditArtifact { path, edit, .. } => self.apply_edit(path, edit),
+                Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
+                _ => self
+                    .run_op(op, cfg, client, repo, &mut milestone_numbers, &settle)
+                    .map_err(OpError::Github),
+            };
+            match result {
+                Ok(done) => {
+                    entry.outcome = if done.adopted { "adopted" } else { "done" }.to_string();
+                    if let Some(k) = &key {
+                        match op {
+                            Op::EditArtifact { .. } if done.in_commit => {
+                                self.in_commit.insert(k.clone());
+                            }
+                            Op::CreateArtifact { .. } if !self.options.commit => {
+                                self.created_uncommitted.insert(k.clone());
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let (Some(k), Some((number, fields, updated_at, url))) = (&key, done.item) {
+                        entry.number = Some(number);
+                        outcome.insert(k.clone(), (number, fields, updated_at, url));
+                    }
+                    if let Some(note) = done.note {
+                        report.notes.push(plan::Note {
+                            key: key.clone(),
+                            message: note,
+                            incomplete: true,
+                        });
+                    }
+                }
+                Err(OpError::Local(message)) => {
+                    let message = format!("{}: {message}", entry.path);
+                    self.fail(
+                        key.as_deref(),
+                        &mut entry,
+                        &mut report,
+                        message.clone(),
+                        message,
+                    );
+                }
+                Err(OpError::Github(e)) => {
+                    if e.is_unauthorized() {
+                        bar.finish_and_clear();
+                        self.checkpoint(true)?;
+                        return Err(SyncError::Github {
+                            context: format!("{} {}", entry.method, entry.path),
+                            source: e,
+                        });
+                    }
+                    let message = format!("{} {}: {e}", entry.method, entry.path);
+                    self.fail(
+                        key.as_deref(),
+                        &mut entry,
+                        &mut report,
+                        message,
+                        e.to_string(),
+                    );
+                }
+            }
+            report.ops.push(entry);
+            if let Some(k) = key {
+                let left = remaining.entry(k.clone()).or_default();
+                *left = left.saturating_sub(1);
+                if *left == 0 && !self.failed.contains(&k) {
+                    if let Some(s) = settle.get(&k) {
+                        let got = outcome.remove(&k);
+                        let (number, remote_fields, updated_at, url) = match got {
+                            Some((n, f, u, url)) => (Some(n), f, u, url),
+                            None => (s.number, s.remote.clone(), None, None),
+                        };
+                        if let Some(number) = number {
+                            self.settle_item(s, &repo_name, number, remote_fields, updated_at, url);
+                        }
+                    }
+                    self.checkpoint_if_due(false)?;
+                }
+            }
+        }
+        bar.finish_and_clear();
+        if self.options.write_links {
+            self.write_links(project, &repo_name, &mut report);
+        }
+        Ok(report)
+    }
+
+    /// Records a failed operation: in the report, and on the item's link (which keeps its
+    /// last good bases, so the item stays pending and is retried next time).
+    fn fail(
+        &mut self,
+        key: Option<&str>,
+        entry: &mut OpReport,
+        report: &mut ProjectReport,
+        message: String,
+        error: String,
+    ) {
+        entry.outcome = "failed".to_string();
+        entry.error = Some(error);
+        report.failures.push(Failure {
+            key: key.map(str::to_string),
+            message: message.clone(),
+        });
+        if let Some(k) = key {
+            self.failed.insert(k.to_string());
+            if let Some(link) = self.links.items.get_mut(k) {
+                link.status = LinkStatus::Failed;
+                link.message = Some(message);
+            }
+        }
+    }
+
+    fn settle_item(
+        &mut self,
+        s: &Settle,
+        repo: &str,
+        number: u64,
+        remote: Fields,
+        updated_at: Option<String>,
+        url: Option<String>,
+    ) {
+        let mut local = s.local.clone();
+        // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
+        if let (Fields::Issue(l), Fields::Issue(r)) = (&mut local, &remote) {
+            if l.milestone.is_some() && r.milestone.is_none() {
+                l.milestone = None;
+            }
+        }
+        let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
+        link.local = Some(local);
+        // A push-only run leaves GitHub's side of the merge base where it was: what GitHub
+        // changed meanwhile is still a change for the next two-way sync to bring in (what
+        // this run pushed reads back as "changed to the plan's value", a no-op).
+        if self.options.direction == plan::Direction::Push {
+            if let Some(old) = self.links.items.get(&s.key).filter(|l| l.remote.is_some()) {
+                link.remote = old.remote.clone();
+                link.updated_at = old.updated_at.clone();
+            }
+        }
+        if self.in_commit.contains(&s.key) {
+            link.committed = None;
+        }
+        if self.created_uncommitted.contains(&s.key) {
+            link.status = LinkStatus::Pending;
+        }
+        self.links.items.insert(s.key.clone(), link);
+        self.done.insert(s.key.clone());
+        self.since_checkpoint += 1;
+    }
+}
+
+/// Why an operation failed.
+enum OpError {
+    Github(github::Error),
+    /// Writing the plan's files.
+    Local(String),
+}
+
+/// What one executed operation produced.
+#[derive(Default)]
+struct Done {
+    adopted: bool,
+    /// An artifact edit is in what this run commits (or changed nothing committed).
+    in_commit: bool,
+    item: Option<(u64, Fields, Option<String>, Option<String>)>,
+    note: Option<String>,
+}

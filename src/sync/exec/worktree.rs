@@ -1,0 +1,199 @@
+//! Writing the plan's files in the working tree: GitHub's changes merged into artifact
+//! files (uncommitted edits kept), new artifacts, and `--write-links`.
+
+use super::*;
+
+impl Executor<'_> {
+    /// `--write-links`: `related_issues` / `related_milestone` in the files of linked items
+    /// that don't name their GitHub item yet (comments and layout kept).
+    pub(super) fn write_links(&mut self, project: &str, repo: &str, report: &mut ProjectReport) {
+        let wanted: Vec<(String, String, crate::writeback::Edit)> = self
+            .snapshot
+            .artifacts
+            .iter()
+            .filter(|a| a.project() == project)
+            .filter_map(|a| {
+                let key = plan::links::key(project, &a.id);
+                let link = self
+                    .links
+                    .items
+                    .get(&key)
+                    .filter(|l| !l.retired && self.done.contains(&key))?;
+                let edit = match link.target {
+                    fields::Target::Issue => {
+                        let reference = format!("{repo}#{}", link.number);
+                        let mut refs = a.list_field("related_issues");
+                        if refs
+                            .iter()
+                            .any(|r| r == &reference || link.url.as_deref() == Some(r.as_str()))
+                        {
+                            return None;
+                        }
+                        refs.push(reference);
+                        crate::writeback::Edit::new().set_list("related_issues", refs)
+                    }
+                    fields::Target::Milestone => {
+                        let reference = link
+                            .url
+                            .clone()
+                            .unwrap_or_else(|| format!("{repo}#milestone/{}", link.number));
+                        if a.str_field("related_milestone") == Some(reference.as_str()) {
+                            return None;
+                        }
+                        crate::writeback::Edit::new().set("related_milestone", reference)
+                    }
+                };
+                Some((key, a.path.clone(), edit))
+            })
+            .collect();
+        for (key, path, edit) in wanted {
+            let mut entry = OpReport {
+                op: "write_link".to_string(),
+                key: Some(key.clone()),
+                method: "EDIT".to_string(),
+                path: path.clone(),
+                fields: edit.fields.iter().map(|(k, _)| k.clone()).collect(),
+                title: String::new(),
+                outcome: "done".to_string(),
+                number: None,
+                error: None,
+            };
+            if let Err(e) = self.apply_edit(&path, &edit) {
+                let message = match e {
+                    OpError::Local(m) => m,
+                    OpError::Github(g) => g.to_string(),
+                };
+                entry.outcome = "failed".to_string();
+                entry.error = Some(message.clone());
+                report.notes.push(plan::Note {
+                    key: Some(key),
+                    message: format!("{path}: the link was not written: {message}"),
+                    incomplete: false,
+                });
+            }
+            report.ops.push(entry);
+        }
+    }
+
+    /// Brings GitHub's changes into an artifact file of the working tree. The file may hold
+    /// uncommitted edits: fields are set on top of them and bodies merge line by line; when
+    /// the body edits overlap, nothing is written and the item stays pending (no edit is lost).
+    pub(super) fn apply_edit(
+        &mut self,
+        path: &str,
+        edit: &crate::writeback::Edit,
+    ) -> Result<Done, OpError> {
+        use crate::writeback;
+        let rel = path
+            .strip_prefix(&format!("{}/", crate::PLAN_ROOT))
+            .unwrap_or(path)
+            .to_string();
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| OpError::Local("no working tree to write to".into()))?;
+        let head_oid = *self
+            .snapshot
+            .listing
+            .get(&rel)
+            .ok_or_else(|| OpError::Local("not in the synced commit".into()))?;
+        let head_text = String::from_utf8(
+            self.repo
+                .read_blob(head_oid)
+                .map_err(|e| OpError::Local(e.to_string()))?,
+        )
+        .map_err(|_| OpError::Local("not UTF-8".into()))?;
+        let new_head =
+            writeback::apply(&head_text, edit).map_err(|e| OpError::Local(e.to_string()))?;
+        let file = workdir.join(path);
+        let current = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(OpError::Local(
+                    "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
+                ));
+            }
+            Err(e) => return Err(OpError::Local(format!("cannot read it: {e}"))),
+        };
+        let clean = current == head_text;
+        let text = if clean {
+            new_head.clone()
+        } else {
+            let mut merged_edit = edit.clone();
+            if let Some(new_body) = &edit.body {
+                let body_of = |t: &str| {
+                    crate::artifact::split_frontmatter(t)
+                        .map(|s| s.body.to_string())
+                        .unwrap_or_default()
+                };
+                // Line ends don't count (the file's own are put back when it is written).
+                let lf = |t: &str| t.replace("\r\n", "\n");
+                match writeback::merge_text(
+                    &lf(&body_of(&head_text)),
+                    &lf(&body_of(&current)),
+                    &lf(new_body),
+                ) {
+                    Ok(m) => merged_edit.body = Some(m),
+                    Err(_) => {
+                        return Err(OpError::Local(
+                            "the body changed on GitHub and in your uncommitted edits, in the same lines: nothing was written; commit your edits and sync again to settle it".into(),
+                        ));
+                    }
+                }
+            }
+            writeback::apply(&current, &merged_edit).map_err(|e| OpError::Local(e.to_string()))?
+        };
+        if text != current {
+            writeback::write_atomic(&file, text.as_bytes())
+                .map_err(|e| OpError::Local(e.to_string()))?;
+            self.written.push((path.to_string(), clean));
+        }
+        // Committed by this run (`--commit` takes files without other edits), or nothing to
+        // commit: the committed file says it already.
+        let in_commit = new_head == head_text || (self.options.commit && clean);
+        let oid = self
+            .repo
+            .gix()
+            .write_blob(new_head.as_bytes())
+            .map_err(|e| OpError::Local(format!("cannot store the new version: {e}")))?
+            .detach();
+        self.pulled.insert(rel, oid);
+        Ok(Done {
+            in_commit,
+            ..Done::default()
+        })
+    }
+
+    /// Writes a new artifact file (for a GitHub issue the plan didn't have).
+    pub(super) fn create_artifact(&mut self, path: &str, text: &str) -> Result<Done, OpError> {
+        let rel = path
+            .strip_prefix(&format!("{}/", crate::PLAN_ROOT))
+            .unwrap_or(path)
+            .to_string();
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| OpError::Local("no working tree to write to".into()))?;
+        let file = workdir.join(path);
+        if file.exists() {
+            return Err(OpError::Local(
+                "a file with that name exists already".into(),
+            ));
+        }
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| OpError::Local(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        crate::writeback::write_atomic(&file, text.as_bytes())
+            .map_err(|e| OpError::Local(e.to_string()))?;
+        self.written.push((path.to_string(), true));
+        let oid = self
+            .repo
+            .gix()
+            .write_blob(text.as_bytes())
+            .map_err(|e| OpError::Local(format!("cannot store the new file: {e}")))?
+            .detach();
+        self.pulled.insert(rel, oid);
+        Ok(Done::default())
+    }
+}
