@@ -15,22 +15,28 @@
 //! * Writes are serialised, with `write_delay` between them.
 
 mod cache;
+mod calls;
 mod client;
 mod clock;
+mod decode;
 mod endpoints;
+mod engine;
 mod error;
+mod log;
+mod retry;
 mod secret;
 mod types;
 mod urls;
 
 pub use cache::{CachedResponse, EtagCache};
 pub use client::{
-    API_VERSION, Client, ClientOptions, DEFAULT_API_URL, MEDIA_TYPE, PER_PAGE, RateLimit,
-    RetryPolicy, Sink, Stats, stderr_sink,
+    API_VERSION, Client, ClientOptions, DEFAULT_API_URL, MEDIA_TYPE, PER_PAGE, Stats,
 };
 pub use clock::{Clock, SystemClock};
 pub use endpoints::{Permissions, Repository, body_has_marker};
 pub use error::{Error, FieldError};
+pub use log::{Sink, stderr_sink};
+pub use retry::{RateLimit, RetryPolicy};
 pub use secret::Secret;
 pub use types::{
     Comment, Created, Issue, IssuePatch, Label, LabelPatch, ListIssues, Milestone, MilestonePatch,

@@ -1,0 +1,381 @@
+//! The request engine: sends one request with the standard headers, the ETag cache,
+//! rate-limit waits, retries and write pacing, and says how it ended.
+
+use super::cache::CachedResponse;
+use super::client::{API_VERSION, Client, MEDIA_TYPE, lock};
+use super::decode::{error_message, header};
+use super::error::Error;
+use super::log::short_cause;
+use super::retry::throttle;
+use super::urls::{next_link, path_and_query};
+use std::time::{Duration, Instant};
+use ureq::http;
+
+/// Largest response body read (a page of 100 issues with long bodies stays far below).
+const BODY_LIMIT: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn is_write(self) -> bool {
+        self != Method::Get
+    }
+}
+
+/// One request as the engine sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Req {
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    pub body: Option<Vec<u8>>,
+    /// Whether sending it twice has the effect of sending it once.
+    pub idempotent: bool,
+    /// Use (and fill) the ETag cache (GET only).
+    pub use_cache: bool,
+}
+
+impl Req {
+    /// `METHOD /path?query`, as shown in logs and errors.
+    pub(crate) fn display(&self) -> String {
+        format!("{} {}", self.method.as_str(), path_and_query(&self.url))
+    }
+}
+
+/// A successful response (2xx, or a 304 resolved from the cache).
+#[derive(Debug)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+    pub next: Option<String>,
+}
+
+/// Why `run` gave up.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A definite answer (or a failure to reach the server at all).
+    Final(Error),
+    /// A non-idempotent request that may or may not have taken effect.
+    Unknown(Error),
+}
+
+impl Failure {
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Failure::Final(e) | Failure::Unknown(e) => e,
+        }
+    }
+}
+
+enum Attempt {
+    Response {
+        status: u16,
+        headers: http::HeaderMap,
+        body: String,
+    },
+    /// Failed before anything was sent (connect refused, DNS, connect timeout).
+    NotSent { error: ureq::Error, retryable: bool },
+    /// Failed after the request may have been sent.
+    Lost(ureq::Error),
+}
+
+impl Client {
+    /// Send `req`, handling the cache, rate limits, retries and write pacing.
+    pub(crate) fn run(&self, req: &Req) -> Result<Resp, Failure> {
+        let mut write_guard = req.method.is_write().then(|| lock(&self.write_lock));
+        let mut failures = 0u32;
+        let mut secondary_hits = 0u32;
+        let display = req.display();
+        loop {
+            self.wait_if_exhausted();
+            if let Some(guard) = write_guard.as_mut() {
+                if let Some(last) = **guard {
+                    let since = self.clock.now().duration_since(last).unwrap_or_default();
+                    if since < self.write_delay {
+                        self.sleep(self.write_delay - since);
+                    }
+                }
+            }
+            let cached = if req.use_cache && req.method == Method::Get {
+                lock(&self.shared).cache.get(&req.url).cloned()
+            } else {
+                None
+            };
+            let attempt = self.attempt(req, cached.as_ref().map(|c| c.etag.as_str()));
+            if let Some(guard) = write_guard.as_mut() {
+                **guard = Some(self.clock.now());
+            }
+            match attempt {
+                Attempt::NotSent { error, retryable } => {
+                    let err = self.transport_error(req, &error, false);
+                    if !retryable {
+                        return Err(Failure::Final(err));
+                    }
+                    failures += 1;
+                    if failures >= self.retry.max_attempts {
+                        return Err(Failure::Final(err));
+                    }
+                    self.retry_after_failure(&display, &short_cause(&err), failures, None);
+                }
+                Attempt::Lost(error) => {
+                    let err = self.transport_error(req, &error, true);
+                    if !req.idempotent {
+                        return Err(Failure::Unknown(err));
+                    }
+                    failures += 1;
+                    if failures >= self.retry.max_attempts {
+                        return Err(Failure::Final(err));
+                    }
+                    self.retry_after_failure(&display, &short_cause(&err), failures, None);
+                }
+                Attempt::Response {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    self.note_rate(&headers);
+                    match status {
+                        200..=299 => {
+                            let next = header(&headers, "link").and_then(next_link);
+                            if req.use_cache && req.method == Method::Get {
+                                let mut shared = lock(&self.shared);
+                                match header(&headers, "etag") {
+                                    Some(etag) if !etag.is_empty() => shared.cache.insert(
+                                        req.url.clone(),
+                                        CachedResponse {
+                                            etag: etag.to_owned(),
+                                            body: body.clone(),
+                                            next: next.clone(),
+                                        },
+                                    ),
+                                    _ => {
+                                        shared.cache.remove(&req.url);
+                                    }
+                                }
+                            }
+                            return Ok(Resp {
+                                status,
+                                headers,
+                                body,
+                                next,
+                            });
+                        }
+                        304 => {
+                            let Some(cached) = cached else {
+                                return Err(Failure::Final(
+                                    self.status_error(req, 304, &headers, &body),
+                                ));
+                            };
+                            lock(&self.shared).cache.mark_used(&req.url);
+                            let next = header(&headers, "link").and_then(next_link).or(cached.next);
+                            return Ok(Resp {
+                                status: 304,
+                                headers,
+                                body: cached.body,
+                                next,
+                            });
+                        }
+                        403 | 429 => {
+                            let message = error_message(&body);
+                            if let Some(throttle) = throttle(status, &headers, &message) {
+                                self.wait_throttle(throttle, &mut secondary_hits);
+                                continue;
+                            }
+                            return Err(Failure::Final(
+                                self.status_error(req, status, &headers, &body),
+                            ));
+                        }
+                        500..=599 => {
+                            let err = self.status_error(req, status, &headers, &body);
+                            if !req.idempotent {
+                                return Err(Failure::Unknown(err));
+                            }
+                            failures += 1;
+                            if failures >= self.retry.max_attempts {
+                                return Err(Failure::Final(err));
+                            }
+                            let retry_after = header(&headers, "retry-after")
+                                .and_then(|v| v.trim().parse::<u64>().ok())
+                                .map(Duration::from_secs);
+                            self.retry_after_failure(
+                                &display,
+                                &format!("GitHub answered {status}"),
+                                failures,
+                                retry_after,
+                            );
+                        }
+                        _ => {
+                            return Err(Failure::Final(
+                                self.status_error(req, status, &headers, &body),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One HTTP exchange.
+    fn attempt(&self, req: &Req, etag: Option<&str>) -> Attempt {
+        let mut builder = http::Request::builder()
+            .method(req.method.as_str())
+            .uri(req.url.as_str())
+            .header("accept", MEDIA_TYPE)
+            .header("x-github-api-version", API_VERSION)
+            .header("user-agent", self.user_agent.as_str())
+            .header("authorization", format!("Bearer {}", self.token.expose()));
+        let mut shown: Vec<(String, String)> = vec![
+            ("Accept".into(), MEDIA_TYPE.into()),
+            ("X-GitHub-Api-Version".into(), API_VERSION.into()),
+            ("User-Agent".into(), self.user_agent.clone()),
+            ("Authorization".into(), "Bearer ***".into()),
+        ];
+        if let Some(tag) = etag {
+            builder = builder.header("if-none-match", tag);
+            shown.push(("If-None-Match".into(), tag.into()));
+        }
+        if req.body.is_some() {
+            builder = builder.header("content-type", "application/json");
+            shown.push(("Content-Type".into(), "application/json".into()));
+        }
+        {
+            let mut shared = lock(&self.shared);
+            shared.stats.requests += 1;
+            if req.method.is_write() {
+                shared.stats.writes += 1;
+            } else {
+                shared.stats.reads += 1;
+            }
+        }
+        let display = req.display();
+        self.log_request_headers(&shown);
+        let started = Instant::now();
+        let result = match &req.body {
+            Some(body) => builder
+                .body(body.clone())
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.dispatch(req.method, r)),
+            None => builder
+                .body(())
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.dispatch(req.method, r)),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(error) => {
+                let ms = started.elapsed().as_millis();
+                self.log_line(&format!(
+                    "{display} → failed: {} ({ms} ms)",
+                    self.token.scrub(&error.to_string())
+                ));
+                return classify_error(error);
+            }
+        };
+        let status = response.status().as_u16();
+        let (parts, body) = response.into_parts();
+        let body = body
+            .into_with_config()
+            .limit(BODY_LIMIT)
+            .lossy_utf8(true)
+            .read_to_string();
+        let ms = started.elapsed().as_millis();
+        match body {
+            Ok(body) => {
+                if status == 304 {
+                    lock(&self.shared).stats.not_modified += 1;
+                }
+                self.log_line(&format!("{display} → {status} ({ms} ms)"));
+                self.log_response_headers(&parts.headers);
+                Attempt::Response {
+                    status,
+                    headers: parts.headers,
+                    body,
+                }
+            }
+            Err(error) => {
+                self.log_line(&format!(
+                    "{display} → {status}, body lost: {} ({ms} ms)",
+                    self.token.scrub(&error.to_string())
+                ));
+                Attempt::Lost(error)
+            }
+        }
+    }
+
+    fn dispatch<B: ureq::AsSendBody>(
+        &self,
+        method: Method,
+        request: http::Request<B>,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        if method.is_write() {
+            // A redirected write could be replayed as a GET or re-sent elsewhere.
+            let request = self
+                .agent
+                .configure_request(request)
+                .max_redirects(0)
+                .build();
+            self.agent.run(request)
+        } else {
+            self.agent.run(request)
+        }
+    }
+}
+
+fn classify_error(error: ureq::Error) -> Attempt {
+    use std::io::ErrorKind;
+    match &error {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Attempt::NotSent {
+            error,
+            retryable: false,
+        },
+        ureq::Error::Io(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            Attempt::NotSent {
+                error,
+                retryable: false,
+            }
+        }
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Attempt::NotSent {
+            error,
+            retryable: true,
+        },
+        ureq::Error::BadUri(_)
+        | ureq::Error::Http(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::TooManyRedirects
+        | ureq::Error::RedirectFailed
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::TlsRequired => Attempt::NotSent {
+            error,
+            retryable: false,
+        },
+        _ => Attempt::Lost(error),
+    }
+}
