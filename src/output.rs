@@ -16,7 +16,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// True when `NO_COLOR` is set to anything non-empty (https://no-color.org).
+/// True when `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
 pub fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
