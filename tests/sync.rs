@@ -115,41 +115,6 @@ impl Setup {
     }
 }
 
-fn assert_exit(out: &Output, code: i32, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: unexpected exit\nstdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-fn parse_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
-}
-
-/// The artifact ID of the marker line that ends an issue or milestone body.
-fn marker(body: &Value) -> Option<String> {
-    let last = body.as_str()?.trim_end().lines().last()?;
-    last.strip_prefix("IntelliManage-ID: ")
-        .map(|id| id.trim().to_string())
-}
-
-fn label_set(issue: &Value) -> BTreeSet<String> {
-    issue["labels"]
-        .as_array()
-        .expect("labels array")
-        .iter()
-        .map(|l| l["name"].as_str().expect("label name").to_string())
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
 /// The UTC calendar day of a GitHub timestamp.
 fn utc_day(ts: &Value) -> String {
     let s = ts.as_str().expect("timestamp string");

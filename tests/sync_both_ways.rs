@@ -371,32 +371,10 @@ fn assert_tree_eq(
     );
 }
 
-fn assert_exit(out: &Output, code: i32, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: unexpected exit\nstdout:\n{}\nstderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-fn parse_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
-}
-
 fn assert_no_failures(report: &Value) {
     for p in report["projects"].as_array().expect("projects") {
         assert_eq!(p["failures"], json!([]), "{report:#}");
     }
-}
-
-/// The artifact ID of the marker line that ends an issue or milestone body.
-fn marker(body: &Value) -> Option<String> {
-    let last = body.as_str()?.trim_end().lines().last()?;
-    last.strip_prefix("IntelliManage-ID: ")
-        .map(|id| id.trim().to_string())
 }
 
 /// An issue's body without its marker line.
@@ -409,15 +387,6 @@ fn issue_text(issue: &Value) -> String {
     kept.join("\n").trim_matches('\n').to_string()
 }
 
-fn label_set(issue: &Value) -> BTreeSet<String> {
-    issue["labels"]
-        .as_array()
-        .expect("labels array")
-        .iter()
-        .map(|l| l["name"].as_str().expect("label name").to_string())
-        .collect()
-}
-
 fn logins(issue: &Value) -> Vec<String> {
     issue["assignees"]
         .as_array()
@@ -425,10 +394,6 @@ fn logins(issue: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["login"].as_str().expect("login").to_string())
         .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// The frontmatter (parsed) and the body of an artifact file.

@@ -273,3 +273,41 @@ impl TestRepo {
         self.im_env(args, &github_env(api_url, token))
     }
 }
+
+/// Asserts the exit code, showing both outputs when it differs.
+pub fn assert_exit(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: unexpected exit\nstdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Stdout parsed as JSON (panics with the text when it isn't).
+pub fn parse_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
+}
+
+/// The artifact ID of the marker line that ends an issue or milestone body.
+pub fn marker(body: &serde_json::Value) -> Option<String> {
+    let last = body.as_str()?.trim_end().lines().last()?;
+    last.strip_prefix("IntelliManage-ID: ")
+        .map(|id| id.trim().to_string())
+}
+
+/// The label names of an issue as the emulator renders it.
+pub fn label_set(issue: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    issue["labels"]
+        .as_array()
+        .expect("labels array")
+        .iter()
+        .map(|l| l["name"].as_str().expect("label name").to_string())
+        .collect()
+}
+
+pub fn set(items: &[&str]) -> std::collections::BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
