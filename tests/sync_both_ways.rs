@@ -1965,3 +1965,29 @@ fn a_push_only_run_keeps_github_changes_for_the_next_two_way_sync() {
     assert_eq!(s.issue("TASK-001")["title"], "Validate the e-mail address");
     s.assert_converged("after push-only then two-way");
 }
+
+#[test]
+fn a_second_assignee_added_on_github_is_kept_on_both_sides() {
+    let s = Setup::new("");
+    s.teammate("TASK-001", json!({"assignees": ["ada", "bob"]}));
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+    let text = s.read("tasks/TASK-001_validate-email.md");
+    assert!(
+        text.contains("assigned_to = [\"ada\", \"bob\"]\n"),
+        "both assignees in the plan:\n{text}"
+    );
+    assert_eq!(
+        logins(&s.issue("TASK-001")),
+        ["ada", "bob"],
+        "nobody unassigned on GitHub"
+    );
+    s.assert_converged("second assignee");
+    // Back to one: the plan's list shrinks on GitHub too.
+    s.edit_commit("tasks/TASK-001_validate-email.md", |t| {
+        t.replace("assigned_to = [\"ada\", \"bob\"]", "assigned_to = \"bob\"")
+    });
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(logins(&s.issue("TASK-001")), ["bob"]);
+    s.assert_converged("back to one assignee");
+}

@@ -169,10 +169,12 @@ pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>
             .into_iter()
             .map(|(l, _)| l)
             .collect(),
+        // `assigned_to` names one login, or several as a list (what GitHub's assignees
+        // become when there are more than one).
         assignees: a
-            .str_field("assigned_to")
-            .and_then(as_login)
-            .into_iter()
+            .list_field("assigned_to")
+            .iter()
+            .filter_map(|v| as_login(v))
             .collect(),
         milestone,
     }

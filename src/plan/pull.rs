@@ -163,10 +163,15 @@ pub fn issue_edit(
         edit = edit.set_list("tags", tags);
     }
     if after.assignees != before.assignees {
-        match after.assignees.iter().next() {
-            Some(login) => edit = edit.set("assigned_to", login.clone()),
-            None => edit = edit.remove("assigned_to"),
-        }
+        edit = match after.assignees.len() {
+            0 => edit.remove("assigned_to"),
+            1 => edit.set(
+                "assigned_to",
+                after.assignees.iter().next().cloned().unwrap_or_default(),
+            ),
+            // Several people assigned on GitHub: all of them, as a list.
+            _ => edit.set_list("assigned_to", after.assignees.iter().cloned()),
+        };
     }
     if !edit.is_empty() {
         edit = edit.set("updated_date", today());
@@ -322,8 +327,21 @@ pub fn new_artifact(
     {
         kv.push(("priority".into(), p.canonical().into()));
     }
-    if let Some(login) = f.assignees.iter().next() {
-        kv.push(("assigned_to".into(), login.clone().into()));
+    match f.assignees.len() {
+        0 => {}
+        1 => kv.push((
+            "assigned_to".into(),
+            f.assignees
+                .iter()
+                .next()
+                .cloned()
+                .unwrap_or_default()
+                .into(),
+        )),
+        _ => kv.push((
+            "assigned_to".into(),
+            FieldValue::List(f.assignees.iter().cloned().collect()),
+        )),
     }
     if !labels.tags.is_empty() {
         kv.push(("tags".into(), FieldValue::List(labels.tags.clone())));
