@@ -1991,3 +1991,48 @@ fn a_second_assignee_added_on_github_is_kept_on_both_sides() {
     assert_eq!(logins(&s.issue("TASK-001")), ["bob"]);
     s.assert_converged("back to one assignee");
 }
+
+#[test]
+fn manual_flag_on_a_milestone_tags_the_epic_and_stays_listed_until_settled() {
+    let s = Setup::new("\n[github_integration.mapping]\nconflict_resolution = \"manual_flag\"\n");
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("milestone number");
+    s.emu
+        .edit_milestone(OWNER, REPO, n, json!({"title": "Onboarding (GitHub)"}));
+    s.edit_commit(EPIC_FILE, |t| {
+        replace_line(
+            &t,
+            "title = \"User onboarding\"",
+            "title = \"Onboarding (plan)\"",
+        )
+    });
+    let report = s.sync_ok(&["--commit"]);
+    assert_eq!(
+        report["projects"][0]["conflicts"][0]["key"],
+        "demo/EPIC-001"
+    );
+    assert_eq!(report["projects"][0]["conflicts"][0]["winner"], "flagged");
+    // Nothing overwritten on either side; the Epic carries the conflict tag.
+    assert_eq!(
+        s.emu.milestone(OWNER, REPO, n).expect("milestone")["title"],
+        "Onboarding (GitHub)"
+    );
+    let text = s.read(EPIC_FILE);
+    assert!(text.contains("title = \"Onboarding (plan)\"\n"), "{text}");
+    assert!(text.contains("tags = [\"conflict\"]\n"), "tagged:\n{text}");
+    // Still listed by a later run, until a person settles it and removes the tag.
+    s.assert_converged("flagged milestone");
+    assert!(s.repo.im_ok(&["status"]).contains("conflicts: EPIC-001"));
+    s.edit_commit(EPIC_FILE, |t| {
+        replace_line(
+            &t,
+            "title = \"Onboarding (plan)\"",
+            "title = \"Onboarding (GitHub)\"",
+        )
+        .replace("tags = [\"conflict\"]\n", "")
+    });
+    assert_no_failures(&s.sync_ok(&[]));
+    assert!(!s.repo.im_ok(&["status"]).contains("conflicts:"));
+    s.assert_converged("settled milestone");
+}

@@ -213,21 +213,40 @@ pub(super) fn plan(
         for c in &m.conflicts {
             acc.out.conflicts.push((d.key.clone(), c.clone()));
         }
-        let flagged = m
+        let artifact = ctx
+            .by_id
+            .get(d.marker.as_deref().unwrap_or_default())
+            .copied();
+        // Milestones carry no labels on GitHub: a flagged conflict is kept in the Epic's file
+        // (a `conflict` tag, as for issues) and in the link, until a person removes the tag.
+        let tagged = artifact.is_some_and(|a| {
+            a.tags()
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(pull::CONFLICT_TAG))
+        });
+        let newly_flagged = m
             .conflicts
             .iter()
             .any(|c| c.winner == merge::Winner::Flagged);
+        let flagged = newly_flagged || tagged;
         let mut plan_side = if ctx.input.direction == Direction::Both {
             m.plan.clone()
         } else {
             local.clone()
         };
-        if ctx.input.direction == Direction::Both && plan_side != d.fields {
-            let artifact = ctx.by_id.get(d.marker.as_deref().unwrap_or_default());
-            let edit = match (&d.path, artifact) {
+        let tag_it = newly_flagged && !tagged;
+        if ctx.input.direction == Direction::Both && (plan_side != d.fields || tag_it) {
+            let mut edit = match (&d.path, artifact) {
                 (Some(_), Some(a)) => pull::milestone_edit(a, cfg, &d.fields, &plan_side),
                 _ => crate::writeback::Edit::new(),
             };
+            if let (true, Some(a), Some(_)) = (tag_it, artifact, &d.path) {
+                let mut tags = a.tags();
+                tags.push(pull::CONFLICT_TAG.to_string());
+                edit = edit
+                    .set_list("tags", tags)
+                    .set("updated_date", pull::today());
+            }
             // What the plan says once the edit is in (what it can't say stays as it is);
             // GitHub gets the difference in this same run.
             let effective = if edit.is_empty() {
@@ -252,7 +271,13 @@ pub(super) fn plan(
                 acc.milestone_ops.push(Op::EditArtifact {
                     key: d.key.clone(),
                     path: path.clone(),
-                    changed: milestone_changes(&d.fields, &plan_side),
+                    changed: {
+                        let mut c = milestone_changes(&d.fields, &plan_side);
+                        if tag_it {
+                            c.push("tags".to_string());
+                        }
+                        c
+                    },
                     fields: Fields::Milestone(plan_side.clone()),
                     edit,
                 });
