@@ -74,6 +74,17 @@ fn could_hold_plan_files(rel_dir: &str) -> bool {
     }
 }
 
+/// The entries of a tree, decoded in place (no copies).
+fn decoded_entries<'t>(t: &'t Option<gix::Tree<'_>>) -> Result<Vec<gix::objs::tree::EntryRef<'t>>> {
+    match t {
+        Some(t) => Ok(t
+            .decode()
+            .map_err(|e| RepoError::git(format!("tree {}", t.id), e))?
+            .entries),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// An opened repository.
 pub struct Repo {
     inner: gix::Repository,
@@ -259,38 +270,59 @@ impl Repo {
         if old == new {
             return Ok(());
         }
-        let read =
-            |t: Option<ObjectId>| -> Result<Vec<(String, gix::objs::tree::EntryMode, ObjectId)>> {
-                match t {
-                    Some(t) => self.tree_entries(t),
-                    None => Ok(Vec::new()),
+        let find = |t: Option<ObjectId>| -> Result<Option<gix::Tree<'_>>> {
+            t.map(|t| {
+                self.inner
+                    .find_tree(t)
+                    .map_err(|e| RepoError::git(format!("tree {t}"), e))
+            })
+            .transpose()
+        };
+        let (ta, tb) = (find(old)?, find(new)?);
+        let (a, b) = (decoded_entries(&ta)?, decoded_entries(&tb)?);
+        // Both trees are in git's order, so one merge pass pairs equal names; entries whose
+        // ids are equal are skipped without a path being built.
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let order = match (a.get(i), b.get(j)) {
+                // `EntryRef`'s order is git's tree order (a directory's name sorts as `name/`).
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (ea, eb) = match order {
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    (Some(a[i - 1]), Some(b[j - 1]))
+                }
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (Some(a[i - 1]), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (None, Some(b[j - 1]))
                 }
             };
-        let (a, b) = (read(old)?, read(new)?);
-        type Entry = (gix::objs::tree::EntryMode, ObjectId);
-        let index =
-            |v: &[(String, gix::objs::tree::EntryMode, ObjectId)]| -> BTreeMap<String, Entry> {
-                v.iter().map(|(n, m, o)| (n.clone(), (*m, *o))).collect()
+            if let (Some(x), Some(y)) = (ea, eb) {
+                if x.oid == y.oid {
+                    continue;
+                }
+            }
+            let Some(name) = ea.or(eb).and_then(|e| e.filename.to_str().ok()) else {
+                continue;
             };
-        let (a, b) = (index(&a), index(&b));
-        let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
-        names.sort_unstable();
-        names.dedup();
-        for name in names {
             let rel = if prefix.is_empty() {
-                name.clone()
+                name.to_string()
             } else {
                 format!("{prefix}/{name}")
             };
-            let (ea, eb) = (a.get(name).copied(), b.get(name).copied());
-            if ea.map(|e| e.1) == eb.map(|e| e.1) {
-                continue;
-            }
-            let tree_of = |e: Option<(gix::objs::tree::EntryMode, ObjectId)>| {
-                e.filter(|(m, _)| m.is_tree()).map(|(_, o)| o)
+            let tree_of = |e: Option<gix::objs::tree::EntryRef<'_>>| {
+                e.filter(|e| e.mode.is_tree()).map(|e| e.oid.to_owned())
             };
-            let blob_of = |e: Option<(gix::objs::tree::EntryMode, ObjectId)>| {
-                e.filter(|(m, _)| m.is_blob()).map(|(_, o)| o)
+            let blob_of = |e: Option<gix::objs::tree::EntryRef<'_>>| {
+                e.filter(|e| e.mode.is_blob()).map(|e| e.oid.to_owned())
             };
             let (ta, tb) = (tree_of(ea), tree_of(eb));
             if (ta.is_some() || tb.is_some()) && could_hold_plan_files(&rel) {
