@@ -175,7 +175,7 @@ fn change(
     let available = shape.issues - shape.done - used.len();
     while picked.len() < n.min(available) {
         let i = (candidate - 1) % shape.issues + 1;
-        if i % 10 != 0 && !picked.contains(&i) && !used.contains(&i) {
+        if !i.is_multiple_of(10) && !picked.contains(&i) && !used.contains(&i) {
             picked.push(i);
             candidate += step;
         } else {

@@ -305,10 +305,10 @@ impl Repo {
                     (None, Some(b[j - 1]))
                 }
             };
-            if let (Some(x), Some(y)) = (ea, eb) {
-                if x.oid == y.oid {
-                    continue;
-                }
+            if let (Some(x), Some(y)) = (ea, eb)
+                && x.oid == y.oid
+            {
+                continue;
             }
             let Some(name) = ea.or(eb).and_then(|e| e.filename.to_str().ok()) else {
                 continue;

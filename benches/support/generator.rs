@@ -1081,10 +1081,10 @@ impl History {
         if rng.chance(0.4) {
             related_docs.push(format!("ADR-{:03}", rng.range(1, 3)));
         }
-        if let Some(p) = &parent {
-            if rng.chance(0.5) {
-                related_docs.push(p.clone());
-            }
+        if let Some(p) = &parent
+            && rng.chance(0.5)
+        {
+            related_docs.push(p.clone());
         }
         // Older artifacts are more likely to be done.
         let age_days = (HISTORY_START - created).max(0) / 86_400;
@@ -1343,17 +1343,17 @@ impl History {
             }
 
             // Rare structural changes.
-            if self.rng.chance(0.01) {
-                if let Some(i) = self.choose(|a| a.kind.folder() == "tasks") {
-                    let old = self.arts[i].path();
-                    let t = title(&mut self.rng);
-                    self.arts[i].slug = slugify(&t);
-                    self.arts[i].title = t;
-                    self.arts[i].updated = self.now;
-                    ops.push(Op::Del(old));
-                    touched.push(i);
-                    first_edit.get_or_insert_with(|| (self.arts[i].id.clone(), "rename"));
-                }
+            if self.rng.chance(0.01)
+                && let Some(i) = self.choose(|a| a.kind.folder() == "tasks")
+            {
+                let old = self.arts[i].path();
+                let t = title(&mut self.rng);
+                self.arts[i].slug = slugify(&t);
+                self.arts[i].title = t;
+                self.arts[i].updated = self.now;
+                ops.push(Op::Del(old));
+                touched.push(i);
+                first_edit.get_or_insert_with(|| (self.arts[i].id.clone(), "rename"));
             }
             if self.rng.chance(0.03) {
                 for _ in 0..self.rng.range(1, 5) {
@@ -1365,22 +1365,22 @@ impl History {
                     }
                 }
             }
-            if self.rng.chance(0.01) {
-                if let Some(i) = self.choose(|a| a.kind.folder() == "tasks") {
-                    ops.push(Op::Del(self.arts[i].path()));
-                    self.arts[i].alive = false;
-                    pending_adds += 1;
-                    // Whoever depended on it stops doing so.
-                    let gone = self.arts[i].id.clone();
-                    for (k, other) in self.arts.iter_mut().enumerate() {
-                        if other.alive && other.depends_on.contains(&gone) {
-                            other.depends_on.retain(|d| *d != gone);
-                            other.updated = self.now;
-                            touched.push(k);
-                        }
+            if self.rng.chance(0.01)
+                && let Some(i) = self.choose(|a| a.kind.folder() == "tasks")
+            {
+                ops.push(Op::Del(self.arts[i].path()));
+                self.arts[i].alive = false;
+                pending_adds += 1;
+                // Whoever depended on it stops doing so.
+                let gone = self.arts[i].id.clone();
+                for (k, other) in self.arts.iter_mut().enumerate() {
+                    if other.alive && other.depends_on.contains(&gone) {
+                        other.depends_on.retain(|d| *d != gone);
+                        other.updated = self.now;
+                        touched.push(k);
                     }
-                    first_edit.get_or_insert_with(|| (self.arts[i].id.clone(), "delete"));
                 }
+                first_edit.get_or_insert_with(|| (self.arts[i].id.clone(), "delete"));
             }
             if self.rng.chance(0.003) {
                 let pi = self.rng.below(p.projects);

@@ -157,14 +157,15 @@ impl Client {
                     });
                 }
                 Err(Failure::Final(e)) => {
-                    if unknowns > 0 && e.is_already_exists() {
-                        if let Some(item) = lookup(self)? {
-                            lock(&self.shared).stats.adopted += 1;
-                            return Ok(Created {
-                                item,
-                                adopted: true,
-                            });
-                        }
+                    if unknowns > 0
+                        && e.is_already_exists()
+                        && let Some(item) = lookup(self)?
+                    {
+                        lock(&self.shared).stats.adopted += 1;
+                        return Ok(Created {
+                            item,
+                            adopted: true,
+                        });
                     }
                     return Err(e);
                 }

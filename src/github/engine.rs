@@ -106,12 +106,12 @@ impl Client {
         let display = req.display();
         loop {
             self.wait_if_exhausted();
-            if let Some(guard) = write_guard.as_mut() {
-                if let Some(last) = **guard {
-                    let since = self.clock.now().duration_since(last).unwrap_or_default();
-                    if since < self.write_delay {
-                        self.sleep(self.write_delay - since);
-                    }
+            if let Some(guard) = write_guard.as_mut()
+                && let Some(last) = **guard
+            {
+                let since = self.clock.now().duration_since(last).unwrap_or_default();
+                if since < self.write_delay {
+                    self.sleep(self.write_delay - since);
                 }
             }
             let cached = if req.use_cache && req.method == Method::Get {

@@ -136,10 +136,10 @@ pub fn artifact_labels(a: &Artifact, cfg: &ProjectConfig) -> Vec<(String, LabelC
     if m.sync_type_as_label && !a.type_name.trim().is_empty() {
         out.push((m.type_label(&a.type_name), LabelCategory::Type));
     }
-    if m.sync_priority_as_label {
-        if let Some(p) = a.str_field("priority").filter(|p| !p.trim().is_empty()) {
-            out.push((m.priority_label(p), LabelCategory::Priority));
-        }
+    if m.sync_priority_as_label
+        && let Some(p) = a.str_field("priority").filter(|p| !p.trim().is_empty())
+    {
+        out.push((m.priority_label(p), LabelCategory::Priority));
     }
     if m.sync_tags_as_labels {
         for tag in a.tags() {

@@ -115,18 +115,18 @@ pub(super) fn plan(
         if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
             local.milestone = Some(title.clone());
         }
-        if let Some(t) = &local.milestone {
-            if !acc.available_milestones.contains(&t.to_lowercase()) {
-                acc.out.notes.push(Note {
-                    key: Some(key.clone()),
-                    message: format!(
-                        "milestone `{t}` is missing on GitHub: {} is synced without it",
-                        a.id
-                    ),
-                    incomplete: true,
-                });
-                local.milestone = None;
-            }
+        if let Some(t) = &local.milestone
+            && !acc.available_milestones.contains(&t.to_lowercase())
+        {
+            acc.out.notes.push(Note {
+                key: Some(key.clone()),
+                message: format!(
+                    "milestone `{t}` is missing on GitHub: {} is synced without it",
+                    a.id
+                ),
+                incomplete: true,
+            });
+            local.milestone = None;
         }
         let link = ctx
             .input

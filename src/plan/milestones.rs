@@ -63,11 +63,10 @@ pub(super) fn desired(ctx: &Ctx<'_>) -> BTreeMap<String, DesiredMilestone> {
             .str_field("milestone_name")
             .map(str::trim)
             .filter(|n| !n.is_empty())
+            && fields::is_container(a.kind)
         {
-            if fields::is_container(a.kind) {
-                shared.entry(name.to_string()).or_default().push(a);
-                continue;
-            }
+            shared.entry(name.to_string()).or_default().push(a);
+            continue;
         }
         if fields::target_of(a, cfg) == Some(Target::Milestone) {
             desired_milestones.insert(

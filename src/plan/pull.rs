@@ -83,14 +83,13 @@ fn new_status(
     let m = &cfg.github.mapping;
     let (lb, la) = (split(&before.labels, cfg), split(&after.labels, cfg));
     let mut status = a.status.clone();
-    if la.status != lb.status {
-        if let Some(s) = la
+    if la.status != lb.status
+        && let Some(s) = la
             .status
             .as_deref()
             .and_then(|l| m.status_from_label(l, &cfg.custom_statuses))
-        {
-            status = s;
-        }
+    {
+        status = s;
     }
     if (before.closed, &before.state_reason) != (after.closed, &after.state_reason) {
         let closed_now = vocab::classify_status(&status, &cfg.custom_statuses)
@@ -130,12 +129,11 @@ pub fn issue_edit(
     }
     let (lb, la) = (split(&before.labels, cfg), split(&after.labels, cfg));
     let m = &cfg.github.mapping;
-    if la.kind != lb.kind {
-        if let Some(kind) = la.kind.as_deref().and_then(|l| m.type_from_label(l)) {
-            if a.kind != Some(kind) {
-                edit = edit.set("type", kind.canonical());
-            }
-        }
+    if la.kind != lb.kind
+        && let Some(kind) = la.kind.as_deref().and_then(|l| m.type_from_label(l))
+        && a.kind != Some(kind)
+    {
+        edit = edit.set("type", kind.canonical());
     }
     if la.priority != lb.priority {
         match la

@@ -193,10 +193,10 @@ impl<'a> Executor<'a> {
 
         // Items with nothing to do are settled up front.
         for s in settle.values() {
-            if !remaining.contains_key(&s.key) {
-                if let Some(number) = s.number {
-                    self.settle_item(s, &repo_name, number, s.remote.clone(), None, None);
-                }
+            if !remaining.contains_key(&s.key)
+                && let Some(number) = s.number
+            {
+                self.settle_item(s, &repo_name, number, s.remote.clone(), None, None);
             }
         }
         self.checkpoint_if_due(true)?;
@@ -339,21 +339,22 @@ impl<'a> Executor<'a> {
     ) {
         let mut local = s.local.clone();
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
-        if let (Fields::Issue(l), Fields::Issue(r)) = (&mut local, &remote) {
-            if l.milestone.is_some() && r.milestone.is_none() {
-                l.milestone = None;
-            }
+        if let (Fields::Issue(l), Fields::Issue(r)) = (&mut local, &remote)
+            && l.milestone.is_some()
+            && r.milestone.is_none()
+        {
+            l.milestone = None;
         }
         let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
         link.local = Some(local);
         // A push-only run leaves GitHub's side of the merge base where it was: what GitHub
         // changed meanwhile is still a change for the next two-way sync to bring in (what
         // this run pushed reads back as "changed to the plan's value", a no-op).
-        if self.options.direction == plan::Direction::Push {
-            if let Some(old) = self.links.items.get(&s.key).filter(|l| l.remote.is_some()) {
-                link.remote = old.remote.clone();
-                link.updated_at = old.updated_at.clone();
-            }
+        if self.options.direction == plan::Direction::Push
+            && let Some(old) = self.links.items.get(&s.key).filter(|l| l.remote.is_some())
+        {
+            link.remote = old.remote.clone();
+            link.updated_at = old.updated_at.clone();
         }
         if self.in_commit.contains(&s.key) {
             link.committed = None;
