@@ -238,6 +238,18 @@ pub fn parse(
     location: Location,
     bytes: &[u8],
 ) -> Result<(Artifact, Vec<Problem>), ParseFailure> {
+    let artifact = parse_unchecked(path, location, bytes)?;
+    let problems = validate::check_artifact(&artifact);
+    Ok((artifact, problems))
+}
+
+/// [`parse`] without the checks of the values (statuses, dates, …): for comparing versions,
+/// where only files that can't be read at all are problems.
+pub fn parse_unchecked(
+    path: &str,
+    location: Location,
+    bytes: &[u8],
+) -> Result<Artifact, ParseFailure> {
     let fail = |line: Option<usize>, msg: String, hint: &str| {
         ParseFailure(Problem::error(path, line, msg).with_hint(hint))
     };
@@ -307,8 +319,7 @@ pub fn parse(
         body: split.body.to_string(),
         frontmatter_line: split.frontmatter_line,
     };
-    let problems = validate::check_artifact(&artifact);
-    Ok((artifact, problems))
+    Ok(artifact)
 }
 
 /// The 1-based line (within `frontmatter`) on which `key = …` is written at top level.

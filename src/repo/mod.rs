@@ -14,6 +14,8 @@ use gix::bstr::ByteSlice;
 use crate::PLAN_ROOT;
 use crate::artifact::Folder;
 
+mod blobs;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
     #[error("not inside a git repository ({}): {message}", path.display())]
@@ -48,9 +50,6 @@ pub type Result<T, E = RepoError> = std::result::Result<T, E>;
 /// The plan files of one source, keyed by path relative to the plan root.
 pub type Listing = BTreeMap<String, ObjectId>;
 
-/// The memory the delta cache of a bulk read may use.
-const PACK_CACHE_BYTES: usize = 8 << 20;
-
 /// Which files under the plan root are plan files at all.
 pub fn is_plan_file(rel: &str) -> bool {
     rel == "projects_config.toml"
@@ -75,14 +74,10 @@ fn could_hold_plan_files(rel_dir: &str) -> bool {
 }
 
 /// The entries of a tree, decoded in place (no copies).
-fn decoded_entries<'t>(t: &'t Option<gix::Tree<'_>>) -> Result<Vec<gix::objs::tree::EntryRef<'t>>> {
-    match t {
-        Some(t) => Ok(t
-            .decode()
-            .map_err(|e| RepoError::git(format!("tree {}", t.id), e))?
-            .entries),
-        None => Ok(Vec::new()),
-    }
+fn decoded_entries<'t>(id: ObjectId, data: &'t [u8]) -> Result<Vec<gix::objs::tree::EntryRef<'t>>> {
+    gix::objs::TreeRef::from_bytes(data, id.kind())
+        .map(|t| t.entries)
+        .map_err(|e| RepoError::git(format!("tree {id}"), e))
 }
 
 /// An opened repository.
@@ -97,7 +92,7 @@ impl Repo {
             path: dir.to_path_buf(),
             message: e.to_string(),
         })?;
-        Ok(Repo { inner })
+        Ok(Repo::from_gix(inner))
     }
 
     pub fn from_gix(inner: gix::Repository) -> Repo {
@@ -163,15 +158,8 @@ impl Repo {
     pub fn subtree(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>> {
         let mut current = tree;
         for component in path.split('/').filter(|c| !c.is_empty()) {
-            let t = self
-                .inner
-                .find_tree(current)
-                .map_err(|e| RepoError::git(format!("tree {current}"), e))?;
-            let decoded = t
-                .decode()
-                .map_err(|e| RepoError::git(format!("tree {current}"), e))?;
-            match decoded
-                .entries
+            let data = self.tree_data(current)?;
+            match decoded_entries(current, &data)?
                 .iter()
                 .find(|e| e.filename == component.as_bytes() && e.mode.is_tree())
             {
@@ -192,15 +180,8 @@ impl Repo {
         &self,
         tree: ObjectId,
     ) -> Result<Vec<(String, gix::objs::tree::EntryMode, ObjectId)>> {
-        let t = self
-            .inner
-            .find_tree(tree)
-            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
-        let decoded = t
-            .decode()
-            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
-        Ok(decoded
-            .entries
+        let data = self.tree_data(tree)?;
+        Ok(decoded_entries(tree, &data)?
             .iter()
             .filter_map(|e| {
                 e.filename
@@ -270,16 +251,19 @@ impl Repo {
         if old == new {
             return Ok(());
         }
-        let find = |t: Option<ObjectId>| -> Result<Option<gix::Tree<'_>>> {
-            t.map(|t| {
-                self.inner
-                    .find_tree(t)
-                    .map_err(|e| RepoError::git(format!("tree {t}"), e))
-            })
-            .transpose()
+        let data = |t: Option<ObjectId>| -> Result<Vec<u8>> {
+            t.map(|t| self.tree_data(t))
+                .transpose()
+                .map(Option::unwrap_or_default)
         };
-        let (ta, tb) = (find(old)?, find(new)?);
-        let (a, b) = (decoded_entries(&ta)?, decoded_entries(&tb)?);
+        // The newer tree first: older versions are usually deltas on it, so theirs stops at it.
+        let db = data(new)?;
+        let da = data(old)?;
+        let entries = |t: Option<ObjectId>, d| match t {
+            Some(t) => decoded_entries(t, d),
+            None => Ok(Vec::new()),
+        };
+        let (a, b) = (entries(old, &da)?, entries(new, &db)?);
         // Both trees are in git's order, so one merge pass pairs equal names; entries whose
         // ids are equal are skipped without a path being built.
         let (mut i, mut j) = (0, 0);
@@ -351,6 +335,15 @@ impl Repo {
         }
     }
 
+    /// Reads one tree's raw data.
+    fn tree_data(&self, tree: ObjectId) -> Result<Vec<u8>> {
+        let t = self
+            .inner
+            .find_tree(tree)
+            .map_err(|e| RepoError::git(format!("tree {tree}"), e))?;
+        Ok(t.detach().data)
+    }
+
     /// Reads one blob.
     pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
         let blob = self
@@ -358,101 +351,6 @@ impl Repo {
             .find_blob(oid)
             .map_err(|e| RepoError::git(format!("blob {oid}"), e))?;
         Ok(blob.detach().data)
-    }
-
-    /// The order in which to read `oids` so that delta chains are decoded once: by pack and
-    /// offset (an offset delta's base always comes earlier in its pack, so it is in the pack
-    /// cache when its deltas are read); loose objects last.
-    fn pack_order(&self, oids: &[ObjectId]) -> Vec<usize> {
-        use gix::odb::pack::Find;
-        let store = self.inner.objects.store();
-        let mut handle = store.to_handle();
-        handle.prevent_pack_unload();
-        let mut buf = Vec::new();
-        let mut keyed: Vec<(u32, u64, usize)> = oids
-            .iter()
-            .enumerate()
-            .map(|(i, oid)| match handle.location_by_oid(oid, &mut buf) {
-                Ok(Some(loc)) => (loc.pack_id, loc.pack_offset, i),
-                _ => (u32::MAX, i as u64, i),
-            })
-            .collect();
-        keyed.sort_unstable();
-        keyed.into_iter().map(|(_, _, i)| i).collect()
-    }
-
-    /// Reads many blobs and maps each through `f`, keeping the input order. Blobs are read on
-    /// one thread in pack order through a memory-capped delta cache (so each delta chain is
-    /// inflated once, as git's own delta-base cache does), and `f` runs on the other cores.
-    pub fn map_blobs<T, F>(&self, oids: &[ObjectId], f: F) -> Vec<T>
-    where
-        T: Send,
-        F: Fn(usize, Result<Vec<u8>>) -> T + Sync,
-    {
-        let mut reader = self.inner.clone();
-        reader.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                PACK_CACHE_BYTES,
-            ))
-        });
-        let reader = Repo { inner: reader };
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .saturating_sub(1)
-            .clamp(1, 7);
-        if oids.len() < 256 {
-            return oids
-                .iter()
-                .enumerate()
-                .map(|(i, oid)| f(i, reader.read_blob(*oid)))
-                .collect();
-        }
-        let order = self.pack_order(oids);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<u8>>)>(512);
-        let rx = std::sync::Mutex::new(rx);
-        let f = &f;
-        let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(oids.len()).collect();
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    let rx = &rx;
-                    s.spawn(move || {
-                        let mut done = Vec::new();
-                        loop {
-                            let next = match rx.lock() {
-                                Ok(guard) => guard.recv(),
-                                Err(_) => break,
-                            };
-                            match next {
-                                Ok((i, data)) => done.push((i, f(i, data))),
-                                Err(_) => break,
-                            }
-                        }
-                        done
-                    })
-                })
-                .collect();
-            for i in order {
-                if tx.send((i, reader.read_blob(oids[i]))).is_err() {
-                    break;
-                }
-            }
-            drop(tx);
-            for h in handles {
-                if let Ok(done) = h.join() {
-                    for (i, t) in done {
-                        slots[i] = Some(t);
-                    }
-                }
-            }
-        });
-        // A worker that panicked left holes: fill them here, in order.
-        slots
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| t.unwrap_or_else(|| f(i, self.read_blob(oids[i]))))
-            .collect()
     }
 
     /// Lists the plan files in the working tree with their content and blob ids (as git
