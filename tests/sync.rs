@@ -812,6 +812,93 @@ fn deleting_or_archiving_closes_issues_and_milestones() {
     assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
 }
 
+/// The record's link for `key` (`project/ID`).
+fn recorded_link(repo: &TestRepo, key: &str) -> Value {
+    let out = repo
+        .command("git")
+        .args(["show", "refs/intellimanage/sync:links.json"])
+        .output()
+        .expect("git show");
+    assert!(out.status.success(), "no links.json in the record");
+    let links: Value = serde_json::from_slice(&out.stdout).expect("links.json is JSON");
+    links["items"][key].clone()
+}
+
+#[test]
+fn an_unreadable_artifact_is_never_closed() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(&[]);
+    let issue = s.issue("TASK-002");
+    assert_eq!(issue["state"], "open");
+    let link_before = recorded_link(&s.repo, "demo/TASK-002");
+    assert_eq!(link_before["number"], issue["number"], "{link_before:#}");
+
+    // The TOML breaks: an unterminated string.
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("title = \"Submit button\"", "title = \"Submit button")
+    });
+    s.emu.reset_log();
+    let out = s.sync(&[]);
+    assert_exit(&out, 1, "sync with an unreadable artifact");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("tasks/TASK-002_button.md:"),
+        "the file and its line are named: {all}"
+    );
+    assert!(
+        all.contains("not closed") || all.contains("unreadable"),
+        "says the issue is left alone: {all}"
+    );
+    assert_eq!(
+        s.emu.write_count(),
+        0,
+        "nothing is written: {:#?}",
+        s.emu.requests()
+    );
+    assert_eq!(s.issue("TASK-002")["state"], "open");
+    let link_after = recorded_link(&s.repo, "demo/TASK-002");
+    assert_eq!(
+        link_after, link_before,
+        "the record keeps the item as it was"
+    );
+
+    // The JSON report says so too, and a dry run plans no close.
+    let dry = s.sync(&["--dry-run", "--json"]);
+    assert_exit(&dry, 1, "dry run with an unreadable artifact");
+    let report = parse_json(&dry);
+    let ops = report["projects"][0]["ops"].as_array().expect("ops");
+    assert!(ops.is_empty(), "{report:#}");
+    assert!(
+        report["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["path"] == format!("{P}/tasks/TASK-002_button.md")),
+        "{report:#}"
+    );
+
+    // Fixed (and edited meanwhile): the next sync brings the issue in line and converges.
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("title = \"Submit button", "title = \"Submit button\"")
+            .replace("A button.", "A bigger button.")
+    });
+    let fixed = s.sync(&[]);
+    assert_exit(&fixed, 0, "sync once the file is fixed");
+    let issue = s.issue("TASK-002");
+    assert_eq!(issue["state"], "open");
+    assert!(
+        issue["body"]
+            .as_str()
+            .expect("body")
+            .contains("A bigger button."),
+        "{issue:#}"
+    );
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Milestones shared by name, with and without create_missing_milestones.
 

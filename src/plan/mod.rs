@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::artifact::{Artifact, vocab};
+use crate::artifact::{Artifact, Problem, vocab};
 use crate::config::ProjectConfig;
 use crate::github::{Issue, Label, Milestone};
 
@@ -182,6 +182,9 @@ pub struct Input<'a> {
     pub config: &'a ProjectConfig,
     /// The project's artifacts at the revision being synced.
     pub artifacts: Vec<&'a Artifact>,
+    /// The project's artifact files that are there but cannot be read (their problems):
+    /// what they are linked to is left alone, never retired.
+    pub unreadable: Vec<&'a Problem>,
     pub links: &'a Links,
     pub remote: &'a RemoteState,
     pub direction: Direction,

@@ -269,6 +269,17 @@ pub fn run(
                 repo: &repo_key,
                 config: cfg,
                 artifacts,
+                unreadable: snapshot
+                    .unreadable
+                    .values()
+                    .filter(|p| {
+                        p.path
+                            .strip_prefix(crate::PLAN_ROOT)
+                            .and_then(|r| r.strip_prefix('/'))
+                            .and_then(|r| r.split('/').next())
+                            == Some(slug)
+                    })
+                    .collect(),
                 links: exec.links(),
                 remote: &remote,
                 direction: options.direction,
