@@ -52,7 +52,7 @@ impl From<SyncError> for CliError {
             SyncError::Record(git_intellimanage::record::RecordError::Raced) => exit::RACED,
             SyncError::Record(_) => exit::REPO,
             SyncError::Auth { .. } => exit::AUTH,
-            SyncError::Github { source, .. } if source.is_unauthorized() => exit::AUTH,
+            SyncError::Github { source, .. } if source.denies_token() => exit::AUTH,
             SyncError::Github { .. } => exit::GITHUB,
             SyncError::Config(_) => exit::CONFIG,
             SyncError::Commit(_) => exit::REPO,

@@ -42,7 +42,8 @@ pub enum SyncError {
         source: AuthError,
         hint: String,
     },
-    #[error("{context}: {source}")]
+    /// Shown without GitHub's hint, which [`SyncError::hint`] gives.
+    #[error("{context}: {}", source.without_hint())]
     Github {
         context: String,
         #[source]
