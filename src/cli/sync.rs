@@ -185,7 +185,10 @@ fn print_text(ctx: &Context, report: &Report) {
             proj.failures.len(),
         );
     }
-    if let Some(why) = &report.pull_skipped {
+    for why in [&report.pull_skipped, &report.links_skipped]
+        .into_iter()
+        .flatten()
+    {
         println!("{}", p.yellow(&format!("note: {why}")));
     }
     if !report.written.is_empty() {

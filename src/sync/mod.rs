@@ -198,13 +198,16 @@ pub fn run(
         };
         if let Some(why) = why {
             if options.write_links {
-                report.pull_skipped = Some(format!("links were not written into the files: {why}"));
+                report.links_skipped =
+                    Some(format!("links were not written into the files: {why}"));
                 options.write_links = false;
             }
-            report.pull_skipped = Some(format!(
-                "GitHub's changes were not brought into the plan: {why}"
-            ));
-            options.direction = Direction::Push;
+            if options.direction == Direction::Both {
+                report.pull_skipped = Some(format!(
+                    "GitHub's changes were not brought into the plan: {why}"
+                ));
+                options.direction = Direction::Push;
+            }
         }
     }
     // Links written into files are reported like GitHub's changes.
