@@ -834,9 +834,15 @@ fn an_unreadable_artifact_is_never_closed() {
     let link_before = recorded_link(&s.repo, "demo/TASK-002");
     assert_eq!(link_before["number"], issue["number"], "{link_before:#}");
 
-    // The TOML breaks: an unterminated string.
+    let onboarding = number(&s.milestone("User onboarding"));
+    assert_eq!(s.issue("TASK-001")["milestone"]["number"], onboarding);
+
+    // The TOML breaks (an unterminated string) in a task and in the epic above TASK-001.
     s.edit("tasks/TASK-002_button.md", |t| {
         t.replace("title = \"Submit button\"", "title = \"Submit button")
+    });
+    s.edit("epics/EPIC-001_onboarding.md", |t| {
+        t.replace("title = \"User onboarding\"", "title = \"User onboarding")
     });
     s.emu.reset_log();
     let out = s.sync(&[]);
@@ -857,6 +863,12 @@ fn an_unreadable_artifact_is_never_closed() {
         s.emu.requests()
     );
     assert_eq!(s.issue("TASK-002")["state"], "open");
+    assert_eq!(s.milestone("User onboarding")["state"], "open");
+    assert_eq!(
+        s.issue("TASK-001")["milestone"]["number"],
+        onboarding,
+        "the issues under the unreadable epic keep its milestone"
+    );
     let link_after = recorded_link(&s.repo, "demo/TASK-002");
     assert_eq!(
         link_after, link_before,
@@ -883,6 +895,9 @@ fn an_unreadable_artifact_is_never_closed() {
         t.replace("title = \"Submit button", "title = \"Submit button\"")
             .replace("A button.", "A bigger button.")
     });
+    s.edit("epics/EPIC-001_onboarding.md", |t| {
+        t.replace("title = \"User onboarding", "title = \"User onboarding\"")
+    });
     let fixed = s.sync(&[]);
     assert_exit(&fixed, 0, "sync once the file is fixed");
     let issue = s.issue("TASK-002");
@@ -894,6 +909,7 @@ fn an_unreadable_artifact_is_never_closed() {
             .contains("A bigger button."),
         "{issue:#}"
     );
+    assert_eq!(s.issue("TASK-001")["milestone"]["number"], onboarding);
     s.emu.reset_log();
     s.sync_json(&[]);
     assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());

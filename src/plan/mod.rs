@@ -213,6 +213,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ms_by_title: HashMap<String, &'a Milestone>,
     pub(crate) ms_by_marker: HashMap<String, &'a Milestone>,
     pub(crate) conflict_label: String,
+    /// IDs (lowercased) that the names of the unreadable files suggest.
+    pub(crate) unreadable_ids: BTreeSet<String>,
 }
 
 /// What the steps build up.
@@ -255,6 +257,12 @@ pub fn plan(input: &Input<'_>) -> Plan {
             })
             .collect(),
         conflict_label: input.config.github.mapping.conflict_label(),
+        unreadable_ids: input
+            .unreadable
+            .iter()
+            .filter_map(|p| crate::diff::id_from_file_name(&p.path))
+            .map(str::to_lowercase)
+            .collect(),
     };
     let mut acc = Acc {
         out: Plan::default(),
