@@ -3,6 +3,8 @@
 //! Only files whose blob differs are read and parsed, so comparing two commits costs a
 //! listing of both plan trees plus the changed files. Artifacts are matched by project and
 //! `id`, so a renamed file is one artifact that moved, not one removed and one added.
+//! An artifact whose file is still there but no longer parses is `unreadable`, never
+//! `removed`: it is a broken file to fix, not an artifact that went away.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,6 +36,8 @@ pub enum ChangeKind {
     Modified,
     Removed,
     Renamed,
+    /// The artifact's file is there but cannot be read or parsed any more.
+    Unreadable,
 }
 
 impl ChangeKind {
@@ -43,6 +47,7 @@ impl ChangeKind {
             ChangeKind::Modified => "modified",
             ChangeKind::Removed => "removed",
             ChangeKind::Renamed => "renamed",
+            ChangeKind::Unreadable => "unreadable",
         }
     }
 }
@@ -80,6 +85,8 @@ pub struct ArtifactChange {
     pub fields: Vec<FieldChange>,
     /// For modified/renamed artifacts whose body differs.
     pub body: Option<BodyDiff>,
+    /// For unreadable artifacts: why the file cannot be read (with its line and a hint).
+    pub problem: Option<Problem>,
 }
 
 impl ArtifactChange {
@@ -223,7 +230,6 @@ pub fn diff_plans(repo: &Repo, old: Side<'_>, new: Side<'_>) -> PlanDiff {
         .collect();
     let [(olds, _old_problems), (news, new_problems)] =
         parse_sides(repo, [(old, &old_paths), (new, &new_paths)]);
-    out.problems.extend(new_problems);
 
     // Match by (project, id); an ID that appears twice on one side keeps its first file.
     let mut old_by_key: HashMap<(String, String), Artifact> = HashMap::new();
@@ -244,8 +250,18 @@ pub fn diff_plans(repo: &Repo, old: Side<'_>, new: Side<'_>) -> PlanDiff {
         }
     }
     for a in old_by_key.into_values() {
-        out.artifacts.push(whole(ChangeKind::Removed, &a));
+        match unreadable_version(&a, &new_problems) {
+            Some(problem) => {
+                let mut change = whole(ChangeKind::Unreadable, &a);
+                change.old_path = Some(a.path.clone());
+                change.new_path = Some(problem.path.clone());
+                change.problem = Some(problem.clone());
+                out.artifacts.push(change);
+            }
+            None => out.artifacts.push(whole(ChangeKind::Removed, &a)),
+        }
     }
+    out.problems.extend(new_problems);
     out.artifacts.sort_by(|a, b| {
         (a.project.as_str(), a.path(), a.id.as_str()).cmp(&(
             b.project.as_str(),
@@ -255,6 +271,34 @@ pub fn diff_plans(repo: &Repo, old: Side<'_>, new: Side<'_>) -> PlanDiff {
     });
     out.configs.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The ID a file name suggests (`TASK-001_validate-email.md` → `TASK-001`), for files that
+/// cannot be parsed.
+pub fn id_from_file_name(path: &str) -> Option<&str> {
+    let name = path.rsplit('/').next()?;
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    let id = stem.split('_').next().unwrap_or(stem).trim();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The directory of a project's plan (`.ruru/projects/<slug>/`) a repository path is in.
+fn project_dir(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(crate::PLAN_ROOT)?.strip_prefix('/')?;
+    let slug = rest.split('/').next()?;
+    Some(&path[..crate::PLAN_ROOT.len() + 1 + slug.len()])
+}
+
+/// The unreadable file that holds the new version of `old`: its own file, or (moved and
+/// broken at once) a file of its project named after its ID.
+fn unreadable_version<'p>(old: &Artifact, problems: &'p [Problem]) -> Option<&'p Problem> {
+    let errors = || problems.iter().filter(|p| p.is_error());
+    errors().find(|p| p.path == old.path).or_else(|| {
+        errors().find(|p| {
+            project_dir(&p.path) == project_dir(&old.path)
+                && id_from_file_name(&p.path).is_some_and(|id| id.eq_ignore_ascii_case(&old.id))
+        })
+    })
 }
 
 fn whole(kind: ChangeKind, a: &Artifact) -> ArtifactChange {
@@ -273,6 +317,7 @@ fn whole(kind: ChangeKind, a: &Artifact) -> ArtifactChange {
         new_path,
         fields: Vec::new(),
         body: None,
+        problem: None,
     }
 }
 
@@ -300,6 +345,7 @@ pub fn compare(old: &Artifact, new: &Artifact) -> Option<ArtifactChange> {
         new_path: Some(new.path.clone()),
         fields,
         body,
+        problem: None,
     })
 }
 

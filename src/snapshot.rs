@@ -56,6 +56,10 @@ pub struct Snapshot {
     pub artifacts: Vec<Artifact>,
     /// Every problem found while loading (per file) and validating (across files).
     pub problems: Vec<Problem>,
+    /// Artifact files that are there but could not be read or parsed, by repository-relative
+    /// path, with the problem that stopped them. They are missing from `artifacts`, yet not
+    /// deleted: whatever they are linked to must be left alone until they are fixed.
+    pub unreadable: BTreeMap<String, Problem>,
     index: HashMap<(String, String), usize>,
 }
 
@@ -96,6 +100,8 @@ enum Loaded {
     Config(String, Option<Box<ProjectConfig>>, Vec<Problem>),
     Workspace(Option<toml::Table>, Vec<Problem>),
     Failed(Problem),
+    /// An artifact file that could not be read or parsed.
+    Unreadable(Problem),
     Ignored,
 }
 
@@ -104,10 +110,13 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
     let data = match data {
         Ok(d) => d,
         Err(e) => {
-            return Loaded::Failed(
-                Problem::error(&path, None, format!("could not read the file: {e}"))
-                    .with_hint("check the repository with `git fsck`"),
-            );
+            let problem = Problem::error(&path, None, format!("could not read the file: {e}"))
+                .with_hint("check the repository with `git fsck`");
+            return if Location::of(rel).is_some() {
+                Loaded::Unreadable(problem)
+            } else {
+                Loaded::Failed(problem)
+            };
         }
     };
     if rel == "projects_config.toml" {
@@ -128,7 +137,7 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
                 }
                 Loaded::Artifact(Box::new(a), problems)
             }
-            Err(failure) => Loaded::Failed(failure.0),
+            Err(failure) => Loaded::Unreadable(failure.0),
         },
         None => Loaded::Ignored,
     }
@@ -144,6 +153,7 @@ impl Snapshot {
             workspace: None,
             artifacts: Vec::new(),
             problems: Vec::new(),
+            unreadable: BTreeMap::new(),
             index: HashMap::new(),
         }
     }
@@ -249,6 +259,10 @@ impl Snapshot {
                     snap.problems.extend(problems);
                 }
                 Loaded::Failed(p) => snap.problems.push(p),
+                Loaded::Unreadable(p) => {
+                    snap.unreadable.insert(p.path.clone(), p.clone());
+                    snap.problems.push(p);
+                }
                 Loaded::Ignored => {}
             }
         }

@@ -621,6 +621,101 @@ fn diff_and_status_compare_with_the_sync_record() {
 }
 
 #[test]
+fn an_artifact_that_stops_parsing_is_unreadable_not_removed() {
+    let repo = demo();
+    record_sync_at(&repo, "HEAD");
+    let t = ".ruru/projects/demo/tasks";
+    // TASK-001's TOML breaks in place; TASK-002 is moved and broken in one go.
+    let task1 = repo.read(&format!("{t}/TASK-001_validate-email.md"));
+    repo.write(
+        &format!("{t}/TASK-001_validate-email.md"),
+        &task1.replace("title = \"Validate e-mail\"", "title = \"Validate e-mail"),
+    );
+    let task2 = repo.read(&format!("{t}/TASK-002_button.md"));
+    repo.remove(&format!("{t}/TASK-002_button.md"));
+    repo.write(
+        &format!("{t}/TASK-002_submit.md"),
+        &task2.replace("status = ", "status == "),
+    );
+    // BUG-001 really goes.
+    repo.remove(&format!("{t}/BUG-001_typo.md"));
+    repo.commit_all("break two files, remove one");
+
+    let out = repo.im(&["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("unreadable TASK-001"), "{text}");
+    assert!(text.contains("unreadable TASK-002"), "{text}");
+    assert!(text.contains("removed  BUG-001"), "{text}");
+    assert!(!text.contains("removed  TASK-"), "{text}");
+    assert!(
+        text.contains(&format!("{t}/TASK-001_validate-email.md:3: malformed TOML")),
+        "the problem with its line: {text}"
+    );
+    assert!(
+        text.contains(&format!("{t}/TASK-002_submit.md:")),
+        "the broken file under its new name: {text}"
+    );
+    assert!(text.contains("hint:"), "{text}");
+    assert!(
+        text.contains("0 added, 0 modified, 1 removed, 0 renamed, 2 unreadable"),
+        "{text}"
+    );
+
+    let stat = repo.im_ok(&["diff", "--stat"]);
+    assert!(
+        stat.contains("unreadable TASK-001")
+            && stat.contains(&format!("{t}/TASK-001_validate-email.md:3:")),
+        "{stat}"
+    );
+    assert!(stat.contains("removed  BUG-001"), "{stat}");
+
+    let v = repo.im_json(&["diff", "--json"]);
+    assert_eq!(v["summary"]["removed"], 1, "{v:#}");
+    assert_eq!(v["summary"]["unreadable"], 2, "{v:#}");
+    let changes = v["artifacts"].as_array().expect("artifacts");
+    let task1 = changes
+        .iter()
+        .find(|c| c["id"] == "TASK-001")
+        .expect("TASK-001 in the diff");
+    assert_eq!(task1["change"], "unreadable");
+    assert_eq!(
+        task1["title"], "Validate e-mail",
+        "the last readable version"
+    );
+    assert_eq!(
+        task1["problem"]["path"],
+        format!("{t}/TASK-001_validate-email.md")
+    );
+    assert_eq!(task1["problem"]["line"], 3);
+    assert!(task1["problem"]["hint"].is_string(), "{task1:#}");
+    let task2 = changes
+        .iter()
+        .find(|c| c["id"] == "TASK-002")
+        .expect("TASK-002 in the diff");
+    assert_eq!(task2["change"], "unreadable");
+    assert_eq!(task2["old_path"], format!("{t}/TASK-002_button.md"));
+    assert_eq!(task2["new_path"], format!("{t}/TASK-002_submit.md"));
+    let problems = v["problems"].as_array().expect("problems in the JSON");
+    assert_eq!(problems.len(), 2, "{v:#}");
+    assert!(problems.iter().all(|p| p["severity"] == "error"));
+
+    // status counts them apart from the pending changes.
+    let s = repo.im_json(&["status", "--json"]);
+    let demo = &s["projects"][0];
+    assert_eq!(demo["removed"], 1, "{s:#}");
+    assert_eq!(demo["unreadable"], 2, "{s:#}");
+    let status = repo.im_ok(&["status"]);
+    assert!(
+        status.contains("1 pending") && status.contains("2 changed files can't be read"),
+        "{status}"
+    );
+
+    // `--exit-code` counts a broken file as a change.
+    assert_eq!(repo.im(&["diff", "--exit-code"]).status.code(), Some(1));
+}
+
+#[test]
 fn color_only_when_asked_or_on_a_tty_and_never_with_no_color() {
     let (repo, base) = edited_repo();
     let plain = repo.im_env(&["diff", "--base", &base], &[]);

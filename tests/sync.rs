@@ -812,6 +812,109 @@ fn deleting_or_archiving_closes_issues_and_milestones() {
     assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
 }
 
+/// The record's link for `key` (`project/ID`).
+fn recorded_link(repo: &TestRepo, key: &str) -> Value {
+    let out = repo
+        .command("git")
+        .args(["show", "refs/intellimanage/sync:links.json"])
+        .output()
+        .expect("git show");
+    assert!(out.status.success(), "no links.json in the record");
+    let links: Value = serde_json::from_slice(&out.stdout).expect("links.json is JSON");
+    links["items"][key].clone()
+}
+
+#[test]
+fn an_unreadable_artifact_is_never_closed() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(&[]);
+    let issue = s.issue("TASK-002");
+    assert_eq!(issue["state"], "open");
+    let link_before = recorded_link(&s.repo, "demo/TASK-002");
+    assert_eq!(link_before["number"], issue["number"], "{link_before:#}");
+
+    let onboarding = number(&s.milestone("User onboarding"));
+    assert_eq!(s.issue("TASK-001")["milestone"]["number"], onboarding);
+
+    // The TOML breaks (an unterminated string) in a task and in the epic above TASK-001.
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("title = \"Submit button\"", "title = \"Submit button")
+    });
+    s.edit("epics/EPIC-001_onboarding.md", |t| {
+        t.replace("title = \"User onboarding\"", "title = \"User onboarding")
+    });
+    s.emu.reset_log();
+    let out = s.sync(&[]);
+    assert_exit(&out, 1, "sync with an unreadable artifact");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("tasks/TASK-002_button.md:"),
+        "the file and its line are named: {all}"
+    );
+    assert!(
+        all.contains("not closed") || all.contains("unreadable"),
+        "says the issue is left alone: {all}"
+    );
+    assert_eq!(
+        s.emu.write_count(),
+        0,
+        "nothing is written: {:#?}",
+        s.emu.requests()
+    );
+    assert_eq!(s.issue("TASK-002")["state"], "open");
+    assert_eq!(s.milestone("User onboarding")["state"], "open");
+    assert_eq!(
+        s.issue("TASK-001")["milestone"]["number"],
+        onboarding,
+        "the issues under the unreadable epic keep its milestone"
+    );
+    let link_after = recorded_link(&s.repo, "demo/TASK-002");
+    assert_eq!(
+        link_after, link_before,
+        "the record keeps the item as it was"
+    );
+
+    // The JSON report says so too, and a dry run plans no close.
+    let dry = s.sync(&["--dry-run", "--json"]);
+    assert_exit(&dry, 1, "dry run with an unreadable artifact");
+    let report = parse_json(&dry);
+    let ops = report["projects"][0]["ops"].as_array().expect("ops");
+    assert!(ops.is_empty(), "{report:#}");
+    assert!(
+        report["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["path"] == format!("{P}/tasks/TASK-002_button.md")),
+        "{report:#}"
+    );
+
+    // Fixed (and edited meanwhile): the next sync brings the issue in line and converges.
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("title = \"Submit button", "title = \"Submit button\"")
+            .replace("A button.", "A bigger button.")
+    });
+    s.edit("epics/EPIC-001_onboarding.md", |t| {
+        t.replace("title = \"User onboarding", "title = \"User onboarding\"")
+    });
+    let fixed = s.sync(&[]);
+    assert_exit(&fixed, 0, "sync once the file is fixed");
+    let issue = s.issue("TASK-002");
+    assert_eq!(issue["state"], "open");
+    assert!(
+        issue["body"]
+            .as_str()
+            .expect("body")
+            .contains("A bigger button."),
+        "{issue:#}"
+    );
+    assert_eq!(s.issue("TASK-001")["milestone"]["number"], onboarding);
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Milestones shared by name, with and without create_missing_milestones.
 
@@ -1319,6 +1422,148 @@ fn the_token_appears_nowhere() {
             }
         }
     }
+}
+
+#[test]
+fn a_token_without_write_permission_stops_at_the_first_write() {
+    const READ_ONLY: &str = "ghp_ReadOnly4TokenZp8NwK";
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.emu.add_token(READ_ONLY, "carol", &["read:user"]);
+    let check = |out: &Output, what: &str| {
+        assert_exit(out, 5, what);
+        let err = stderr(out);
+        for token in [TOKEN, READ_ONLY] {
+            assert!(!stdout(out).contains(token), "{what}: token on stdout");
+            assert!(!err.contains(token), "{what}: token on stderr");
+        }
+        assert!(
+            err.contains("Issues") && err.contains("read and write") && err.contains("`repo`"),
+            "{what}: names the permission (fine-grained) and the scope (classic): {err}"
+        );
+        assert!(err.contains("403"), "{what}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert_eq!(
+            first.matches("/repos/acme/demo/").count(),
+            1,
+            "{what}: the request is named once: {err}"
+        );
+        assert_eq!(
+            err.matches("hint:").count(),
+            1,
+            "{what}: one message, one hint: {err}"
+        );
+        assert_eq!(
+            s.emu.requests().iter().filter(|r| r.is_write()).count(),
+            1,
+            "{what}: exactly one write attempted: {:#?}",
+            s.emu.requests()
+        );
+    };
+
+    // First sync: stops at the first label it would create.
+    let first = s.repo.im_github(&s.emu.url(), READ_ONLY, &["sync"]);
+    check(&first, "first sync with a read-only token");
+    assert!(s.issues().is_empty());
+    assert!(s.emu.labels(OWNER, REPO).is_empty());
+    assert_eq!(recorded_issue_links(&s.repo), 0);
+    let pending = s.repo.im_json(&["diff", "--json"]);
+    assert_eq!(
+        pending["summary"]["added"], 12,
+        "nothing counts as synced: {pending:#}"
+    );
+    let json = s
+        .repo
+        .im_github(&s.emu.url(), READ_ONLY, &["sync", "--json"]);
+    s.emu.reset_log();
+    let json_again = s
+        .repo
+        .im_github(&s.emu.url(), READ_ONLY, &["sync", "--json"]);
+    check(&json_again, "sync --json with a read-only token");
+    assert_exit(&json, 5, "sync --json with a read-only token");
+
+    // After a real sync, edits meet the read-only token: one PATCH, nothing recorded.
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    let synced = s.repo.git(&["rev-parse", "refs/intellimanage/sync"]);
+    s.edit("tasks/TASK-001_validate-email.md", |t| {
+        t.replace("Check the address.", "Check the address twice.")
+    });
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("A button.", "A big button.")
+    });
+    s.emu.reset_log();
+    let edits = s.repo.im_github(&s.emu.url(), READ_ONLY, &["sync"]);
+    check(&edits, "sync of edits with a read-only token");
+    assert_eq!(
+        s.repo.git(&["rev-parse", "refs/intellimanage/sync"]),
+        synced,
+        "nothing synced, so the record did not move"
+    );
+    assert!(
+        !s.issue("TASK-002")["body"]
+            .as_str()
+            .expect("body")
+            .contains("A big button.")
+    );
+
+    // With the right token both edits go out, and the plan converges.
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    assert_eq!(s.emu.write_count(), 2, "{:#?}", s.emu.requests());
+    for (id, text) in [
+        ("TASK-001", "Check the address twice."),
+        ("TASK-002", "A big button."),
+    ] {
+        let body = s.issue(id)["body"].as_str().expect("body").to_string();
+        assert!(body.contains(text), "{id}: {body}");
+    }
+    s.emu.reset_log();
+    s.sync_json(&[]);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+}
+
+#[test]
+fn a_failed_item_names_its_request_once_and_the_others_sync() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(&[]);
+    let task2 = number(&s.issue("TASK-002"));
+    s.edit("tasks/TASK-001_validate-email.md", |t| {
+        t.replace("Check the address.", "Check the address twice.")
+    });
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("A button.", "A big button.")
+    });
+    let path = format!("/repos/{OWNER}/{REPO}/issues/{task2}");
+    s.emu.inject(
+        Fault::status(422)
+            .on("PATCH", &path)
+            .with_body(r#"{"message":"Validation Failed","errors":[{"resource":"Issue","code":"invalid","field":"body"}]}"#),
+    );
+    let out = s.sync(&[]);
+    assert_exit(&out, 1, "sync with one refused item");
+    let text = stdout(&out);
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("failed:")).collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert_eq!(
+        failed[0].matches(&format!("PATCH {path}")).count(),
+        1,
+        "the request is named once: {text}"
+    );
+    assert!(failed[0].contains("422"), "{text}");
+    let body = s.issue("TASK-001")["body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    assert!(body.contains("Check the address twice."), "{body}");
+    // The refused item goes out next time.
+    s.sync_json(&[]);
+    let body = s.issue("TASK-002")["body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    assert!(body.contains("A big button."), "{body}");
 }
 
 // ---------------------------------------------------------------------------------------

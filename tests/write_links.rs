@@ -83,3 +83,60 @@ fn links_are_written_into_the_files_once() {
     let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json");
     assert_eq!(report["written"], serde_json::json!([]));
 }
+
+#[test]
+fn links_are_not_written_for_a_revision_that_is_not_checked_out() {
+    let gh = Emulator::start();
+    gh.add_token("tok-links", "ada", &["repo"]);
+    gh.add_repo("acme", "demo");
+    let repo = TestRepo::new();
+    write_demo_plan(&repo);
+    let first = repo.commit_all("plan");
+    let task = ".ruru/projects/demo/tasks/TASK-002_button.md";
+    repo.write(task, &repo.read(task).replace("A button.", "A big button."));
+    repo.commit_all("later");
+    let url = gh.url();
+    let env = github_env(&url, "tok-links");
+
+    let out = repo.im_env(&["sync", "--write-links", "--rev", &first], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("note: links were not written into the files")
+            && text.contains("is not the checked-out commit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: GitHub's changes were not brought into the plan"),
+        "both notes show: {text}"
+    );
+    assert!(!gh.issues("acme", "demo").is_empty(), "the sync itself ran");
+    assert!(!repo.read(task).contains("related_issues"));
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    // Push-only asked for no pull: only the links note.
+    let json = repo.im_env(
+        &[
+            "sync",
+            "--write-links",
+            "--push-only",
+            "--rev",
+            &first,
+            "--json",
+        ],
+        &env,
+    );
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let report = parse_json(&json);
+    assert!(
+        report["links_skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("not the checked-out commit")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["pull_skipped"],
+        serde_json::Value::Null,
+        "{report:#}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use git_intellimanage::artifact::Problem;
 use git_intellimanage::diff::{ArtifactChange, ChangeKind, PlanDiff, display_value};
 use git_intellimanage::output::Painter;
 
@@ -15,7 +16,8 @@ pub struct Args {
     /// One line per artifact: what changed, no field values or body diff.
     #[arg(long)]
     stat: bool,
-    /// Print JSON: `{ "base": …, "target": …, "artifacts": [...], "configs": [...] }`.
+    /// Print JSON: `{ "base": …, "target": …, "artifacts": [...], "configs": [...],
+    /// "problems": [...] }`.
     #[arg(long, conflicts_with = "stat")]
     json: bool,
     /// Exit with 1 when there are changes (like `git diff --exit-code`).
@@ -53,6 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             "synced_before": synced_before,
             "artifacts": diff.artifacts.iter().map(change_json).collect::<Vec<_>>(),
             "configs": diff.configs,
+            "problems": diff.problems,
             "summary": summary_json(&diff),
         }))?;
     } else {
@@ -81,17 +84,45 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
 }
 
 fn colored_kind(p: &Painter, kind: ChangeKind) -> String {
-    let label = format!("{:<9}", kind.as_str());
+    let mut label = format!("{:<9}", kind.as_str());
+    if label.len() == kind.as_str().len() {
+        label.push(' ');
+    }
     match kind {
         ChangeKind::Added => p.green(&label),
         ChangeKind::Removed => p.red(&label),
         ChangeKind::Modified => p.yellow(&label),
         ChangeKind::Renamed => p.cyan(&label),
+        ChangeKind::Unreadable => p.red(&p.bold(&label)),
+    }
+}
+
+/// `path:line: message`, the way editors jump to it.
+fn problem_line(problem: &Problem) -> String {
+    match problem.line {
+        Some(line) => format!("{}:{line}: {}", problem.path, problem.message),
+        None => format!("{}: {}", problem.path, problem.message),
     }
 }
 
 fn render(out: &mut String, p: &Painter, c: &ArtifactChange, stat: bool) {
     let head = format!("{}{} {}", colored_kind(p, c.change), p.bold(&c.id), c.title);
+    if let Some(problem) = &c.problem {
+        out.push_str(&format!("{head}\n"));
+        out.push_str(&format!("    {}\n", p.red(&problem_line(problem))));
+        if !stat {
+            if let Some(hint) = &problem.hint {
+                out.push_str(&format!("    {} {hint}\n", p.dim("hint:")));
+            }
+            out.push_str(&format!(
+                "    {}\n",
+                p.dim(
+                    "kept, not removed: its GitHub item is left as it is until the file is fixed"
+                )
+            ));
+        }
+        return;
+    }
     if stat {
         let mut what: Vec<String> = c.fields.iter().map(|f| f.key.clone()).collect();
         if let Some(b) = &c.body {
@@ -174,6 +205,7 @@ fn change_json(c: &ArtifactChange) -> serde_json::Value {
             "new": f.new.as_ref().map(toml_to_json),
         })).collect::<Vec<_>>(),
         "body": c.body,
+        "problem": c.problem,
     })
 }
 
@@ -183,6 +215,7 @@ pub fn summary_json(diff: &PlanDiff) -> serde_json::Value {
         "modified": diff.count(ChangeKind::Modified),
         "removed": diff.count(ChangeKind::Removed),
         "renamed": diff.count(ChangeKind::Renamed),
+        "unreadable": diff.count(ChangeKind::Unreadable),
         "configs": diff.configs.len(),
     })
 }
@@ -191,8 +224,12 @@ fn summary_line(diff: &PlanDiff, base: &str, target: &str) -> String {
     if diff.is_empty() {
         return format!("no changes between {base} and {target}");
     }
+    let unreadable = match diff.count(ChangeKind::Unreadable) {
+        0 => String::new(),
+        n => format!(", {n} unreadable"),
+    };
     format!(
-        "{} added, {} modified, {} removed, {} renamed between {base} and {target}",
+        "{} added, {} modified, {} removed, {} renamed{unreadable} between {base} and {target}",
         diff.count(ChangeKind::Added),
         diff.count(ChangeKind::Modified),
         diff.count(ChangeKind::Removed),

@@ -149,6 +149,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             ChangeKind::Modified => entry.modified += 1,
             ChangeKind::Removed => entry.removed += 1,
             ChangeKind::Renamed => entry.renamed += 1,
+            // Counted with the other files that can't be read, below.
+            ChangeKind::Unreadable => {}
         }
     }
     let links: git_intellimanage::plan::links::Links =

@@ -52,7 +52,7 @@ impl From<SyncError> for CliError {
             SyncError::Record(git_intellimanage::record::RecordError::Raced) => exit::RACED,
             SyncError::Record(_) => exit::REPO,
             SyncError::Auth { .. } => exit::AUTH,
-            SyncError::Github { source, .. } if source.is_unauthorized() => exit::AUTH,
+            SyncError::Github { source, .. } if source.denies_token() => exit::AUTH,
             SyncError::Github { .. } => exit::GITHUB,
             SyncError::Config(_) => exit::CONFIG,
             SyncError::Commit(_) => exit::REPO,
@@ -185,7 +185,10 @@ fn print_text(ctx: &Context, report: &Report) {
             proj.failures.len(),
         );
     }
-    if let Some(why) = &report.pull_skipped {
+    for why in [&report.pull_skipped, &report.links_skipped]
+        .into_iter()
+        .flatten()
+    {
         println!("{}", p.yellow(&format!("note: {why}")));
     }
     if !report.written.is_empty() {

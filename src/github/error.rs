@@ -133,6 +133,29 @@ impl Error {
         matches!(self, Error::Unauthorized { .. })
     }
 
+    /// 403 that is not a rate limit (those are waited out, never returned): the token lacks
+    /// a scope or permission, or the repository or organization does not let it in.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Error::Forbidden { .. })
+    }
+
+    /// The token cannot do this at all (401, or a 403 that is no rate limit): every further
+    /// request of the same kind would be refused the same way.
+    pub fn denies_token(&self) -> bool {
+        self.is_unauthorized() || self.is_forbidden()
+    }
+
+    /// The one-line message without its trailing `; hint: …`, for callers that show the
+    /// hint on a line of its own.
+    pub fn without_hint(&self) -> String {
+        let text = self.to_string();
+        let suffix = format!("; hint: {}", self.hint());
+        match text.strip_suffix(&suffix) {
+            Some(head) => head.to_owned(),
+            None => text,
+        }
+    }
+
     /// A 422 whose `errors[]` holds `code: already_exists` (a label or milestone with
     /// that name/title exists already).
     pub fn is_already_exists(&self) -> bool {
@@ -240,8 +263,9 @@ fn forbidden_hint(token_scopes: Option<&[String]>, accepted: Option<&[String]>) 
                 have.join(", ")
             };
             return format!(
-                "the token lacks the scope this needs (needs one of: {}; has: {have}); \
-                 create a token with the `repo` scope (or `public_repo` for public repositories)",
+                "the token lacks the scope this needs (needs one of: {}; has: {have}): use a \
+                 classic token with the `repo` scope (`public_repo` for public repositories), \
+                 or a fine-grained token with Issues: read and write on this repository",
                 need.join(", ")
             );
         }
@@ -292,6 +316,7 @@ mod tests {
         );
         assert!(h.contains("needs one of: repo, public_repo"), "{h}");
         assert!(h.contains("has: read:user"), "{h}");
+        assert!(h.contains("Issues: read and write"), "{h}");
         let h = forbidden_hint(Some(&["repo".to_owned()]), Some(&["repo".to_owned()]));
         assert!(!h.contains("lacks"), "{h}");
     }
@@ -323,6 +348,9 @@ mod tests {
             let s = e.to_string();
             assert!(s.contains("hint: "), "{s}");
             assert!(s.contains(&e.hint()), "{s}");
+            let short = e.without_hint();
+            assert!(!short.contains("hint:"), "{short}");
+            assert!(s.starts_with(&short) && short.len() < s.len(), "{short}");
         }
     }
 }

@@ -77,6 +77,20 @@ pub(super) fn collect<'a>(
         let ms = super::milestones::milestone_for(a, &ctx.by_id, mapping.milestone_kind());
         let (ms_key, ms_title) = match ms {
             Some((k, t)) => (Some(k), Some(t)),
+            // A parent that can't be read can't say which milestone: the issue keeps the
+            // one it had at the last sync.
+            None if parent_unreadable(ctx, a) => {
+                let key = links::key(ctx.input.project, &a.id);
+                let last = ctx
+                    .input
+                    .links
+                    .items
+                    .get(&key)
+                    .and_then(|l| l.local.as_ref())
+                    .and_then(Fields::issue)
+                    .and_then(|f| f.milestone.clone());
+                (None, last)
+            }
             None => (None, None),
         };
         let f = fields::issue_fields(a, cfg, ms_title);
@@ -91,6 +105,21 @@ pub(super) fn collect<'a>(
     }
 
     issue_artifacts
+}
+
+/// Whether a parent `a` names (its feature, that feature's epic, its epic) is missing from
+/// the plan because its file can't be read.
+fn parent_unreadable(ctx: &Ctx<'_>, a: &Artifact) -> bool {
+    let missing =
+        |id: &str| !ctx.by_id.contains_key(id) && ctx.unreadable_ids.contains(&id.to_lowercase());
+    let feature = a.str_field("feature_id");
+    let feature_epic = feature
+        .and_then(|id| ctx.by_id.get(id))
+        .and_then(|f| f.str_field("epic_id"));
+    [feature, feature_epic, a.str_field("epic_id")]
+        .into_iter()
+        .flatten()
+        .any(missing)
 }
 
 /// Plans every issue artifact.
@@ -352,6 +381,14 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 .links
                 .of_project(ctx.input.project)
                 .filter_map(|(k, _)| k.rsplit_once('/').map(|(_, id)| id.to_string())),
+        );
+        // An unreadable file's ID is taken too, though the plan can't read it right now.
+        taken.extend(
+            ctx.input
+                .unreadable
+                .iter()
+                .filter_map(|p| crate::diff::id_from_file_name(&p.path))
+                .map(str::to_string),
         );
         let repo = ctx.input.repo.to_string();
         for issue in ctx.input.remote.issues.values() {

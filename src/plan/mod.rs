@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::artifact::{Artifact, vocab};
+use crate::artifact::{Artifact, Problem, vocab};
 use crate::config::ProjectConfig;
 use crate::github::{Issue, Label, Milestone};
 
@@ -182,6 +182,9 @@ pub struct Input<'a> {
     pub config: &'a ProjectConfig,
     /// The project's artifacts at the revision being synced.
     pub artifacts: Vec<&'a Artifact>,
+    /// The project's artifact files that are there but cannot be read (their problems):
+    /// what they are linked to is left alone, never retired.
+    pub unreadable: Vec<&'a Problem>,
     pub links: &'a Links,
     pub remote: &'a RemoteState,
     pub direction: Direction,
@@ -210,6 +213,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ms_by_title: HashMap<String, &'a Milestone>,
     pub(crate) ms_by_marker: HashMap<String, &'a Milestone>,
     pub(crate) conflict_label: String,
+    /// IDs (lowercased) that the names of the unreadable files suggest.
+    pub(crate) unreadable_ids: BTreeSet<String>,
 }
 
 /// What the steps build up.
@@ -252,6 +257,12 @@ pub fn plan(input: &Input<'_>) -> Plan {
             })
             .collect(),
         conflict_label: input.config.github.mapping.conflict_label(),
+        unreadable_ids: input
+            .unreadable
+            .iter()
+            .filter_map(|p| crate::diff::id_from_file_name(&p.path))
+            .map(str::to_lowercase)
+            .collect(),
     };
     let mut acc = Acc {
         out: Plan::default(),

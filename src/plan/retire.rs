@@ -1,11 +1,35 @@
 //! Retiring: links whose artifact is gone (deleted, or no longer of a synced kind) close
 //! their issue or milestone (or delete the milestone, when configured).
+//!
+//! An artifact whose file is there but cannot be read is not gone: its link is left as it
+//! was (nothing closed, nothing recorded), so it syncs again once the file is fixed.
 
 use std::collections::BTreeSet;
 
 use super::fields::{self, Target};
-use super::links::{Fields, LinkStatus};
-use super::{Acc, Ctx, Op, Settle};
+use super::links::{Fields, Link, LinkStatus};
+use super::{Acc, Ctx, Note, Op, Settle};
+use crate::artifact::Problem;
+use crate::diff::id_from_file_name;
+
+/// The unreadable file that may hold the artifact of `key` (its last synced path, or a
+/// file named after its ID); for a milestone shared by name, any unreadable file, since
+/// which artifacts share it cannot be known without reading them.
+fn unreadable_file<'p>(key: &str, link: &Link, unreadable: &[&'p Problem]) -> Option<&'p Problem> {
+    let id = key.split_once('/').map_or(key, |(_, id)| id);
+    if id.starts_with("milestone:") {
+        return unreadable.first().copied();
+    }
+    unreadable
+        .iter()
+        .find(|p| link.path.as_deref() == Some(p.path.as_str()))
+        .or_else(|| {
+            unreadable
+                .iter()
+                .find(|p| id_from_file_name(&p.path).is_some_and(|f| f.eq_ignore_ascii_case(id)))
+        })
+        .copied()
+}
 
 /// Plans the closing of everything the plan no longer has.
 pub(super) fn plan(ctx: &Ctx<'_>, acc: &mut Acc) {
@@ -15,6 +39,22 @@ pub(super) fn plan(ctx: &Ctx<'_>, acc: &mut Acc) {
     for (key, link) in ctx.input.links.of_project(ctx.input.project) {
         // Pending: created from a GitHub issue in the working tree, not committed yet.
         if live.contains(key) || link.retired || link.status == LinkStatus::Pending {
+            continue;
+        }
+        if let Some(problem) = unreadable_file(key, link, &ctx.input.unreadable) {
+            let what = match link.target {
+                Target::Issue => format!("issue #{}", link.number),
+                Target::Milestone => format!("milestone #{}", link.number),
+            };
+            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+            acc.out.notes.push(Note {
+                key: Some(key.clone()),
+                message: format!(
+                    "{id}: {} cannot be read, so {what} is left as it is (not closed); fix the file and sync again",
+                    problem.path
+                ),
+                incomplete: true,
+            });
             continue;
         }
         match link.target {

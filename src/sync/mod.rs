@@ -42,7 +42,8 @@ pub enum SyncError {
         source: AuthError,
         hint: String,
     },
-    #[error("{context}: {source}")]
+    /// Shown without GitHub's hint, which [`SyncError::hint`] gives.
+    #[error("{context}: {}", source.without_hint())]
     Github {
         context: String,
         #[source]
@@ -197,13 +198,16 @@ pub fn run(
         };
         if let Some(why) = why {
             if options.write_links {
-                report.pull_skipped = Some(format!("links were not written into the files: {why}"));
+                report.links_skipped =
+                    Some(format!("links were not written into the files: {why}"));
                 options.write_links = false;
             }
-            report.pull_skipped = Some(format!(
-                "GitHub's changes were not brought into the plan: {why}"
-            ));
-            options.direction = Direction::Push;
+            if options.direction == Direction::Both {
+                report.pull_skipped = Some(format!(
+                    "GitHub's changes were not brought into the plan: {why}"
+                ));
+                options.direction = Direction::Push;
+            }
         }
     }
     // Links written into files are reported like GitHub's changes.
@@ -269,6 +273,17 @@ pub fn run(
                 repo: &repo_key,
                 config: cfg,
                 artifacts,
+                unreadable: snapshot
+                    .unreadable
+                    .values()
+                    .filter(|p| {
+                        p.path
+                            .strip_prefix(crate::PLAN_ROOT)
+                            .and_then(|r| r.strip_prefix('/'))
+                            .and_then(|r| r.split('/').next())
+                            == Some(slug)
+                    })
+                    .collect(),
                 links: exec.links(),
                 remote: &remote,
                 direction: options.direction,

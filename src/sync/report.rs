@@ -208,6 +208,8 @@ pub struct Report {
     pub committed: Option<String>,
     /// Why GitHub's changes were not brought into the plan, when they weren't.
     pub pull_skipped: Option<String>,
+    /// Why the links were not written into the files (`--write-links`), when they weren't.
+    pub links_skipped: Option<String>,
     /// With `--fetch-only`: what GitHub has that the plan doesn't.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incoming: Option<super::incoming::Incoming>,
@@ -227,6 +229,7 @@ impl Report {
             written: Vec::new(),
             committed: None,
             pull_skipped: None,
+            links_skipped: None,
             incoming: None,
         }
     }

@@ -259,21 +259,25 @@ impl<'a> Executor<'a> {
                     );
                 }
                 Err(OpError::Github(e)) => {
-                    if e.is_unauthorized() {
+                    // A token GitHub rejects, or one without the permission to write here:
+                    // every later write would be refused the same way, so the run stops at
+                    // the first, keeping in the record what synced before it.
+                    if e.denies_token() {
                         bar.finish_and_clear();
-                        self.checkpoint(true)?;
+                        self.checkpoint(false)?;
                         return Err(SyncError::Github {
-                            context: format!("{} {}", entry.method, entry.path),
+                            context: format!("the sync of {project} with {repo_name} stopped"),
                             source: e,
                         });
                     }
-                    let message = format!("{} {}: {e}", entry.method, entry.path);
+                    // The error names the request itself.
+                    let message = e.to_string();
                     self.fail(
                         key.as_deref(),
                         &mut entry,
                         &mut report,
+                        message.clone(),
                         message,
-                        e.to_string(),
                     );
                 }
             }
