@@ -808,6 +808,67 @@ fn github_milestone_edits_reach_the_epic_on_the_same_day() {
     s.assert_converged("milestone reopened");
 }
 
+#[test]
+fn without_due_date_sync_neither_side_touches_the_other_sides_date() {
+    let s = Setup::new("\n[github_integration.mapping]\nsync_milestone_due_date = false\n");
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(
+        s.milestone("User onboarding")["due_on"],
+        Value::Null,
+        "the Epic's date is not sent"
+    );
+    // A teammate gives the milestone a due date of its own, and renames it.
+    s.emu.edit_milestone(
+        OWNER,
+        REPO,
+        n,
+        json!({"title": "Onboarding v2", "due_on": "2025-03-31T07:00:00Z"}),
+    );
+    let before = s.read(EPIC_FILE);
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    // The rename comes in; the date does not, and GitHub's stays.
+    let epic = front(&s.read(EPIC_FILE));
+    assert_eq!(str_of(&epic, "title"), "Onboarding v2", "{before}");
+    assert_eq!(str_of(&epic, "target_date"), "2025-06-30");
+    let m = s.emu.milestone(OWNER, REPO, n).expect("milestone");
+    assert_eq!(m["due_on"], "2025-03-31T07:00:00Z");
+    let milestone_writes: Vec<String> = s
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.is_write() && r.path.contains("/milestones"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(milestone_writes, Vec::<String>::new());
+    s.assert_converged("GitHub's due date left alone");
+
+    // The Epic's date moves in the plan: nothing is sent for it.
+    s.repo.commit_all("take the rename");
+    s.edit_commit(EPIC_FILE, |t| {
+        replace_line(
+            &t,
+            "target_date = \"2025-06-30\"",
+            "target_date = \"2025-07-15\"",
+        )
+    });
+    s.emu.reset_log();
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_eq!(
+        s.emu.milestone(OWNER, REPO, n).expect("milestone")["due_on"],
+        "2025-03-31T07:00:00Z"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(EPIC_FILE)), "target_date"),
+        "2025-07-15"
+    );
+    s.assert_converged("the plan's due date kept to itself");
+}
+
 /// An unlinked GitHub issue, as a teammate files it.
 fn file_issue(s: &Setup, title: &str, body: &str, labels: &[&str]) -> u64 {
     let issue = s.emu.create_issue(

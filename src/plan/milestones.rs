@@ -141,7 +141,7 @@ pub(super) fn plan(
         };
         let (remote, lb, rb, number, updated_at, url) = match (linked, adopted) {
             (Some((l, m)), _) => (
-                fields::remote_milestone_fields(m),
+                fields::synced_milestone_fields(m, cfg),
                 l.local.as_ref().and_then(Fields::milestone).cloned(),
                 l.remote.as_ref().and_then(Fields::milestone).cloned(),
                 m.number,
@@ -149,7 +149,7 @@ pub(super) fn plan(
                 m.html_url.clone(),
             ),
             (None, Some(m)) => (
-                fields::remote_milestone_fields(m),
+                fields::synced_milestone_fields(m, cfg),
                 None,
                 None,
                 m.number,

@@ -215,7 +215,7 @@ pub fn milestone_edit(
             edit = edit.set("status", cfg.github.mapping.reopen_status.clone());
         }
     }
-    if after.due_on != before.due_on {
+    if cfg.github.mapping.sync_milestone_due_date && after.due_on != before.due_on {
         let key = if a.fields.contains_key("milestone_target_date") {
             "milestone_target_date"
         } else {
