@@ -507,7 +507,8 @@ fn github_edits_of_every_issue_field_reach_the_files() {
     assert_no_failures(&report);
     // GitHub's own changes are not written back; the only writes bring GitHub in line with
     // what follows from them in the plan: the status labels of the statuses the closes
-    // implied, the close a Done label implies, the milestone the plan gives BUG-002.
+    // implied, the close a Done label implies. BUG-002 keeps being out of its milestone
+    // (the plan can't say "none": it keeps its own, and says why).
     let writes: Vec<String> = s
         .emu
         .requests()
@@ -518,14 +519,26 @@ fn github_edits_of_every_issue_field_reach_the_files() {
     let patch = |id: &str| format!("PATCH /repos/{OWNER}/{REPO}/issues/{}", s.number(id));
     assert_eq!(
         writes,
-        [
-            patch("BUG-001"),
-            patch("BUG-002"),
-            patch("STORY-001"),
-            patch("TASK-003")
-        ]
+        [patch("BUG-001"), patch("STORY-001"), patch("TASK-003")]
     );
-    assert_eq!(s.issue("BUG-002")["milestone"]["title"], "User onboarding");
+    assert_eq!(s.issue("BUG-002")["milestone"], Value::Null);
+    let notes: Vec<&Value> = report["projects"][0]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["key"] == "demo/BUG-002")
+        .collect();
+    assert_eq!(notes.len(), 1, "{report:#}");
+    let note = notes[0]["message"].as_str().expect("message");
+    assert!(
+        note.contains("taken out of its milestone") && note.contains("GitHub's milestone is kept"),
+        "{note}"
+    );
+    assert_eq!(
+        front(&s.read(file_of("BUG-002"))).get("epic_id"),
+        None,
+        "no parent key can say it"
+    );
     let story = s.issue("STORY-001");
     assert_eq!(story["state"], "closed");
     assert_eq!(story["state_reason"], "completed");
@@ -867,6 +880,88 @@ fn without_due_date_sync_neither_side_touches_the_other_sides_date() {
         "2025-07-15"
     );
     s.assert_converged("the plan's due date kept to itself");
+}
+
+/// The notes of the first project about `key`.
+fn notes_of(report: &Value, key: &str) -> Vec<String> {
+    report["projects"][0]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["key"] == key)
+        .map(|n| n["message"].as_str().expect("message").to_string())
+        .collect()
+}
+
+#[test]
+fn a_milestone_changed_on_github_moves_the_artifact_or_stays_githubs() {
+    let epic2 = artifact("EPIC-002", EPIC, "Billing", "🟡 To Do", "", "Money in.\n");
+    let s = Setup::with_files("", &[("epics/EPIC-002_billing.md", &epic2)]);
+    let billing = s.milestone("Billing")["number"].as_u64().expect("number");
+    let someday = s
+        .emu
+        .create_milestone(OWNER, REPO, json!({"title": "Someday"}))["number"]
+        .as_u64()
+        .expect("number");
+    // STORY-001 hangs off its Epic: moved to Billing, its epic_id says so.
+    s.teammate("STORY-001", json!({"milestone": billing}));
+    // TASK-001 takes its milestone from FEAT-001 (of EPIC-001): no parent key can say it.
+    s.teammate("TASK-001", json!({"milestone": billing}));
+    // BUG-001 goes to a milestone that stands for no Epic.
+    s.teammate("BUG-001", json!({"milestone": someday}));
+    let story_before = s.read(file_of("STORY-001"));
+    let task_before = s.read(file_of("TASK-001"));
+    let bug_before = s.read(file_of("BUG-001"));
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(
+        s.emu.write_count(),
+        0,
+        "nothing is put back: {:#?}",
+        s.emu.requests()
+    );
+    let mut expected = replace_line(
+        &story_before,
+        "epic_id = \"EPIC-001\"",
+        "epic_id = \"EPIC-002\"",
+    );
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    assert_eq!(s.read(file_of("STORY-001")), expected);
+    assert_eq!(s.issue("STORY-001")["milestone"]["title"], "Billing");
+    // The other two keep GitHub's milestone, their files stay, and the run says why.
+    assert_eq!(s.read(file_of("TASK-001")), task_before);
+    assert_eq!(s.read(file_of("BUG-001")), bug_before);
+    assert_eq!(s.issue("TASK-001")["milestone"]["title"], "Billing");
+    assert_eq!(s.issue("BUG-001")["milestone"]["title"], "Someday");
+    let task_notes = notes_of(&report, "demo/TASK-001");
+    assert_eq!(task_notes.len(), 1, "{report:#}");
+    assert!(
+        task_notes[0].contains("its Feature FEAT-001 decides its milestone"),
+        "{task_notes:?}"
+    );
+    let bug_notes = notes_of(&report, "demo/BUG-001");
+    assert_eq!(bug_notes.len(), 1, "{report:#}");
+    assert!(
+        bug_notes[0].contains("`Someday`") && bug_notes[0].contains("stands for no"),
+        "{bug_notes:?}"
+    );
+    assert!(notes_of(&report, "demo/STORY-001").is_empty(), "{report:#}");
+    s.assert_converged("milestones moved on GitHub, pending");
+    s.repo.commit_all("take GitHub's milestones");
+    s.assert_converged("milestones moved on GitHub, committed");
+
+    // The plan moving the task afterwards still goes to GitHub.
+    s.edit_commit(file_of("BUG-001"), |t| {
+        replace_line(&t, "feature_id = \"FEAT-001\"", "epic_id = \"EPIC-002\"")
+    });
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("BUG-001")["milestone"]["title"], "Billing");
+    s.assert_converged("moved in the plan");
 }
 
 /// An unlinked GitHub issue, as a teammate files it.

@@ -111,13 +111,21 @@ fn new_status(
 }
 
 /// Edits for an issue artifact going from `before` (its fields now) to `after` (merged).
+/// `parent` is the parent key and value that put the artifact in `after`'s milestone, when
+/// that changed (see the planner).
 pub fn issue_edit(
     a: &Artifact,
     cfg: &ProjectConfig,
     before: &IssueFields,
     after: &IssueFields,
+    parent: Option<(&str, &str)>,
 ) -> Edit {
     let mut edit = Edit::new();
+    if let Some((key, id)) = parent
+        && a.str_field(key) != Some(id)
+    {
+        edit = edit.set(key, id);
+    }
     if after.title != before.title {
         edit = edit.set("title", after.title.clone());
     }

@@ -339,9 +339,11 @@ impl<'a> Executor<'a> {
     ) {
         let mut local = s.local.clone();
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
-        if let (Fields::Issue(l), Fields::Issue(r)) = (&mut local, &remote)
+        if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =
+            (&mut local, &remote, &s.remote)
             && l.milestone.is_some()
             && r.milestone.is_none()
+            && sent.milestone.is_some()
         {
             l.milestone = None;
         }
