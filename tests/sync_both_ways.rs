@@ -1632,6 +1632,163 @@ fn uncommitted_edits_are_kept_and_overlapping_ones_wait_for_a_commit() {
     s.assert_converged("settled after the commit");
 }
 
+#[test]
+fn uncommitted_field_edits_merge_three_ways_and_same_field_changes_wait() {
+    let s = Setup::new("");
+    // TASK-001: the title and the tags edited locally; on GitHub the title changed too, and
+    // a label was added.
+    s.edit(file_of("TASK-001"), |t| {
+        let t = replace_line(
+            &t,
+            "title = \"Validate e-mail\"",
+            "title = \"Validate e-mail (mine)\"",
+        );
+        replace_line(
+            &t,
+            "tags = [\"backend\", \"auth\"]",
+            "tags = [\"backend\", \"localtag\"]",
+        )
+    });
+    let t1_labels = label_set(&s.issue("TASK-001"));
+    let mut with_gh = t1_labels.iter().cloned().collect::<Vec<_>>();
+    with_gh.push("ghtag".to_string());
+    s.teammate(
+        "TASK-001",
+        json!({"title": "Validate e-mail addresses", "labels": with_gh}),
+    );
+    // BUG-002: the status, locally and (as a label) on GitHub.
+    s.edit(file_of("BUG-002"), |t| {
+        replace_line(&t, "status = \"🟡 To Do\"", "status = \"🟣 Review\"")
+    });
+    s.teammate(
+        "BUG-002",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Bug"]}),
+    );
+    // TASK-002: a tag swapped locally, one added on GitHub: both kept, the removal too.
+    s.edit(file_of("TASK-002"), |t| {
+        replace_line(&t, "tags = [\"frontend\"]", "tags = [\"localtag\"]")
+    });
+    s.teammate(
+        "TASK-002",
+        json!({"labels": ["PM:Status:Backlog", "PM:Type:Task", "frontend", "ghtag"]}),
+    );
+    // BUG-001: the same new title on both sides, and an assignee on GitHub.
+    s.edit(file_of("BUG-001"), |t| {
+        replace_line(&t, "title = \"Typo on the form\"", "title = \"Typo fixed\"")
+    });
+    s.teammate(
+        "BUG-001",
+        json!({"title": "Typo fixed", "assignees": ["bob"]}),
+    );
+    // STORY-001: the title locally, the status on GitHub.
+    s.edit(file_of("STORY-001"), |t| {
+        replace_line(&t, "title = \"Welcome mail\"", "title = \"Welcome e-mail\"")
+    });
+    s.teammate(
+        "STORY-001",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Story"]}),
+    );
+    let t1_file = s.read(file_of("TASK-001"));
+    let b2_file = s.read(file_of("BUG-002"));
+    let (t1_issue, b2_issue) = (s.issue("TASK-001"), s.issue("BUG-002"));
+    s.emu.reset_log();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "same fields changed on both sides");
+    let report = parse_json(&out);
+    let failed: BTreeMap<String, String> = failures(&report).into_iter().collect();
+    assert_eq!(
+        failed.keys().cloned().collect::<Vec<_>>(),
+        ["demo/BUG-002", "demo/TASK-001"],
+        "{failed:?}"
+    );
+    assert!(failed["demo/TASK-001"].contains("`title`"), "{failed:?}");
+    assert!(!failed["demo/TASK-001"].contains("`tags`"), "{failed:?}");
+    assert!(failed["demo/BUG-002"].contains("`status`"), "{failed:?}");
+    assert!(
+        failed["demo/BUG-002"].contains("uncommitted edits"),
+        "{failed:?}"
+    );
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    // Nothing written for those two, on either side.
+    assert_eq!(s.read(file_of("TASK-001")), t1_file);
+    assert_eq!(s.read(file_of("BUG-002")), b2_file);
+    assert_eq!(s.issue("TASK-001"), t1_issue);
+    assert_eq!(s.issue("BUG-002"), b2_issue);
+    // The rest merged into the working tree.
+    let t2 = front(&s.read(file_of("TASK-002")));
+    assert_eq!(list_of(&t2, "tags"), ["localtag", "ghtag"]);
+    let b1 = front(&s.read(file_of("BUG-001")));
+    assert_eq!(str_of(&b1, "title"), "Typo fixed");
+    assert_eq!(str_of(&b1, "assigned_to"), "bob");
+    let story = front(&s.read(file_of("STORY-001")));
+    assert_eq!(str_of(&story, "title"), "Welcome e-mail");
+    assert_eq!(str_of(&story, "status"), "🔵 In Progress");
+
+    // The next sync finds the same and changes nothing.
+    let tree = s.tree();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "still both changed");
+    assert_eq!(failures(&parse_json(&out)).len(), 2);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_tree_eq(&tree, &s.tree(), "still both changed");
+
+    // Committed, they are ordinary conflicts: GitHub's edits are the later ones; the tag
+    // lists merge element by element.
+    s.repo.commit_all("my edits");
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-002", "status", "github"),
+            ("demo/TASK-001", "title", "github")
+        ])
+    );
+    let t1 = front(&s.read(file_of("TASK-001")));
+    assert_eq!(str_of(&t1, "title"), "Validate e-mail addresses");
+    assert_eq!(list_of(&t1, "tags"), ["backend", "localtag", "ghtag"]);
+    let t1_labels = label_set(&s.issue("TASK-001"));
+    assert!(
+        t1_labels.contains("localtag")
+            && t1_labels.contains("ghtag")
+            && !t1_labels.contains("auth"),
+        "{t1_labels:?}"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(file_of("BUG-002"))), "status"),
+        "🔵 In Progress"
+    );
+    assert_eq!(s.issue("STORY-001")["title"], "Welcome e-mail");
+    assert!(label_set(&s.issue("TASK-002")).contains("localtag"));
+    assert!(!label_set(&s.issue("TASK-002")).contains("frontend"));
+    s.assert_converged("settled after the commit");
+}
+
+#[test]
+fn a_field_github_changes_again_before_the_commit_is_not_a_conflict() {
+    let s = Setup::new("");
+    s.teammate(
+        "TASK-003",
+        json!({"title": "Password rules v2", "labels": ["PM:Status:ToDo", "PM:Type:Task", "a"]}),
+    );
+    assert_no_failures(&s.sync_ok(&[]));
+    // An edit of the user on top of what the sync wrote, then GitHub changes the same
+    // fields again.
+    s.edit(file_of("TASK-003"), |t| {
+        replace_line(&t, "- [ ] step one", "- [x] step one")
+    });
+    s.teammate(
+        "TASK-003",
+        json!({"title": "Password rules v3", "labels": ["PM:Status:ToDo", "PM:Type:Task", "b"]}),
+    );
+    assert_no_failures(&s.sync_ok(&[]));
+    let (t3, body) = split(&s.read(file_of("TASK-003")));
+    assert_eq!(str_of(&t3, "title"), "Password rules v3");
+    assert_eq!(list_of(&t3, "tags"), ["b"]);
+    assert!(body.contains("- [x] step one"), "{body}");
+    s.assert_converged("changed twice on GitHub");
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. `--commit`.
 

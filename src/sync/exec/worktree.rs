@@ -76,8 +76,9 @@ impl Executor<'_> {
     }
 
     /// Brings GitHub's changes into an artifact file of the working tree. The file may hold
-    /// uncommitted edits: fields are set on top of them and bodies merge line by line; when
-    /// the body edits overlap, nothing is written and the item stays pending (no edit is lost).
+    /// uncommitted edits: fields merge three ways (tags as sets) and bodies line by line;
+    /// when a field was changed differently on both sides, or the body edits overlap,
+    /// nothing is written and the item stays pending (no edit is lost).
     pub(super) fn apply_edit(
         &mut self,
         path: &str,
@@ -119,7 +120,21 @@ impl Executor<'_> {
         let text = if clean {
             new_head.clone()
         } else {
-            let mut merged_edit = edit.clone();
+            // Three ways, field by field: the committed file the edit was computed against,
+            // the working tree, the edit. What an earlier sync wrote there and is not
+            // committed yet (the record's version of the file) is not the user's edit.
+            let pending = self
+                .record_listing
+                .get(&rel)
+                .filter(|oid| **oid != head_oid)
+                .and_then(|oid| self.repo.read_blob(*oid).ok())
+                .and_then(|b| String::from_utf8(b).ok());
+            let mut clashes: Vec<String> = Vec::new();
+            let mut merged_edit = writeback::Edit::new();
+            match writeback::merge_fields(&edit.fields, &head_text, &current, pending.as_deref()) {
+                Ok(fields) => merged_edit.fields = fields,
+                Err(keys) => clashes.extend(keys.iter().map(|k| format!("`{k}`"))),
+            }
             if let Some(new_body) = &edit.body {
                 let body_of = |t: &str| {
                     crate::artifact::split_frontmatter(t)
@@ -128,18 +143,22 @@ impl Executor<'_> {
                 };
                 // Line ends don't count (the file's own are put back when it is written).
                 let lf = |t: &str| t.replace("\r\n", "\n");
-                match writeback::merge_text(
-                    &lf(&body_of(&head_text)),
-                    &lf(&body_of(&current)),
-                    &lf(new_body),
-                ) {
+                let (ours, theirs) = (lf(&body_of(&current)), lf(new_body));
+                let merged = writeback::merge_text(&lf(&body_of(&head_text)), &ours, &theirs)
+                    .or_else(|e| match &pending {
+                        Some(p) => writeback::merge_text(&lf(&body_of(p)), &ours, &theirs),
+                        None => Err(e),
+                    });
+                match merged {
                     Ok(m) => merged_edit.body = Some(m),
-                    Err(_) => {
-                        return Err(OpError::Local(
-                            "the body changed on GitHub and in your uncommitted edits, in the same lines: nothing was written; commit your edits and sync again to settle it".into(),
-                        ));
-                    }
+                    Err(_) => clashes.push("the body (in the same lines)".to_string()),
                 }
+            }
+            if !clashes.is_empty() {
+                return Err(OpError::Local(format!(
+                    "{} changed on GitHub and differently in your uncommitted edits: nothing was written; commit your edits and sync again to settle it",
+                    clashes.join(", ")
+                )));
             }
             writeback::apply(&current, &merged_edit).map_err(|e| OpError::Local(e.to_string()))?
         };
