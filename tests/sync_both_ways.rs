@@ -882,6 +882,85 @@ fn without_due_date_sync_neither_side_touches_the_other_sides_date() {
     s.assert_converged("the plan's due date kept to itself");
 }
 
+#[test]
+fn reopened_on_github_an_archived_artifact_leaves_archive_and_stays_open() {
+    let s = Setup::new("");
+    std::fs::create_dir_all(s.repo.file(&format!("{P}/archive/tasks"))).expect("mkdir");
+    let archived = format!("{P}/archive/tasks/STORY-001_welcome.md");
+    let back = format!("{P}/{}", file_of("STORY-001"));
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive the story");
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("STORY-001")["state_reason"], "not_planned");
+    s.assert_converged("archived");
+
+    // Reopened on GitHub: the file leaves archive/ with the reopen status.
+    s.teammate("STORY-001", json!({"state": "open"}));
+    let before = s.repo.read(&archived);
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let written: BTreeSet<&str> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .map(|w| w.as_str().expect("path"))
+        .collect();
+    assert_eq!(written, BTreeSet::from([archived.as_str(), back.as_str()]));
+    assert!(!s.repo.file(&archived).exists(), "moved out of archive/");
+    let mut expected = replace_line(&before, "status = \"🟣 Review\"", "status = \"🟡 To Do\"");
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    assert_eq!(s.repo.read(&back), expected);
+    let story = s.issue("STORY-001");
+    assert_eq!(story["state"], "open");
+    assert_eq!(label_set(&story), set(&["PM:Status:ToDo", "PM:Type:Story"]));
+    // Not committed yet, and still open: the move is pending like any pulled change.
+    s.assert_converged("reopened, the move not committed");
+    s.repo.commit_all("take the reopen");
+    s.assert_converged("reopened, the move committed");
+    assert_eq!(s.issue("STORY-001")["state"], "open");
+    let again = s.sync_ok(&[]);
+    assert_eq!(again["projects"][0]["ops"], json!([]), "{again:#}");
+
+    // With --commit, the sync commits the move itself.
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive it again");
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("STORY-001")["state"], "closed");
+    s.teammate("STORY-001", json!({"state": "open"}));
+    assert_no_failures(&s.sync_ok(&["--commit"]));
+    assert_eq!(s.porcelain(), "", "the move is committed");
+    assert!(s.repo.file(&back).exists() && !s.repo.file(&archived).exists());
+    assert_eq!(s.issue("STORY-001")["state"], "open");
+    s.assert_converged("reopened with --commit");
+}
+
+#[test]
+fn a_milestone_reopened_on_github_brings_its_epic_out_of_archive() {
+    let s = Setup::new("");
+    std::fs::create_dir_all(s.repo.file(&format!("{P}/archive/epics"))).expect("mkdir");
+    let archived = format!("{P}/archive/epics/EPIC-001_onboarding.md");
+    let back = format!("{P}/{EPIC_FILE}");
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive the epic");
+    assert_no_failures(&s.sync_ok(&[]));
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(s.milestone("User onboarding")["state"], "closed");
+    s.emu
+        .edit_milestone(OWNER, REPO, n, json!({"state": "open"}));
+    assert_no_failures(&s.sync_ok(&["--commit"]));
+    assert_eq!(s.porcelain(), "");
+    assert!(!s.repo.file(&archived).exists());
+    assert_eq!(str_of(&front(&s.repo.read(&back)), "status"), "🟡 To Do");
+    assert_eq!(s.milestone("User onboarding")["state"], "open");
+    s.assert_converged("milestone reopened");
+}
+
 /// The notes of the first project about `key`.
 fn notes_of(report: &Value, key: &str) -> Vec<String> {
     report["projects"][0]["notes"]

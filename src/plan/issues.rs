@@ -273,15 +273,24 @@ pub(super) fn plan(
                 }
             }
         }
+        // Open again (reopened on GitHub) while under archive/: the file moves out of it, or
+        // the plan would still say closed.
+        let to = (ctx.input.direction == Direction::Both && !plan_side.closed)
+            .then(|| pull::unarchived_path(a))
+            .flatten();
         let mut edit_op = None;
         if ctx.input.direction == Direction::Both && plan_side != head {
-            let edit = pull::issue_edit(
+            let mut edit = pull::issue_edit(
                 a,
                 cfg,
                 &head,
                 &plan_side,
                 parent.as_ref().map(|(k, v)| (*k, v.as_str())),
             );
+            if to.is_some() && edit.is_empty() {
+                edit = edit.set("updated_date", pull::today());
+            }
+            let moved = pull::unarchived(a);
             // What the plan says once the edit is in (the label of the status GitHub's state
             // implied, the milestone its parents give, one assignee): GitHub gets the
             // difference in this same run.
@@ -292,7 +301,7 @@ pub(super) fn plan(
                     Some(_) => plan_side.milestone.clone(),
                     None => head.milestone.clone(),
                 };
-                pull::edited(a, &edit).map(|e| {
+                pull::edited(&moved, &edit).map(|e| {
                     let mut f = fields::issue_fields(&e, cfg, milestone);
                     f.labels.retain(|l| !acc.labels.missing.contains(l));
                     f
@@ -314,7 +323,14 @@ pub(super) fn plan(
                 edit_op = Some(Op::EditArtifact {
                     key: key.clone(),
                     path: a.path.clone(),
-                    changed: issue_changes(&head, &plan_side),
+                    changed: {
+                        let mut c = issue_changes(&head, &plan_side);
+                        if to.is_some() {
+                            c.push("path".to_string());
+                        }
+                        c
+                    },
+                    to,
                     fields: Fields::Issue(plan_side.clone()),
                     edit,
                 });

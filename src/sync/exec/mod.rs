@@ -216,7 +216,9 @@ impl<'a> Executor<'a> {
                 continue;
             }
             let result = match op {
-                Op::EditArtifact { path, edit, .. } => self.apply_edit(path, edit),
+                Op::EditArtifact { path, edit, to, .. } => {
+                    self.apply_edit(path, edit, to.as_deref())
+                }
                 Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
                 _ => self
                     .run_op(op, cfg, client, repo, &mut milestone_numbers, &settle)

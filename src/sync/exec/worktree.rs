@@ -58,7 +58,7 @@ impl Executor<'_> {
                 number: None,
                 error: None,
             };
-            if let Err(e) = self.apply_edit(&path, &edit) {
+            if let Err(e) = self.apply_edit(&path, &edit, None) {
                 let message = match e {
                     OpError::Local(m) => m,
                     OpError::Github(g) => g.to_string(),
@@ -78,11 +78,13 @@ impl Executor<'_> {
     /// Brings GitHub's changes into an artifact file of the working tree. The file may hold
     /// uncommitted edits: fields merge three ways (tags as sets) and bodies line by line;
     /// when a field was changed differently on both sides, or the body edits overlap,
-    /// nothing is written and the item stays pending (no edit is lost).
+    /// nothing is written and the item stays pending (no edit is lost). With `to`, the file
+    /// moves there (out of `archive/`); a file moved there already is edited in place.
     pub(super) fn apply_edit(
         &mut self,
         path: &str,
         edit: &crate::writeback::Edit,
+        to: Option<&str>,
     ) -> Result<Done, OpError> {
         use crate::writeback;
         let rel = path
@@ -107,16 +109,30 @@ impl Executor<'_> {
         let new_head =
             writeback::apply(&head_text, edit).map_err(|e| OpError::Local(e.to_string()))?;
         let file = workdir.join(path);
-        let current = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(OpError::Local(
-                    "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
-                ));
-            }
-            Err(e) => return Err(OpError::Local(format!("cannot read it: {e}"))),
+        let dest = to.map(|t| workdir.join(t));
+        let read = |f: &std::path::Path| match std::fs::read_to_string(f) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(OpError::Local(format!("cannot read it: {e}"))),
         };
-        let clean = current == head_text;
+        // Where the file is now: where the synced commit has it, or (moved by an earlier
+        // sync, not committed yet) where it goes.
+        let (current, from) = match (read(&file)?, &dest) {
+            (Some(_), Some(d)) if d.exists() => {
+                return Err(OpError::Local(format!(
+                    "cannot move it out of archive/: {} exists already",
+                    to.unwrap_or_default()
+                )));
+            }
+            (Some(t), _) => (t, file.clone()),
+            (None, Some(d)) => match read(d)? {
+                Some(t) => (t, d.clone()),
+                None => return Err(removed()),
+            },
+            (None, None) => return Err(removed()),
+        };
+        let target = dest.unwrap_or_else(|| file.clone());
+        let clean = current == head_text && from == file;
         let text = if clean {
             new_head.clone()
         } else {
@@ -162,10 +178,19 @@ impl Executor<'_> {
             }
             writeback::apply(&current, &merged_edit).map_err(|e| OpError::Local(e.to_string()))?
         };
-        if text != current {
-            writeback::write_atomic(&file, text.as_bytes())
+        if text != current || target != from {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| OpError::Local(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            writeback::write_atomic(&target, text.as_bytes())
                 .map_err(|e| OpError::Local(e.to_string()))?;
-            self.written.push((path.to_string(), clean));
+            self.written.push((to.unwrap_or(path).to_string(), clean));
+            if target != from {
+                std::fs::remove_file(&from)
+                    .map_err(|e| OpError::Local(format!("moved, but the old file stays: {e}")))?;
+                self.written.push((path.to_string(), clean));
+            }
         }
         // Committed by this run (`--commit` takes files without other edits), or nothing to
         // commit: the committed file says it already.
@@ -215,4 +240,10 @@ impl Executor<'_> {
         self.pulled.insert(rel, oid);
         Ok(Done::default())
     }
+}
+
+fn removed() -> OpError {
+    OpError::Local(
+        "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
+    )
 }
