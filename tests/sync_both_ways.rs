@@ -1043,6 +1043,48 @@ fn a_milestone_changed_on_github_moves_the_artifact_or_stays_githubs() {
     s.assert_converged("moved in the plan");
 }
 
+#[test]
+fn with_features_as_milestones_a_milestone_change_sets_feature_id() {
+    let feat2 = artifact(
+        "FEAT-002",
+        FEATURE,
+        "Password reset",
+        "🟡 To Do",
+        "epic_id = \"EPIC-001\"\n",
+        "Reset it.\n",
+    );
+    let s = Setup::with_files(
+        "\n[github_integration.mapping]\nmilestone_type = \"🌟 Feature\"\n",
+        &[("features/FEAT-002_reset.md", &feat2)],
+    );
+    let reset = s.milestone("Password reset")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(s.issue("STORY-001")["milestone"], Value::Null);
+    s.teammate("TASK-002", json!({"milestone": reset}));
+    s.teammate("STORY-001", json!({"milestone": reset}));
+    s.emu.reset_log();
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    for id in ["TASK-002", "STORY-001"] {
+        let f = front(&s.read(file_of(id)));
+        assert_eq!(str_of(&f, "feature_id"), "FEAT-002", "{id}");
+        assert_eq!(s.issue(id)["milestone"]["title"], "Password reset", "{id}");
+        assert!(
+            notes_of(&report, &format!("demo/{id}")).is_empty(),
+            "{report:#}"
+        );
+    }
+    // The Epic the story named stays: the Feature comes first for its milestone.
+    assert_eq!(
+        str_of(&front(&s.read(file_of("STORY-001"))), "epic_id"),
+        "EPIC-001"
+    );
+    assert_eq!(s.porcelain(), "");
+    s.assert_converged("moved between Features");
+}
+
 /// An unlinked GitHub issue, as a teammate files it.
 fn file_issue(s: &Setup, title: &str, body: &str, labels: &[&str]) -> u64 {
     let issue = s.emu.create_issue(
