@@ -139,10 +139,15 @@ impl Executor<'_> {
             // Three ways, field by field: the committed file the edit was computed against,
             // the working tree, the edit. What an earlier sync wrote there and is not
             // committed yet (the record's version of the file) is not the user's edit.
+            let has_pending = self
+                .keys_by_path
+                .get(path)
+                .and_then(|k| self.links.items.get(k))
+                .is_some_and(|l| l.committed.is_some());
             let pending = self
                 .record_listing
                 .get(&rel)
-                .filter(|oid| **oid != head_oid)
+                .filter(|oid| has_pending && **oid != head_oid)
                 .and_then(|oid| self.repo.read_blob(*oid).ok())
                 .and_then(|b| String::from_utf8(b).ok());
             let mut clashes: Vec<String> = Vec::new();
