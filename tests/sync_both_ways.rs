@@ -507,7 +507,8 @@ fn github_edits_of_every_issue_field_reach_the_files() {
     assert_no_failures(&report);
     // GitHub's own changes are not written back; the only writes bring GitHub in line with
     // what follows from them in the plan: the status labels of the statuses the closes
-    // implied, the close a Done label implies, the milestone the plan gives BUG-002.
+    // implied, the close a Done label implies. BUG-002 keeps being out of its milestone
+    // (the plan can't say "none": it keeps its own, and says why).
     let writes: Vec<String> = s
         .emu
         .requests()
@@ -518,14 +519,26 @@ fn github_edits_of_every_issue_field_reach_the_files() {
     let patch = |id: &str| format!("PATCH /repos/{OWNER}/{REPO}/issues/{}", s.number(id));
     assert_eq!(
         writes,
-        [
-            patch("BUG-001"),
-            patch("BUG-002"),
-            patch("STORY-001"),
-            patch("TASK-003")
-        ]
+        [patch("BUG-001"), patch("STORY-001"), patch("TASK-003")]
     );
-    assert_eq!(s.issue("BUG-002")["milestone"]["title"], "User onboarding");
+    assert_eq!(s.issue("BUG-002")["milestone"], Value::Null);
+    let notes: Vec<&Value> = report["projects"][0]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["key"] == "demo/BUG-002")
+        .collect();
+    assert_eq!(notes.len(), 1, "{report:#}");
+    let note = notes[0]["message"].as_str().expect("message");
+    assert!(
+        note.contains("taken out of its milestone") && note.contains("GitHub's milestone is kept"),
+        "{note}"
+    );
+    assert_eq!(
+        front(&s.read(file_of("BUG-002"))).get("epic_id"),
+        None,
+        "no parent key can say it"
+    );
     let story = s.issue("STORY-001");
     assert_eq!(story["state"], "closed");
     assert_eq!(story["state_reason"], "completed");
@@ -806,6 +819,270 @@ fn github_milestone_edits_reach_the_epic_on_the_same_day() {
     assert!(epic.get("target_date").is_none(), "{epic:#?}");
     assert_eq!(s.porcelain(), "", "--commit committed the epic");
     s.assert_converged("milestone reopened");
+}
+
+#[test]
+fn without_due_date_sync_neither_side_touches_the_other_sides_date() {
+    let s = Setup::new("\n[github_integration.mapping]\nsync_milestone_due_date = false\n");
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(
+        s.milestone("User onboarding")["due_on"],
+        Value::Null,
+        "the Epic's date is not sent"
+    );
+    // A teammate gives the milestone a due date of its own, and renames it.
+    s.emu.edit_milestone(
+        OWNER,
+        REPO,
+        n,
+        json!({"title": "Onboarding v2", "due_on": "2025-03-31T07:00:00Z"}),
+    );
+    let before = s.read(EPIC_FILE);
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    // The rename comes in; the date does not, and GitHub's stays.
+    let epic = front(&s.read(EPIC_FILE));
+    assert_eq!(str_of(&epic, "title"), "Onboarding v2", "{before}");
+    assert_eq!(str_of(&epic, "target_date"), "2025-06-30");
+    let m = s.emu.milestone(OWNER, REPO, n).expect("milestone");
+    assert_eq!(m["due_on"], "2025-03-31T07:00:00Z");
+    let milestone_writes: Vec<String> = s
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.is_write() && r.path.contains("/milestones"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(milestone_writes, Vec::<String>::new());
+    s.assert_converged("GitHub's due date left alone");
+
+    // The Epic's date moves in the plan: nothing is sent for it.
+    s.repo.commit_all("take the rename");
+    s.edit_commit(EPIC_FILE, |t| {
+        replace_line(
+            &t,
+            "target_date = \"2025-06-30\"",
+            "target_date = \"2025-07-15\"",
+        )
+    });
+    s.emu.reset_log();
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_eq!(
+        s.emu.milestone(OWNER, REPO, n).expect("milestone")["due_on"],
+        "2025-03-31T07:00:00Z"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(EPIC_FILE)), "target_date"),
+        "2025-07-15"
+    );
+    s.assert_converged("the plan's due date kept to itself");
+}
+
+#[test]
+fn reopened_on_github_an_archived_artifact_leaves_archive_and_stays_open() {
+    let s = Setup::new("");
+    std::fs::create_dir_all(s.repo.file(&format!("{P}/archive/tasks"))).expect("mkdir");
+    let archived = format!("{P}/archive/tasks/STORY-001_welcome.md");
+    let back = format!("{P}/{}", file_of("STORY-001"));
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive the story");
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("STORY-001")["state_reason"], "not_planned");
+    s.assert_converged("archived");
+
+    // Reopened on GitHub: the file leaves archive/ with the reopen status.
+    s.teammate("STORY-001", json!({"state": "open"}));
+    let before = s.repo.read(&archived);
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    let written: BTreeSet<&str> = report["written"]
+        .as_array()
+        .expect("written")
+        .iter()
+        .map(|w| w.as_str().expect("path"))
+        .collect();
+    assert_eq!(written, BTreeSet::from([archived.as_str(), back.as_str()]));
+    assert!(!s.repo.file(&archived).exists(), "moved out of archive/");
+    let mut expected = replace_line(&before, "status = \"🟣 Review\"", "status = \"🟡 To Do\"");
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    assert_eq!(s.repo.read(&back), expected);
+    let story = s.issue("STORY-001");
+    assert_eq!(story["state"], "open");
+    assert_eq!(label_set(&story), set(&["PM:Status:ToDo", "PM:Type:Story"]));
+    // Not committed yet, and still open: the move is pending like any pulled change.
+    s.assert_converged("reopened, the move not committed");
+    s.repo.commit_all("take the reopen");
+    s.assert_converged("reopened, the move committed");
+    assert_eq!(s.issue("STORY-001")["state"], "open");
+    let again = s.sync_ok(&[]);
+    assert_eq!(again["projects"][0]["ops"], json!([]), "{again:#}");
+
+    // With --commit, the sync commits the move itself.
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive it again");
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("STORY-001")["state"], "closed");
+    s.teammate("STORY-001", json!({"state": "open"}));
+    assert_no_failures(&s.sync_ok(&["--commit"]));
+    assert_eq!(s.porcelain(), "", "the move is committed");
+    assert!(s.repo.file(&back).exists() && !s.repo.file(&archived).exists());
+    assert_eq!(s.issue("STORY-001")["state"], "open");
+    s.assert_converged("reopened with --commit");
+}
+
+#[test]
+fn a_milestone_reopened_on_github_brings_its_epic_out_of_archive() {
+    let s = Setup::new("");
+    std::fs::create_dir_all(s.repo.file(&format!("{P}/archive/epics"))).expect("mkdir");
+    let archived = format!("{P}/archive/epics/EPIC-001_onboarding.md");
+    let back = format!("{P}/{EPIC_FILE}");
+    s.repo.git(&["mv", &back, &archived]);
+    s.repo.commit_all("archive the epic");
+    assert_no_failures(&s.sync_ok(&[]));
+    let n = s.milestone("User onboarding")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(s.milestone("User onboarding")["state"], "closed");
+    s.emu
+        .edit_milestone(OWNER, REPO, n, json!({"state": "open"}));
+    assert_no_failures(&s.sync_ok(&["--commit"]));
+    assert_eq!(s.porcelain(), "");
+    assert!(!s.repo.file(&archived).exists());
+    assert_eq!(str_of(&front(&s.repo.read(&back)), "status"), "🟡 To Do");
+    assert_eq!(s.milestone("User onboarding")["state"], "open");
+    s.assert_converged("milestone reopened");
+}
+
+/// The notes of the first project about `key`.
+fn notes_of(report: &Value, key: &str) -> Vec<String> {
+    report["projects"][0]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["key"] == key)
+        .map(|n| n["message"].as_str().expect("message").to_string())
+        .collect()
+}
+
+#[test]
+fn a_milestone_changed_on_github_moves_the_artifact_or_stays_githubs() {
+    let epic2 = artifact("EPIC-002", EPIC, "Billing", "🟡 To Do", "", "Money in.\n");
+    let s = Setup::with_files("", &[("epics/EPIC-002_billing.md", &epic2)]);
+    let billing = s.milestone("Billing")["number"].as_u64().expect("number");
+    let someday = s
+        .emu
+        .create_milestone(OWNER, REPO, json!({"title": "Someday"}))["number"]
+        .as_u64()
+        .expect("number");
+    // STORY-001 hangs off its Epic: moved to Billing, its epic_id says so.
+    s.teammate("STORY-001", json!({"milestone": billing}));
+    // TASK-001 takes its milestone from FEAT-001 (of EPIC-001): no parent key can say it.
+    s.teammate("TASK-001", json!({"milestone": billing}));
+    // BUG-001 goes to a milestone that stands for no Epic.
+    s.teammate("BUG-001", json!({"milestone": someday}));
+    let story_before = s.read(file_of("STORY-001"));
+    let task_before = s.read(file_of("TASK-001"));
+    let bug_before = s.read(file_of("BUG-001"));
+    s.emu.reset_log();
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(
+        s.emu.write_count(),
+        0,
+        "nothing is put back: {:#?}",
+        s.emu.requests()
+    );
+    let mut expected = replace_line(
+        &story_before,
+        "epic_id = \"EPIC-001\"",
+        "epic_id = \"EPIC-002\"",
+    );
+    expected = replace_line(
+        &expected,
+        "updated_date = \"2025-04-02\"",
+        &format!("updated_date = \"{}\"", today()),
+    );
+    assert_eq!(s.read(file_of("STORY-001")), expected);
+    assert_eq!(s.issue("STORY-001")["milestone"]["title"], "Billing");
+    // The other two keep GitHub's milestone, their files stay, and the run says why.
+    assert_eq!(s.read(file_of("TASK-001")), task_before);
+    assert_eq!(s.read(file_of("BUG-001")), bug_before);
+    assert_eq!(s.issue("TASK-001")["milestone"]["title"], "Billing");
+    assert_eq!(s.issue("BUG-001")["milestone"]["title"], "Someday");
+    let task_notes = notes_of(&report, "demo/TASK-001");
+    assert_eq!(task_notes.len(), 1, "{report:#}");
+    assert!(
+        task_notes[0].contains("its Feature FEAT-001 decides its milestone"),
+        "{task_notes:?}"
+    );
+    let bug_notes = notes_of(&report, "demo/BUG-001");
+    assert_eq!(bug_notes.len(), 1, "{report:#}");
+    assert!(
+        bug_notes[0].contains("`Someday`") && bug_notes[0].contains("stands for no"),
+        "{bug_notes:?}"
+    );
+    assert!(notes_of(&report, "demo/STORY-001").is_empty(), "{report:#}");
+    s.assert_converged("milestones moved on GitHub, pending");
+    s.repo.commit_all("take GitHub's milestones");
+    s.assert_converged("milestones moved on GitHub, committed");
+
+    // The plan moving the task afterwards still goes to GitHub.
+    s.edit_commit(file_of("BUG-001"), |t| {
+        replace_line(&t, "feature_id = \"FEAT-001\"", "epic_id = \"EPIC-002\"")
+    });
+    assert_no_failures(&s.sync_ok(&[]));
+    assert_eq!(s.issue("BUG-001")["milestone"]["title"], "Billing");
+    s.assert_converged("moved in the plan");
+}
+
+#[test]
+fn with_features_as_milestones_a_milestone_change_sets_feature_id() {
+    let feat2 = artifact(
+        "FEAT-002",
+        FEATURE,
+        "Password reset",
+        "🟡 To Do",
+        "epic_id = \"EPIC-001\"\n",
+        "Reset it.\n",
+    );
+    let s = Setup::with_files(
+        "\n[github_integration.mapping]\nmilestone_type = \"🌟 Feature\"\n",
+        &[("features/FEAT-002_reset.md", &feat2)],
+    );
+    let reset = s.milestone("Password reset")["number"]
+        .as_u64()
+        .expect("number");
+    assert_eq!(s.issue("STORY-001")["milestone"], Value::Null);
+    s.teammate("TASK-002", json!({"milestone": reset}));
+    s.teammate("STORY-001", json!({"milestone": reset}));
+    s.emu.reset_log();
+    let report = s.sync_ok(&["--commit"]);
+    assert_no_failures(&report);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    for id in ["TASK-002", "STORY-001"] {
+        let f = front(&s.read(file_of(id)));
+        assert_eq!(str_of(&f, "feature_id"), "FEAT-002", "{id}");
+        assert_eq!(s.issue(id)["milestone"]["title"], "Password reset", "{id}");
+        assert!(
+            notes_of(&report, &format!("demo/{id}")).is_empty(),
+            "{report:#}"
+        );
+    }
+    // The Epic the story named stays: the Feature comes first for its milestone.
+    assert_eq!(
+        str_of(&front(&s.read(file_of("STORY-001"))), "epic_id"),
+        "EPIC-001"
+    );
+    assert_eq!(s.porcelain(), "");
+    s.assert_converged("moved between Features");
 }
 
 /// An unlinked GitHub issue, as a teammate files it.
@@ -1474,6 +1751,163 @@ fn uncommitted_edits_are_kept_and_overlapping_ones_wait_for_a_commit() {
     let status = s.repo.im_json(&["status", "--json"]);
     assert_eq!(status["projects"][0]["failed"], json!([]), "{status:#}");
     s.assert_converged("settled after the commit");
+}
+
+#[test]
+fn uncommitted_field_edits_merge_three_ways_and_same_field_changes_wait() {
+    let s = Setup::new("");
+    // TASK-001: the title and the tags edited locally; on GitHub the title changed too, and
+    // a label was added.
+    s.edit(file_of("TASK-001"), |t| {
+        let t = replace_line(
+            &t,
+            "title = \"Validate e-mail\"",
+            "title = \"Validate e-mail (mine)\"",
+        );
+        replace_line(
+            &t,
+            "tags = [\"backend\", \"auth\"]",
+            "tags = [\"backend\", \"localtag\"]",
+        )
+    });
+    let t1_labels = label_set(&s.issue("TASK-001"));
+    let mut with_gh = t1_labels.iter().cloned().collect::<Vec<_>>();
+    with_gh.push("ghtag".to_string());
+    s.teammate(
+        "TASK-001",
+        json!({"title": "Validate e-mail addresses", "labels": with_gh}),
+    );
+    // BUG-002: the status, locally and (as a label) on GitHub.
+    s.edit(file_of("BUG-002"), |t| {
+        replace_line(&t, "status = \"🟡 To Do\"", "status = \"🟣 Review\"")
+    });
+    s.teammate(
+        "BUG-002",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Bug"]}),
+    );
+    // TASK-002: a tag swapped locally, one added on GitHub: both kept, the removal too.
+    s.edit(file_of("TASK-002"), |t| {
+        replace_line(&t, "tags = [\"frontend\"]", "tags = [\"localtag\"]")
+    });
+    s.teammate(
+        "TASK-002",
+        json!({"labels": ["PM:Status:Backlog", "PM:Type:Task", "frontend", "ghtag"]}),
+    );
+    // BUG-001: the same new title on both sides, and an assignee on GitHub.
+    s.edit(file_of("BUG-001"), |t| {
+        replace_line(&t, "title = \"Typo on the form\"", "title = \"Typo fixed\"")
+    });
+    s.teammate(
+        "BUG-001",
+        json!({"title": "Typo fixed", "assignees": ["bob"]}),
+    );
+    // STORY-001: the title locally, the status on GitHub.
+    s.edit(file_of("STORY-001"), |t| {
+        replace_line(&t, "title = \"Welcome mail\"", "title = \"Welcome e-mail\"")
+    });
+    s.teammate(
+        "STORY-001",
+        json!({"labels": ["PM:Status:InProgress", "PM:Type:Story"]}),
+    );
+    let t1_file = s.read(file_of("TASK-001"));
+    let b2_file = s.read(file_of("BUG-002"));
+    let (t1_issue, b2_issue) = (s.issue("TASK-001"), s.issue("BUG-002"));
+    s.emu.reset_log();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "same fields changed on both sides");
+    let report = parse_json(&out);
+    let failed: BTreeMap<String, String> = failures(&report).into_iter().collect();
+    assert_eq!(
+        failed.keys().cloned().collect::<Vec<_>>(),
+        ["demo/BUG-002", "demo/TASK-001"],
+        "{failed:?}"
+    );
+    assert!(failed["demo/TASK-001"].contains("`title`"), "{failed:?}");
+    assert!(!failed["demo/TASK-001"].contains("`tags`"), "{failed:?}");
+    assert!(failed["demo/BUG-002"].contains("`status`"), "{failed:?}");
+    assert!(
+        failed["demo/BUG-002"].contains("uncommitted edits"),
+        "{failed:?}"
+    );
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    // Nothing written for those two, on either side.
+    assert_eq!(s.read(file_of("TASK-001")), t1_file);
+    assert_eq!(s.read(file_of("BUG-002")), b2_file);
+    assert_eq!(s.issue("TASK-001"), t1_issue);
+    assert_eq!(s.issue("BUG-002"), b2_issue);
+    // The rest merged into the working tree.
+    let t2 = front(&s.read(file_of("TASK-002")));
+    assert_eq!(list_of(&t2, "tags"), ["localtag", "ghtag"]);
+    let b1 = front(&s.read(file_of("BUG-001")));
+    assert_eq!(str_of(&b1, "title"), "Typo fixed");
+    assert_eq!(str_of(&b1, "assigned_to"), "bob");
+    let story = front(&s.read(file_of("STORY-001")));
+    assert_eq!(str_of(&story, "title"), "Welcome e-mail");
+    assert_eq!(str_of(&story, "status"), "🔵 In Progress");
+
+    // The next sync finds the same and changes nothing.
+    let tree = s.tree();
+    let out = s.sync(&["--json"]);
+    assert_exit(&out, 1, "still both changed");
+    assert_eq!(failures(&parse_json(&out)).len(), 2);
+    assert_eq!(s.emu.write_count(), 0, "{:#?}", s.emu.requests());
+    assert_tree_eq(&tree, &s.tree(), "still both changed");
+
+    // Committed, they are ordinary conflicts: GitHub's edits are the later ones; the tag
+    // lists merge element by element.
+    s.repo.commit_all("my edits");
+    let report = s.sync_ok(&[]);
+    assert_no_failures(&report);
+    assert_eq!(
+        conflicts(&report),
+        conflict_list(&[
+            ("demo/BUG-002", "status", "github"),
+            ("demo/TASK-001", "title", "github")
+        ])
+    );
+    let t1 = front(&s.read(file_of("TASK-001")));
+    assert_eq!(str_of(&t1, "title"), "Validate e-mail addresses");
+    assert_eq!(list_of(&t1, "tags"), ["backend", "localtag", "ghtag"]);
+    let t1_labels = label_set(&s.issue("TASK-001"));
+    assert!(
+        t1_labels.contains("localtag")
+            && t1_labels.contains("ghtag")
+            && !t1_labels.contains("auth"),
+        "{t1_labels:?}"
+    );
+    assert_eq!(
+        str_of(&front(&s.read(file_of("BUG-002"))), "status"),
+        "🔵 In Progress"
+    );
+    assert_eq!(s.issue("STORY-001")["title"], "Welcome e-mail");
+    assert!(label_set(&s.issue("TASK-002")).contains("localtag"));
+    assert!(!label_set(&s.issue("TASK-002")).contains("frontend"));
+    s.assert_converged("settled after the commit");
+}
+
+#[test]
+fn a_field_github_changes_again_before_the_commit_is_not_a_conflict() {
+    let s = Setup::new("");
+    s.teammate(
+        "TASK-003",
+        json!({"title": "Password rules v2", "labels": ["PM:Status:ToDo", "PM:Type:Task", "a"]}),
+    );
+    assert_no_failures(&s.sync_ok(&[]));
+    // An edit of the user on top of what the sync wrote, then GitHub changes the same
+    // fields again.
+    s.edit(file_of("TASK-003"), |t| {
+        replace_line(&t, "- [ ] step one", "- [x] step one")
+    });
+    s.teammate(
+        "TASK-003",
+        json!({"title": "Password rules v3", "labels": ["PM:Status:ToDo", "PM:Type:Task", "b"]}),
+    );
+    assert_no_failures(&s.sync_ok(&[]));
+    let (t3, body) = split(&s.read(file_of("TASK-003")));
+    assert_eq!(str_of(&t3, "title"), "Password rules v3");
+    assert_eq!(list_of(&t3, "tags"), ["b"]);
+    assert!(body.contains("- [x] step one"), "{body}");
+    s.assert_converged("changed twice on GitHub");
 }
 
 // ---------------------------------------------------------------------------------------

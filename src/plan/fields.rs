@@ -265,6 +265,17 @@ pub fn remote_milestone_fields(m: &Milestone) -> MilestoneFields {
     }
 }
 
+/// A milestone's fields as far as the project syncs them: without `due_on` when
+/// `sync_milestone_due_date = false` (due dates are then left alone in both directions:
+/// never read, never written, never cleared).
+pub fn synced_milestone_fields(m: &Milestone, cfg: &ProjectConfig) -> MilestoneFields {
+    let mut f = remote_milestone_fields(m);
+    if !cfg.github.mapping.sync_milestone_due_date {
+        f.due_on = None;
+    }
+    f
+}
+
 /// True for kinds that can carry milestones for their children.
 pub fn is_container(kind: Option<Kind>) -> bool {
     matches!(kind, Some(Kind::Epic | Kind::Feature | Kind::Initiative))

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, Kind};
 use crate::config::{LabelCategory, ProjectConfig};
 use crate::github::Issue;
 
@@ -282,17 +282,56 @@ pub(super) fn plan(
         if m.flagged() {
             plan_side.labels.insert(ctx.conflict_label.clone());
         }
+        // The plan gives an issue its milestone through its parents: a milestone GitHub
+        // changed comes in as the parent key that says it, or, when no parent can, stays
+        // GitHub's (and the plan keeps its own) rather than being put back.
+        let mut parent = None;
+        if ctx.input.direction == Direction::Both && plan_side.milestone != head.milestone {
+            match milestone_parent(ctx, acc, a, plan_side.milestone.as_deref()) {
+                Ok(p) => parent = Some(p),
+                Err(why) => {
+                    acc.out.notes.push(Note {
+                        key: Some(key.clone()),
+                        message: format!(
+                            "{}: {why}; GitHub's milestone is kept and the plan's left as it is",
+                            a.id
+                        ),
+                        incomplete: false,
+                    });
+                    plan_side.milestone = head.milestone.clone();
+                }
+            }
+        }
+        // Open again (reopened on GitHub) while under archive/: the file moves out of it, or
+        // the plan would still say closed.
+        let to = (ctx.input.direction == Direction::Both && !plan_side.closed)
+            .then(|| pull::unarchived_path(a))
+            .flatten();
         let mut edit_op = None;
         if ctx.input.direction == Direction::Both && plan_side != head {
-            let edit = pull::issue_edit(a, cfg, &head, &plan_side);
+            let mut edit = pull::issue_edit(
+                a,
+                cfg,
+                &head,
+                &plan_side,
+                parent.as_ref().map(|(k, v)| (*k, v.as_str())),
+            );
+            if to.is_some() && edit.is_empty() {
+                edit = edit.set("updated_date", pull::today());
+            }
+            let moved = pull::unarchived(a);
             // What the plan says once the edit is in (the label of the status GitHub's state
             // implied, the milestone its parents give, one assignee): GitHub gets the
             // difference in this same run.
             let effective = if edit.is_empty() {
                 Some(head.clone())
             } else {
-                pull::edited(a, &edit).map(|e| {
-                    let mut f = fields::issue_fields(&e, cfg, head.milestone.clone());
+                let milestone = match parent {
+                    Some(_) => plan_side.milestone.clone(),
+                    None => head.milestone.clone(),
+                };
+                pull::edited(&moved, &edit).map(|e| {
+                    let mut f = fields::issue_fields(&e, cfg, milestone);
                     f.labels.retain(|l| !acc.labels.missing.contains(l));
                     f
                 })
@@ -313,7 +352,14 @@ pub(super) fn plan(
                 edit_op = Some(Op::EditArtifact {
                     key: key.clone(),
                     path: a.path.clone(),
-                    changed: issue_changes(&head, &plan_side),
+                    changed: {
+                        let mut c = issue_changes(&head, &plan_side);
+                        if to.is_some() {
+                            c.push("path".to_string());
+                        }
+                        c
+                    },
+                    to,
                     fields: Fields::Issue(plan_side.clone()),
                     edit,
                 });
@@ -443,6 +489,62 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 flagged: false,
             });
         }
+    }
+}
+
+/// The parent key (`epic_id`, or `feature_id` when `milestone_type` is Feature) and the ID
+/// that put `a` in the milestone titled `title` in the plan; else why the plan can't say so.
+fn milestone_parent(
+    ctx: &Ctx<'_>,
+    acc: &Acc,
+    a: &Artifact,
+    title: Option<&str>,
+) -> Result<(&'static str, String), String> {
+    let project = ctx.input.project;
+    let kind = ctx.input.config.github.mapping.milestone_kind();
+    let Some(title) = title else {
+        return Err(
+            "taken out of its milestone on GitHub, which the plan can't say (it gives an issue the milestone of its Feature or Epic)"
+                .to_string(),
+        );
+    };
+    let wanted = title.trim().to_lowercase();
+    let target = ctx.input.artifacts.iter().find(|m| {
+        m.kind == Some(kind)
+            && m.str_field("milestone_name")
+                .is_none_or(|n| n.trim().is_empty())
+            && acc
+                .milestone_titles
+                .get(&links::key(project, &m.id))
+                .is_some_and(|t| t.trim().to_lowercase() == wanted)
+    });
+    let Some(target) = target else {
+        return Err(format!(
+            "moved to milestone `{title}` on GitHub, which stands for no {} of this project",
+            kind.canonical()
+        ));
+    };
+    let field = if kind == Kind::Feature {
+        "feature_id"
+    } else {
+        "epic_id"
+    };
+    let mut moved = a.clone();
+    moved
+        .fields
+        .insert(field.to_string(), toml::Value::String(target.id.clone()));
+    match super::milestones::milestone_for(&moved, &ctx.by_id, kind) {
+        Some((k, _)) if k == links::key(project, &target.id) => Ok((field, target.id.clone())),
+        _ => Err(format!(
+            "moved to milestone `{title}` ({}) on GitHub, but `{field} = \"{}\"` would not put it there: {}",
+            target.id,
+            target.id,
+            match a.str_field("feature_id") {
+                Some(f) if field != "feature_id" =>
+                    format!("its Feature {f} decides its milestone"),
+                _ => "another parent decides its milestone".to_string(),
+            }
+        )),
     }
 }
 

@@ -141,7 +141,7 @@ pub(super) fn plan(
         };
         let (remote, lb, rb, number, updated_at, url) = match (linked, adopted) {
             (Some((l, m)), _) => (
-                fields::remote_milestone_fields(m),
+                fields::synced_milestone_fields(m, cfg),
                 l.local.as_ref().and_then(Fields::milestone).cloned(),
                 l.remote.as_ref().and_then(Fields::milestone).cloned(),
                 m.number,
@@ -149,7 +149,7 @@ pub(super) fn plan(
                 m.html_url.clone(),
             ),
             (None, Some(m)) => (
-                fields::remote_milestone_fields(m),
+                fields::synced_milestone_fields(m, cfg),
                 None,
                 None,
                 m.number,
@@ -234,11 +234,18 @@ pub(super) fn plan(
             local.clone()
         };
         let tag_it = newly_flagged && !tagged;
+        // Open again while under archive/: the file moves out of it.
+        let to = artifact
+            .filter(|_| ctx.input.direction == Direction::Both && !plan_side.closed)
+            .and_then(pull::unarchived_path);
         if ctx.input.direction == Direction::Both && (plan_side != d.fields || tag_it) {
             let mut edit = match (&d.path, artifact) {
                 (Some(_), Some(a)) => pull::milestone_edit(a, cfg, &d.fields, &plan_side),
                 _ => crate::writeback::Edit::new(),
             };
+            if to.is_some() && edit.is_empty() {
+                edit = edit.set("updated_date", pull::today());
+            }
             if let (true, Some(a), Some(_)) = (tag_it, artifact, &d.path) {
                 let mut tags = a.tags();
                 tags.push(pull::CONFLICT_TAG.to_string());
@@ -252,7 +259,7 @@ pub(super) fn plan(
                 Some(d.fields.clone())
             } else {
                 artifact
-                    .and_then(|a| pull::edited(a, &edit))
+                    .and_then(|a| pull::edited(&pull::unarchived(a), &edit))
                     .map(|e| fields::milestone_fields(&e, cfg))
             };
             if let Some(effective) = effective.filter(|e| *e != plan_side) {
@@ -275,8 +282,12 @@ pub(super) fn plan(
                         if tag_it {
                             c.push("tags".to_string());
                         }
+                        if to.is_some() {
+                            c.push("path".to_string());
+                        }
                         c
                     },
+                    to: to.clone(),
                     fields: Fields::Milestone(plan_side.clone()),
                     edit,
                 });

@@ -89,6 +89,9 @@ pub enum Op {
     EditArtifact {
         key: String,
         path: String,
+        /// Where the file moves (out of `archive/`, once its item is open again).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
         fields: Fields,
         changed: Vec<String>,
         #[serde(skip)]

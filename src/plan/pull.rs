@@ -111,13 +111,21 @@ fn new_status(
 }
 
 /// Edits for an issue artifact going from `before` (its fields now) to `after` (merged).
+/// `parent` is the parent key and value that put the artifact in `after`'s milestone, when
+/// that changed (see the planner).
 pub fn issue_edit(
     a: &Artifact,
     cfg: &ProjectConfig,
     before: &IssueFields,
     after: &IssueFields,
+    parent: Option<(&str, &str)>,
 ) -> Edit {
     let mut edit = Edit::new();
+    if let Some((key, id)) = parent
+        && a.str_field(key) != Some(id)
+    {
+        edit = edit.set(key, id);
+    }
     if after.title != before.title {
         edit = edit.set("title", after.title.clone());
     }
@@ -177,6 +185,32 @@ pub fn issue_edit(
     edit
 }
 
+/// Where a file under `archive/` goes when its item is open again: the same folder and name
+/// outside `archive/` (`<slug>/archive/tasks/X.md` → `<slug>/tasks/X.md`).
+pub fn unarchived_path(a: &Artifact) -> Option<String> {
+    if !a.location.archived {
+        return None;
+    }
+    let marker = format!("/{}/archive/", a.project());
+    let at = a.path.rfind(&marker)?;
+    Some(format!(
+        "{}/{}/{}",
+        &a.path[..at],
+        a.project(),
+        &a.path[at + marker.len()..]
+    ))
+}
+
+/// The artifact as it reads once moved out of `archive/` (itself when it is not there).
+pub fn unarchived(a: &Artifact) -> Artifact {
+    let mut moved = a.clone();
+    if let Some(path) = unarchived_path(a) {
+        moved.path = path;
+        moved.location.archived = false;
+    }
+    moved
+}
+
 /// The artifact as it reads once `edit` is applied: what the plan says after the pull, for
 /// projecting it again (`None` if the edit can't be applied).
 pub fn edited(a: &Artifact, edit: &Edit) -> Option<Artifact> {
@@ -211,11 +245,11 @@ pub fn milestone_edit(
             .is_some_and(StatusClass::is_closed);
         if after.closed && !closed_now {
             edit = edit.set("status", vocab::canonical_status(StatusClass::Done));
-        } else if !after.closed && closed_now {
+        } else if !after.closed && (closed_now || a.location.archived) {
             edit = edit.set("status", cfg.github.mapping.reopen_status.clone());
         }
     }
-    if after.due_on != before.due_on {
+    if cfg.github.mapping.sync_milestone_due_date && after.due_on != before.due_on {
         let key = if a.fields.contains_key("milestone_target_date") {
             "milestone_target_date"
         } else {

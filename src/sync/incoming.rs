@@ -110,6 +110,7 @@ fn milestone_changes(old: &MilestoneFields, new: &MilestoneFields) -> Vec<FieldC
 /// What changed on GitHub for one project's linked items, and its unlinked issues.
 pub fn compute(
     project: &str,
+    cfg: &crate::config::ProjectConfig,
     links: &Links,
     remote: &RemoteState,
 ) -> (Vec<IncomingItem>, Vec<Unlinked>) {
@@ -136,7 +137,7 @@ pub fn compute(
             }
             (Some(Fields::Milestone(base)), Target::Milestone) => {
                 if let Some(m) = remote.milestones.iter().find(|m| m.number == link.number) {
-                    let now = fields::remote_milestone_fields(m);
+                    let now = fields::synced_milestone_fields(m, cfg);
                     let changes = milestone_changes(base, &now);
                     if !changes.is_empty() {
                         items.push(IncomingItem {

@@ -247,7 +247,8 @@ pub fn run(
         exec.observe_remote(&repo_key, &remote);
         if options.fetch_only {
             for cfg in &group.projects {
-                let (items, unlinked) = incoming::compute(&cfg.project_slug, exec.links(), &remote);
+                let (items, unlinked) =
+                    incoming::compute(&cfg.project_slug, cfg, exec.links(), &remote);
                 fetched.items.extend(items);
                 fetched.unlinked.extend(unlinked);
             }

@@ -1,5 +1,8 @@
 //! The line-based three-way merge of a file changed on both sides, with conflicts
-//! reported hunk by hunk.
+//! reported hunk by hunk; and the field-by-field three-way merge of a file's frontmatter.
+
+use super::FieldValue;
+use crate::artifact::split_frontmatter;
 
 /// One place where both sides changed the same lines differently.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +62,232 @@ pub fn merge_text(base: &str, ours: &str, theirs: &str) -> Result<String, Confli
     })
 }
 
+/// Fields merged as sets: what either side added is kept, what either side removed goes.
+const SET_FIELDS: [&str; 2] = ["tags", "related_issues"];
+
+/// A frontmatter value as the field merge compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Missing,
+    Str(String),
+    List(Vec<String>),
+    Other(String),
+}
+
+impl Value {
+    fn of(table: &toml::Table, key: &str) -> Value {
+        match table.get(key) {
+            None => Value::Missing,
+            Some(toml::Value::String(s)) => Value::Str(s.clone()),
+            Some(toml::Value::Datetime(d)) => Value::Str(d.to_string()),
+            Some(toml::Value::Array(items)) => {
+                let strings: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                match strings {
+                    Some(list) => Value::List(list),
+                    None => Value::Other(toml::Value::Array(items.clone()).to_string()),
+                }
+            }
+            Some(other) => Value::Other(other.to_string()),
+        }
+    }
+
+    fn incoming(v: &FieldValue) -> Value {
+        match v {
+            FieldValue::Str(s) => Value::Str(s.clone()),
+            FieldValue::List(l) => Value::List(l.clone()),
+            FieldValue::Remove => Value::Missing,
+        }
+    }
+
+    /// The items of a list field (none when missing); `None` for anything else.
+    fn items(&self) -> Option<Vec<String>> {
+        match self {
+            Value::Missing => Some(Vec::new()),
+            Value::List(l) => Some(l.clone()),
+            Value::Str(s) => Some(vec![s.clone()]),
+            Value::Other(_) => None,
+        }
+    }
+}
+
+fn frontmatter_table(text: &str) -> Option<toml::Table> {
+    let split = split_frontmatter(text).ok()?;
+    split.frontmatter.parse().ok()
+}
+
+/// `ours` with `theirs`' changes since `base`: the items both keep, what `ours` added, what
+/// `theirs` added (in that order); what either removed is gone.
+fn merge_lists(base: &[String], ours: &[String], theirs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = ours
+        .iter()
+        .filter(|x| theirs.contains(x) || !base.contains(x))
+        .cloned()
+        .collect();
+    for x in theirs {
+        if !ours.contains(x) && !base.contains(x) && !out.contains(x) {
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+/// Three-way merge of the frontmatter fields an edit sets, for a file with uncommitted
+/// edits: `base` is the version the edit was computed against (the committed file),
+/// `ours` the working tree, the edit's values theirs. `pending` is the version an earlier
+/// sync wrote into the working tree and that is not committed yet, if any: a field that
+/// still has its value there was not edited by the user either.
+///
+/// A field the user did not touch takes the edit's value; one the user changed to that
+/// same value needs nothing; one changed differently is a conflict (its key is returned,
+/// and nothing should be written). `tags` and `related_issues` merge as sets;
+/// `updated_date` keeps the later date. Returns the fields to apply to `ours`.
+pub fn merge_fields(
+    fields: &[(String, FieldValue)],
+    base: &str,
+    ours: &str,
+    pending: Option<&str>,
+) -> Result<Vec<(String, FieldValue)>, Vec<String>> {
+    let (Some(base_t), Some(ours_t)) = (frontmatter_table(base), frontmatter_table(ours)) else {
+        // Unreadable: applying the edit reports why.
+        return Ok(fields.to_vec());
+    };
+    let pending_t = pending.and_then(frontmatter_table);
+    // A later entry for a key wins, as when the edit is applied.
+    let mut last: Vec<(String, FieldValue)> = Vec::new();
+    for (k, v) in fields {
+        match last.iter_mut().find(|(lk, _)| lk == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => last.push((k.clone(), v.clone())),
+        }
+    }
+    let mut out = Vec::new();
+    let mut conflicts = Vec::new();
+    for (key, value) in last {
+        let theirs = Value::incoming(&value);
+        let ours = Value::of(&ours_t, &key);
+        if ours == theirs {
+            continue;
+        }
+        let before = Value::of(&base_t, &key);
+        let pend = pending_t.as_ref().map(|t| Value::of(t, &key));
+        let untouched = ours == before || pend.as_ref() == Some(&ours);
+        if key == "updated_date" {
+            let later = match (&ours, &theirs) {
+                (Value::Str(o), Value::Str(t)) => t > o,
+                _ => untouched,
+            };
+            if later {
+                out.push((key, value));
+            }
+            continue;
+        }
+        if untouched {
+            out.push((key, value));
+            continue;
+        }
+        let lists = (
+            SET_FIELDS.contains(&key.as_str()),
+            ours.items(),
+            theirs.items(),
+            before.items(),
+        );
+        if let (true, Some(o), Some(t), Some(b)) = lists {
+            // The user's edits started from the earlier sync's version or the committed
+            // one: whichever is closer to the working tree.
+            let distance = |x: &[String]| {
+                x.iter().filter(|i| !o.contains(i)).count()
+                    + o.iter().filter(|i| !x.contains(i)).count()
+            };
+            let base_items = match pend.as_ref().and_then(Value::items) {
+                Some(p) if distance(&p) < distance(&b) => p,
+                _ => b,
+            };
+            let merged = merge_lists(&base_items, &o, &t);
+            if merged != o {
+                out.push((
+                    key,
+                    if merged.is_empty() && theirs == Value::Missing {
+                        FieldValue::Remove
+                    } else {
+                        FieldValue::List(merged)
+                    },
+                ));
+            }
+            continue;
+        }
+        conflicts.push(key);
+    }
+    if conflicts.is_empty() {
+        Ok(out)
+    } else {
+        Err(conflicts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::writeback::test_fixtures::SEED;
+
+    fn file(front: &str) -> String {
+        format!("+++\nid = \"T-1\"\n{front}+++\nBody.\n")
+    }
+
+    fn set(key: &str, v: &str) -> (String, FieldValue) {
+        (key.to_string(), FieldValue::Str(v.to_string()))
+    }
+
+    fn list(key: &str, v: &[&str]) -> (String, FieldValue) {
+        (
+            key.to_string(),
+            FieldValue::List(v.iter().map(|s| s.to_string()).collect()),
+        )
+    }
+
+    #[test]
+    fn fields_merge_three_ways() {
+        let base = file("title = \"T\"\nstatus = \"A\"\ntags = [\"x\", \"y\"]\n");
+        // Different fields: GitHub's title and tags on top of the user's status.
+        let ours = file("title = \"T\"\nstatus = \"B\"\ntags = [\"x\", \"y\", \"mine\"]\n");
+        let edit = [
+            set("title", "T2"),
+            list("tags", &["x", "y", "gh"]),
+            set("status", "B"),
+        ];
+        let merged = merge_fields(&edit, &base, &ours, None).expect("no conflict");
+        assert_eq!(
+            merged,
+            [set("title", "T2"), list("tags", &["x", "y", "mine", "gh"])]
+        );
+        // A removal on either side goes.
+        let ours = file("title = \"T\"\nstatus = \"A\"\ntags = [\"y\"]\n");
+        let merged = merge_fields(&[list("tags", &["x", "gh"])], &base, &ours, None);
+        assert_eq!(merged, Ok(vec![list("tags", &["gh"])]));
+        // The same field changed differently: a conflict, whatever else merges.
+        let ours = file("title = \"Mine\"\nstatus = \"C\"\ntags = [\"x\", \"y\"]\n");
+        let conflict = merge_fields(&edit, &base, &ours, None).expect_err("conflict");
+        assert_eq!(conflict, ["title", "status"]);
+        // Changed to the same value: nothing to do.
+        let ours = file("title = \"T2\"\nstatus = \"A\"\ntags = [\"x\", \"y\"]\n");
+        let merged = merge_fields(&[set("title", "T2")], &base, &ours, None);
+        assert_eq!(merged, Ok(vec![]));
+    }
+
+    #[test]
+    fn fields_an_earlier_sync_wrote_are_not_the_users() {
+        let base = file("title = \"T\"\nupdated_date = \"2025-04-02\"\n");
+        let pending = file("title = \"GitHub 1\"\nupdated_date = \"2025-05-10\"\n");
+        let edit = [set("title", "GitHub 2"), set("updated_date", "2025-05-11")];
+        let merged = merge_fields(&edit, &base, &pending, Some(&pending));
+        assert_eq!(merged, Ok(edit.to_vec()));
+        // The user's own later date stays.
+        let ours = file("title = \"T\"\nupdated_date = \"2025-06-01\"\n");
+        let merged = merge_fields(&edit, &base, &ours, None);
+        assert_eq!(merged, Ok(vec![set("title", "GitHub 2")]));
+    }
 
     #[test]
     fn merge_combines_edits_that_do_not_overlap() {

@@ -21,7 +21,8 @@
 //!   [`artifact_file_name`]);
 //! - `files`: atomic file replacement and editing a file on disk ([`write_atomic`],
 //!   [`update_file`]);
-//! - `merge`: a line-based three-way merge for files with local edits ([`merge_text`]).
+//! - `merge`: a line-based three-way merge for files with local edits ([`merge_text`]),
+//!   and a field-by-field one for their frontmatter ([`merge_fields`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,7 @@ mod toml_text;
 
 pub use edit::{Edit, FieldValue, apply};
 pub use files::{update_file, write_atomic};
-pub use merge::{Conflict, ConflictHunk, merge_text};
+pub use merge::{Conflict, ConflictHunk, merge_fields, merge_text};
 pub use new_artifact::{
     MAX_ID_LEN, MAX_SLUG_LEN, artifact_file_name, new_artifact_text, safe_slug,
 };

@@ -216,7 +216,9 @@ impl<'a> Executor<'a> {
                 continue;
             }
             let result = match op {
-                Op::EditArtifact { path, edit, .. } => self.apply_edit(path, edit),
+                Op::EditArtifact { path, edit, to, .. } => {
+                    self.apply_edit(path, edit, to.as_deref())
+                }
                 Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
                 _ => self
                     .run_op(op, cfg, client, repo, &mut milestone_numbers, &settle)
@@ -343,9 +345,11 @@ impl<'a> Executor<'a> {
     ) {
         let mut local = s.local.clone();
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
-        if let (Fields::Issue(l), Fields::Issue(r)) = (&mut local, &remote)
+        if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =
+            (&mut local, &remote, &s.remote)
             && l.milestone.is_some()
             && r.milestone.is_none()
+            && sent.milestone.is_some()
         {
             l.milestone = None;
         }

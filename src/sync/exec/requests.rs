@@ -13,7 +13,7 @@ impl Executor<'_> {
         milestones: &mut HashMap<String, u64>,
         _settle: &HashMap<String, Settle>,
     ) -> Result<Done, github::Error> {
-        let _ = cfg;
+        let sync_due = cfg.github.mapping.sync_milestone_due_date;
         match op {
             Op::CreateLabel {
                 name,
@@ -51,15 +51,15 @@ impl Executor<'_> {
                     Err(e) => return Err(e),
                 };
                 let mut m = created.item;
-                if created.adopted && fields::remote_milestone_fields(&m) != *fields {
+                if created.adopted && fields::synced_milestone_fields(&m, cfg) != *fields {
                     m = client.update_milestone(
                         repo,
                         m.number,
-                        &milestone_patch(fields, marker.as_deref()),
+                        &milestone_patch(fields, marker.as_deref(), sync_due),
                     )?;
                 }
                 milestones.insert(m.title.trim().to_lowercase(), m.number);
-                Ok(Done::milestone(&m, created.adopted))
+                Ok(Done::milestone(&m, created.adopted, cfg))
             }
             Op::UpdateMilestone {
                 number,
@@ -71,10 +71,10 @@ impl Executor<'_> {
                 let m = client.update_milestone(
                     repo,
                     *number,
-                    &changed_milestone_patch(fields, marker.as_deref(), changed),
+                    &changed_milestone_patch(fields, marker.as_deref(), changed, sync_due),
                 )?;
                 milestones.insert(m.title.trim().to_lowercase(), m.number);
-                Ok(Done::milestone(&m, false))
+                Ok(Done::milestone(&m, false, cfg))
             }
             Op::DeleteMilestone { number, .. } => {
                 client.delete_milestone(repo, *number)?;
@@ -209,12 +209,12 @@ impl Done {
         }
     }
 
-    pub(super) fn milestone(m: &Milestone, adopted: bool) -> Done {
+    pub(super) fn milestone(m: &Milestone, adopted: bool, cfg: &ProjectConfig) -> Done {
         Done {
             adopted,
             item: Some((
                 m.number,
-                Fields::Milestone(fields::remote_milestone_fields(m)),
+                Fields::Milestone(fields::synced_milestone_fields(m, cfg)),
                 m.updated_at.clone(),
                 m.html_url.clone(),
             )),
@@ -231,7 +231,13 @@ fn milestone_description(fields: &MilestoneFields, marker: Option<&str>) -> Stri
     }
 }
 
-fn milestone_patch(fields: &MilestoneFields, marker: Option<&str>) -> MilestonePatch {
+/// The whole milestone; `due_on` only when the project syncs due dates (otherwise GitHub's
+/// is left as it is).
+fn milestone_patch(
+    fields: &MilestoneFields,
+    marker: Option<&str>,
+    sync_due: bool,
+) -> MilestonePatch {
     MilestonePatch {
         title: Some(fields.title.clone()),
         description: Some(Some(milestone_description(fields, marker))),
@@ -240,7 +246,7 @@ fn milestone_patch(fields: &MilestoneFields, marker: Option<&str>) -> MilestoneP
         } else {
             State::Open
         }),
-        due_on: Some(fields.due_on.as_deref().map(fields::due_on_timestamp)),
+        due_on: sync_due.then(|| fields.due_on.as_deref().map(fields::due_on_timestamp)),
     }
 }
 
@@ -251,8 +257,9 @@ fn changed_milestone_patch(
     fields: &MilestoneFields,
     marker: Option<&str>,
     changed: &[String],
+    sync_due: bool,
 ) -> MilestonePatch {
-    let full = milestone_patch(fields, marker);
+    let full = milestone_patch(fields, marker, sync_due);
     let has = |f: &str| changed.iter().any(|c| c == f);
     MilestonePatch {
         title: full.title.filter(|_| has("title")),

@@ -58,7 +58,7 @@ impl Executor<'_> {
                 number: None,
                 error: None,
             };
-            if let Err(e) = self.apply_edit(&path, &edit) {
+            if let Err(e) = self.apply_edit(&path, &edit, None) {
                 let message = match e {
                     OpError::Local(m) => m,
                     OpError::Github(g) => g.to_string(),
@@ -76,12 +76,15 @@ impl Executor<'_> {
     }
 
     /// Brings GitHub's changes into an artifact file of the working tree. The file may hold
-    /// uncommitted edits: fields are set on top of them and bodies merge line by line; when
-    /// the body edits overlap, nothing is written and the item stays pending (no edit is lost).
+    /// uncommitted edits: fields merge three ways (tags as sets) and bodies line by line;
+    /// when a field was changed differently on both sides, or the body edits overlap,
+    /// nothing is written and the item stays pending (no edit is lost). With `to`, the file
+    /// moves there (out of `archive/`); a file moved there already is edited in place.
     pub(super) fn apply_edit(
         &mut self,
         path: &str,
         edit: &crate::writeback::Edit,
+        to: Option<&str>,
     ) -> Result<Done, OpError> {
         use crate::writeback;
         let rel = path
@@ -106,20 +109,53 @@ impl Executor<'_> {
         let new_head =
             writeback::apply(&head_text, edit).map_err(|e| OpError::Local(e.to_string()))?;
         let file = workdir.join(path);
-        let current = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(OpError::Local(
-                    "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
-                ));
-            }
-            Err(e) => return Err(OpError::Local(format!("cannot read it: {e}"))),
+        let dest = to.map(|t| workdir.join(t));
+        let read = |f: &std::path::Path| match std::fs::read_to_string(f) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(OpError::Local(format!("cannot read it: {e}"))),
         };
-        let clean = current == head_text;
+        // Where the file is now: where the synced commit has it, or (moved by an earlier
+        // sync, not committed yet) where it goes.
+        let (current, from) = match (read(&file)?, &dest) {
+            (Some(_), Some(d)) if d.exists() => {
+                return Err(OpError::Local(format!(
+                    "cannot move it out of archive/: {} exists already",
+                    to.unwrap_or_default()
+                )));
+            }
+            (Some(t), _) => (t, file.clone()),
+            (None, Some(d)) => match read(d)? {
+                Some(t) => (t, d.clone()),
+                None => return Err(removed()),
+            },
+            (None, None) => return Err(removed()),
+        };
+        let target = dest.unwrap_or_else(|| file.clone());
+        let clean = current == head_text && from == file;
         let text = if clean {
             new_head.clone()
         } else {
-            let mut merged_edit = edit.clone();
+            // Three ways, field by field: the committed file the edit was computed against,
+            // the working tree, the edit. What an earlier sync wrote there and is not
+            // committed yet (the record's version of the file) is not the user's edit.
+            let has_pending = self
+                .keys_by_path
+                .get(path)
+                .and_then(|k| self.links.items.get(k))
+                .is_some_and(|l| l.committed.is_some());
+            let pending = self
+                .record_listing
+                .get(&rel)
+                .filter(|oid| has_pending && **oid != head_oid)
+                .and_then(|oid| self.repo.read_blob(*oid).ok())
+                .and_then(|b| String::from_utf8(b).ok());
+            let mut clashes: Vec<String> = Vec::new();
+            let mut merged_edit = writeback::Edit::new();
+            match writeback::merge_fields(&edit.fields, &head_text, &current, pending.as_deref()) {
+                Ok(fields) => merged_edit.fields = fields,
+                Err(keys) => clashes.extend(keys.iter().map(|k| format!("`{k}`"))),
+            }
             if let Some(new_body) = &edit.body {
                 let body_of = |t: &str| {
                     crate::artifact::split_frontmatter(t)
@@ -128,25 +164,38 @@ impl Executor<'_> {
                 };
                 // Line ends don't count (the file's own are put back when it is written).
                 let lf = |t: &str| t.replace("\r\n", "\n");
-                match writeback::merge_text(
-                    &lf(&body_of(&head_text)),
-                    &lf(&body_of(&current)),
-                    &lf(new_body),
-                ) {
+                let (ours, theirs) = (lf(&body_of(&current)), lf(new_body));
+                let merged = writeback::merge_text(&lf(&body_of(&head_text)), &ours, &theirs)
+                    .or_else(|e| match &pending {
+                        Some(p) => writeback::merge_text(&lf(&body_of(p)), &ours, &theirs),
+                        None => Err(e),
+                    });
+                match merged {
                     Ok(m) => merged_edit.body = Some(m),
-                    Err(_) => {
-                        return Err(OpError::Local(
-                            "the body changed on GitHub and in your uncommitted edits, in the same lines: nothing was written; commit your edits and sync again to settle it".into(),
-                        ));
-                    }
+                    Err(_) => clashes.push("the body (in the same lines)".to_string()),
                 }
+            }
+            if !clashes.is_empty() {
+                return Err(OpError::Local(format!(
+                    "{} changed on GitHub and differently in your uncommitted edits: nothing was written; commit your edits and sync again to settle it",
+                    clashes.join(", ")
+                )));
             }
             writeback::apply(&current, &merged_edit).map_err(|e| OpError::Local(e.to_string()))?
         };
-        if text != current {
-            writeback::write_atomic(&file, text.as_bytes())
+        if text != current || target != from {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| OpError::Local(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            writeback::write_atomic(&target, text.as_bytes())
                 .map_err(|e| OpError::Local(e.to_string()))?;
-            self.written.push((path.to_string(), clean));
+            self.written.push((to.unwrap_or(path).to_string(), clean));
+            if target != from {
+                std::fs::remove_file(&from)
+                    .map_err(|e| OpError::Local(format!("moved, but the old file stays: {e}")))?;
+                self.written.push((path.to_string(), clean));
+            }
         }
         // Committed by this run (`--commit` takes files without other edits), or nothing to
         // commit: the committed file says it already.
@@ -196,4 +245,10 @@ impl Executor<'_> {
         self.pulled.insert(rel, oid);
         Ok(Done::default())
     }
+}
+
+fn removed() -> OpError {
+    OpError::Local(
+        "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
+    )
 }
