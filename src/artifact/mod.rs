@@ -3,10 +3,12 @@
 //! Parsing keeps everything: the raw frontmatter text (comments, commented-out keys, layout)
 //! for later rewrites, the parsed table (unknown keys included, in file order) and the body.
 
+pub(crate) mod lines;
 pub mod problem;
 pub mod validate;
 pub mod vocab;
 
+pub use lines::{key_line, line_of_offset};
 pub use problem::{Problem, Severity};
 pub use vocab::{Kind, Priority, StatusClass};
 
@@ -219,16 +221,6 @@ pub fn split_frontmatter(text: &str) -> Result<Split<'_>, (Option<usize>, String
     }
 }
 
-/// Converts a byte offset within `text` into a 1-based line number.
-pub fn line_of_offset(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 /// Parses one artifact file. `path` is repository-relative; `rel_path` is relative to the
 /// plan root. Returns the artifact together with non-fatal problems (missing keys, bad
 /// values), or a failure when the file cannot be read as an artifact (no frontmatter,
@@ -309,19 +301,6 @@ pub fn parse(
     };
     let problems = validate::check_artifact(&artifact);
     Ok((artifact, problems))
-}
-
-/// The 1-based line (within `frontmatter`) on which `key = …` is written at top level.
-pub fn key_line(frontmatter: &str, key: &str) -> Option<usize> {
-    frontmatter
-        .lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key)
-                .map(|rest| rest.trim_start().starts_with('='))
-                .unwrap_or(false)
-        })
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
