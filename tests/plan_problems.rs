@@ -1,0 +1,179 @@
+//! Problems in a plan: how `validate`, `list`, `show` and `status` report broken files,
+//! driven through the real binary against real repositories.
+
+mod support;
+
+use support::*;
+
+fn demo() -> TestRepo {
+    let repo = TestRepo::new();
+    write_demo_plan(&repo);
+    repo.commit_all("plan");
+    repo
+}
+
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// One project with one broken file per kind of problem, plus good files that must still work.
+fn broken_repo() -> TestRepo {
+    let repo = demo();
+    let p = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{p}/TASK-101_bad-toml.md"),
+        "+++\nid = \"TASK-101\"\ntitle = \"unterminated\nstatus = \"🟡 To Do\"\n+++\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-102_no-frontmatter.md"),
+        "# Just markdown\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-103_missing-keys.md"),
+        "+++\nid = \"TASK-103\"\ntitle = \"Missing keys\"\ntype = \"🛠️ Task\"\n+++\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-104_bad-date.md"),
+        &artifact(
+            "TASK-104",
+            TASK,
+            "Bad date",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\ndue_date = \"2025-02-30\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-105_bad-enums.md"),
+        &artifact(
+            "TASK-105",
+            "🛸 Saucer",
+            "Bad enums",
+            "🟤 Pondering",
+            "feature_id = \"FEAT-001\"\npriority = \"🌶️ Spicy\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-001_duplicate.md"),
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Duplicate",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-106_orphan.md"),
+        &artifact(
+            "TASK-106",
+            TASK,
+            "Orphan",
+            "🟡 To Do",
+            "feature_id = \"FEAT-404\"\ndepends_on = [\"TASK-404\"]\n",
+            "",
+        ),
+    );
+    repo.write(
+        ".ruru/projects/broken/project_config.toml",
+        "project_name = \"broken\"\nmethodology = \"Waterfall\"\n\n[github_integration]\nenable_sync = \"yes\"\n",
+    );
+    repo.commit_all("broken files");
+    repo
+}
+
+#[test]
+fn validate_lists_every_problem_with_file_and_line() {
+    let repo = broken_repo();
+    let out = repo.im(&["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let t = ".ruru/projects/demo/tasks";
+    let expect = [
+        format!("{t}/TASK-101_bad-toml.md:3:"),
+        format!("{t}/TASK-102_no-frontmatter.md"),
+        format!("{t}/TASK-103_missing-keys.md"),
+        format!("{t}/TASK-104_bad-date.md:10:"),
+        format!("{t}/TASK-105_bad-enums.md:5:"),
+        format!("{t}/TASK-105_bad-enums.md:4:"),
+        format!("{t}/TASK-105_bad-enums.md:10:"),
+        format!("{t}/TASK-001_duplicate.md"),
+        format!("{t}/TASK-106_orphan.md:9:"),
+        format!("{t}/TASK-106_orphan.md:10:"),
+        ".ruru/projects/broken/project_config.toml:2:".to_string(),
+        ".ruru/projects/broken/project_config.toml:5:".to_string(),
+    ];
+    for e in &expect {
+        assert!(text.contains(e.as_str()), "missing `{e}` in:\n{text}");
+    }
+    for key in ["status", "created_date", "updated_date", "project_name"] {
+        assert!(
+            text.contains(key),
+            "missing key {key} not reported:\n{text}"
+        );
+    }
+    assert!(text.contains("Waterfall"), "{text}");
+    assert!(
+        text.contains("TASK-404") && text.contains("FEAT-404"),
+        "{text}"
+    );
+    assert!(text.contains("hint:"), "problems come with hints:\n{text}");
+
+    let report = {
+        let out = repo.im(&["validate", "--json"]);
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let problems = report["problems"].as_array().expect("problems");
+    assert!(
+        report["errors"].as_u64().expect("errors") >= 11,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["errors"].as_u64().expect("errors") + report["warnings"].as_u64().expect("warnings"),
+        problems.len() as u64
+    );
+    for p in problems {
+        assert!(
+            p["path"]
+                .as_str()
+                .expect("path")
+                .starts_with(".ruru/projects/")
+        );
+        assert!(p["severity"] == "error" || p["severity"] == "warning");
+        assert!(!p["message"].as_str().expect("message").is_empty());
+    }
+}
+
+#[test]
+fn one_bad_file_never_stops_the_others() {
+    let repo = broken_repo();
+    let out = repo.im(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let listed = ids(&v);
+    for id in [
+        "EPIC-001", "FEAT-001", "TASK-002", "BUG-001", "TASK-103", "TASK-106",
+    ] {
+        assert!(
+            listed.contains(&id.to_string()),
+            "{id} missing from {listed:?}"
+        );
+    }
+    assert!(!listed.contains(&"TASK-101".to_string()));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning:") && err.contains("TASK-101_bad-toml.md:3"),
+        "{err}"
+    );
+    assert!(err.contains("validate"), "points at validate: {err}");
+}
