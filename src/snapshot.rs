@@ -3,7 +3,7 @@
 //!
 //! Loading never stops at a bad file: the file's problem is recorded and the others load.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use gix::ObjectId;
 
@@ -50,6 +50,10 @@ pub struct Snapshot {
     pub listing: Listing,
     /// Parsed `project_config.toml` per project slug.
     pub configs: BTreeMap<String, ProjectConfig>,
+    /// Projects whose `project_config.toml` exists but could not be read (malformed TOML,
+    /// unreadable blob); its problem is in `problems`, and the project has no entry in
+    /// `configs`.
+    pub unreadable_configs: BTreeSet<String>,
     /// The optional workspace-level `projects_config.toml`.
     pub workspace: Option<toml::Table>,
     /// Every artifact that could be parsed, ordered by path.
@@ -104,10 +108,12 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
     let data = match data {
         Ok(d) => d,
         Err(e) => {
-            return Loaded::Failed(
-                Problem::error(&path, None, format!("could not read the file: {e}"))
-                    .with_hint("check the repository with `git fsck`"),
-            );
+            let problem = Problem::error(&path, None, format!("could not read the file: {e}"))
+                .with_hint("check the repository with `git fsck`");
+            return match rel.strip_suffix("/project_config.toml") {
+                Some(project) => Loaded::Config(project.to_string(), None, vec![problem]),
+                None => Loaded::Failed(problem),
+            };
         }
     };
     if rel == "projects_config.toml" {
@@ -141,6 +147,7 @@ impl Snapshot {
             origin,
             listing: Listing::new(),
             configs: BTreeMap::new(),
+            unreadable_configs: BTreeSet::new(),
             workspace: None,
             artifacts: Vec::new(),
             problems: Vec::new(),
@@ -239,8 +246,13 @@ impl Snapshot {
                     snap.problems.extend(problems);
                 }
                 Loaded::Config(project, cfg, problems) => {
-                    if let Some(cfg) = cfg {
-                        snap.configs.insert(project, *cfg);
+                    match cfg {
+                        Some(cfg) => {
+                            snap.configs.insert(project, *cfg);
+                        }
+                        None => {
+                            snap.unreadable_configs.insert(project);
+                        }
                     }
                     snap.problems.extend(problems);
                 }
@@ -269,7 +281,11 @@ impl Snapshot {
     /// Runs the cross-file checks (statuses, duplicate IDs, missing parents) and adds their
     /// problems. Per-file problems are found while loading.
     pub fn validate(&mut self) {
-        let more = artifact::validate::check_plan(&self.artifacts, &self.configs);
+        let more = artifact::validate::check_plan_with(
+            &self.artifacts,
+            &self.configs,
+            &self.unreadable_configs,
+        );
         self.problems.extend(more);
     }
 
@@ -288,9 +304,10 @@ impl Snapshot {
             .collect()
     }
 
-    /// The project slugs that have a config or artifacts.
+    /// The project slugs that have a config (readable or not) or artifacts.
     pub fn projects(&self) -> Vec<String> {
         let mut out: Vec<String> = self.configs.keys().cloned().collect();
+        out.extend(self.unreadable_configs.iter().cloned());
         for a in &self.artifacts {
             if !out.iter().any(|p| p == a.project()) {
                 out.push(a.project().to_string());

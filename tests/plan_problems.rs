@@ -177,3 +177,84 @@ fn one_bad_file_never_stops_the_others() {
     );
     assert!(err.contains("validate"), "points at validate: {err}");
 }
+
+/// The demo plan plus project `other`, whose config (sync enabled) has a TOML error on line 4.
+fn unreadable_config_repo() -> TestRepo {
+    let repo = demo();
+    let p = ".ruru/projects/other";
+    repo.write(
+        &format!("{p}/project_config.toml"),
+        "project_name = \"other\"\ncustom_statuses = [\"⏳ Waiting\"]\n[github_integration]\nrepo_owner = \"acme\nrepo_name = \"other\"\nenable_sync = true\n",
+    );
+    repo.write(
+        &format!("{p}/tasks/OTH-1_wait.md"),
+        &artifact("OTH-1", TASK, "Wait", "⏳ Waiting", "", ""),
+    );
+    repo.commit_all("other project");
+    repo
+}
+
+#[test]
+fn an_unreadable_config_is_reported_once_and_status_says_so() {
+    let repo = unreadable_config_repo();
+    let out = repo.im(&["validate", "--json"]);
+    assert_exit(&out, 1, "validate");
+    let report = parse_json(&out);
+    let about_other: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["path"].as_str().is_some_and(|s| s.contains("/other/")))
+        .collect();
+    // One problem: the TOML error itself, with its line and a hint. Neither "no
+    // project_config.toml" nor the custom status the unreadable file declares.
+    assert_eq!(about_other.len(), 2, "{report:#}");
+    let config_problem = about_other
+        .iter()
+        .find(|p| p["path"] == ".ruru/projects/other/project_config.toml")
+        .expect("the config's problem");
+    assert_eq!(config_problem["line"], 4, "{report:#}");
+    assert!(config_problem["hint"].is_string());
+    assert!(
+        config_problem["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("malformed TOML")),
+        "{report:#}"
+    );
+    // The other one is the artifact's own: it names no Feature (a per-file warning).
+    let own = about_other
+        .iter()
+        .find(|p| p["path"] != ".ruru/projects/other/project_config.toml")
+        .expect("the artifact's warning");
+    assert_eq!(own["severity"], "warning", "{report:#}");
+    assert!(
+        report["projects"]
+            .as_array()
+            .expect("projects")
+            .contains(&"other".into())
+    );
+    let text = stdout(&repo.im(&["validate"]));
+    assert!(!text.contains("no project_config.toml"), "{text}");
+
+    let status = repo.im_ok(&["status"]);
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("other"))
+        .unwrap_or_else(|| panic!("no line for `other`:\n{status}"));
+    assert!(line.contains("config unreadable"), "{line}");
+    assert!(!line.contains("sync disabled"), "{line}");
+    let demo_line = status
+        .lines()
+        .find(|l| l.starts_with("demo"))
+        .expect("demo");
+    assert!(demo_line.contains("syncs with acme/demo"), "{demo_line}");
+    let json = repo.im_json(&["status", "--json"]);
+    let other = json["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["project"] == "other")
+        .expect("other in status --json");
+    assert_eq!(other["config_unreadable"], true);
+    assert_eq!(other["sync_enabled"], false);
+}

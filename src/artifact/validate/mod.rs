@@ -7,4 +7,4 @@ mod file;
 mod plan;
 
 pub use file::{DATE_KEYS, REQUIRED_KEYS, check_artifact};
-pub use plan::check_plan;
+pub use plan::{check_plan, check_plan_with};

@@ -1,7 +1,7 @@
 //! Whole-plan checks: projects without a configuration, statuses against each project's
 //! `custom_statuses`, duplicate IDs, references to other artifacts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::artifact::lines::{entry_line, line_of};
 use crate::artifact::problem::{quoted_list, with_article};
@@ -30,11 +30,23 @@ pub fn check_plan(
     artifacts: &[Artifact],
     configs: &BTreeMap<String, ProjectConfig>,
 ) -> Vec<Problem> {
+    check_plan_with(artifacts, configs, &BTreeSet::new())
+}
+
+/// [`check_plan`] for a plan where the projects in `unreadable_configs` have a
+/// `project_config.toml` that could not be read: that file's own problem says so, so they
+/// are not reported as having none, and their statuses are not checked (the custom statuses
+/// they may use are in that file).
+pub fn check_plan_with(
+    artifacts: &[Artifact],
+    configs: &BTreeMap<String, ProjectConfig>,
+    unreadable_configs: &BTreeSet<String>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
 
     let mut unconfigured = BTreeMap::new();
     for a in artifacts {
-        if !configs.contains_key(a.project()) {
+        if !configs.contains_key(a.project()) && !unreadable_configs.contains(a.project()) {
             unconfigured
                 .entry(a.project())
                 .or_insert_with(|| project_dir(a));
@@ -76,8 +88,9 @@ pub fn check_plan(
         let config = configs.get(a.project());
         let custom = config.map(|c| &c.custom_statuses).unwrap_or(&no_custom);
 
-        // Status.
-        if let Some(s) = a.str_field("status")
+        // Status (not knowable when the project's custom statuses could not be read).
+        if !unreadable_configs.contains(a.project())
+            && let Some(s) = a.str_field("status")
             && !s.trim().is_empty()
             && classify_status(s, custom).is_none()
         {
@@ -305,6 +318,32 @@ mod tests {
         assert_eq!(p.path, ".ruru/projects/web/project_config.toml");
         assert!(p.is_error());
         assert!(p.message.contains("`web`"));
+    }
+
+    #[test]
+    fn an_unreadable_config_is_not_a_missing_one() {
+        let mut cfgs = configs();
+        cfgs.remove("api");
+        let mut artifacts = plan();
+        // A custom status of api's (unreadable) config: not checkable, so not reported.
+        artifacts.push(item(
+            "api",
+            "tasks",
+            "API-2",
+            "Task",
+            "feature_id = \"FEAT-1\"\n",
+        ));
+        let last = artifacts.len() - 1;
+        let fm = artifacts[last]
+            .frontmatter
+            .replace("🟡 To Do", "⏳ Waiting");
+        artifacts[last] = art("api/tasks/API-2.md", &fm).0;
+        let unreadable: BTreeSet<String> = ["api".to_string()].into_iter().collect();
+        let problems = check_plan_with(&artifacts, &cfgs, &unreadable);
+        assert!(problems.is_empty(), "{problems:#?}");
+        // Without knowing the file is there, both would be reported.
+        let problems = check_plan(&artifacts, &cfgs);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
     }
 
     #[test]
