@@ -56,6 +56,9 @@ pub struct Snapshot {
     pub unreadable_configs: BTreeSet<String>,
     /// The optional workspace-level `projects_config.toml`.
     pub workspace: Option<toml::Table>,
+    /// For artifact files that could not be parsed (their problem is in `problems`), the ID
+    /// their text declares (an `id = "…"` line), by repository-relative path.
+    pub unparsed_ids: BTreeMap<String, String>,
     /// Every artifact that could be parsed, ordered by path.
     pub artifacts: Vec<Artifact>,
     /// Every problem found while loading (per file) and validating (across files).
@@ -100,6 +103,8 @@ enum Loaded {
     Config(String, Option<Box<ProjectConfig>>, Vec<Problem>),
     Workspace(Option<toml::Table>, Vec<Problem>),
     Failed(Problem),
+    /// An artifact file that could not be parsed, and the ID its text seems to declare.
+    Unparsed(Problem, Option<String>),
     Ignored,
 }
 
@@ -134,7 +139,7 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
                 }
                 Loaded::Artifact(Box::new(a), problems)
             }
-            Err(failure) => Loaded::Failed(failure.0),
+            Err(failure) => Loaded::Unparsed(failure.0, artifact::declared_id(&data)),
         },
         None => Loaded::Ignored,
     }
@@ -148,6 +153,7 @@ impl Snapshot {
             listing: Listing::new(),
             configs: BTreeMap::new(),
             unreadable_configs: BTreeSet::new(),
+            unparsed_ids: BTreeMap::new(),
             workspace: None,
             artifacts: Vec::new(),
             problems: Vec::new(),
@@ -261,6 +267,12 @@ impl Snapshot {
                     snap.problems.extend(problems);
                 }
                 Loaded::Failed(p) => snap.problems.push(p),
+                Loaded::Unparsed(p, id) => {
+                    if let Some(id) = id {
+                        snap.unparsed_ids.insert(p.path.clone(), id);
+                    }
+                    snap.problems.push(p);
+                }
                 Loaded::Ignored => {}
             }
         }

@@ -258,3 +258,102 @@ fn an_unreadable_config_is_reported_once_and_status_says_so() {
     assert_eq!(other["config_unreadable"], true);
     assert_eq!(other["sync_enabled"], false);
 }
+
+#[test]
+fn show_names_the_unreadable_file_of_an_id() {
+    let repo = demo();
+    let t = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{t}/TASK-11_login.md"),
+        "+++\nid = \"TASK-11\"\ntitle = \"unterminated\nstatus = \"🟡 To Do\"\n+++\n",
+    );
+    // Named otherwise, but its `id` line says whose it is.
+    repo.write(
+        &format!("{t}/notes-on-signup.md"),
+        "+++\ntitle = \"x\"\nid = \"TASK-12\"\ntags = [\n+++\n",
+    );
+    // A prefix of the ID is not the ID.
+    repo.write(&format!("{t}/TASK-1_other.md"), "no frontmatter\n");
+    repo.commit_all("broken");
+    for extra in [&[][..], &["--worktree"][..]] {
+        let args: Vec<&str> = ["show", "task-11"].iter().chain(extra).copied().collect();
+        let out = repo.im(&args);
+        assert_exit(&out, 3, "show of an unreadable artifact");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{t}/TASK-11_login.md:3: malformed TOML")),
+            "{err}"
+        );
+        assert!(err.contains("hint: fix the TOML syntax"), "{err}");
+        assert!(!err.contains("no artifact with ID"), "{err}");
+        assert!(!err.contains("TASK-1_other.md"), "{err}");
+    }
+    let err = stderr(&repo.im(&["show", "TASK-12"]));
+    assert!(err.contains(&format!("{t}/notes-on-signup.md:")), "{err}");
+    // Another project's file is not looked at with --project.
+    let out = repo.im(&["show", "TASK-11", "--project", "elsewhere"]);
+    assert_exit(&out, 3, "show in another project");
+    assert!(stderr(&out).contains("no artifact with ID `TASK-11` in project `elsewhere`"));
+}
+
+#[test]
+fn show_of_a_missing_id_suggests_worktree_only_when_not_given() {
+    let repo = demo();
+    let out = repo.im(&["show", "TASK-999"]);
+    assert_exit(&out, 3, "show of a missing ID");
+    let err = stderr(&out);
+    assert!(err.contains("no artifact with ID `TASK-999`"), "{err}");
+    assert!(err.contains("--worktree"), "{err}");
+    let out = repo.im(&["show", "TASK-999", "--worktree"]);
+    assert_exit(&out, 3, "show --worktree of a missing ID");
+    let err = stderr(&out);
+    assert!(err.contains("the working tree"), "{err}");
+    assert!(!err.contains("--worktree"), "{err}");
+}
+
+#[test]
+fn show_of_a_duplicated_id_names_the_files() {
+    let repo = demo();
+    let copy = ".ruru/projects/demo/tasks/TASK-001_copy.md";
+    repo.write(
+        copy,
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Copy",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "",
+        ),
+    );
+    repo.commit_all("duplicate");
+    let out = repo.im(&["show", "TASK-001"]);
+    assert_exit(&out, 3, "show of a duplicated ID");
+    let err = stderr(&out);
+    assert!(
+        err.contains(".ruru/projects/demo/tasks/TASK-001_validate-email.md") && err.contains(copy),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--project"),
+        "--project can't tell them apart: {err}"
+    );
+    assert!(err.contains("new, unused ID"), "{err}");
+
+    // The same ID in two projects: --project settles it.
+    let repo = demo();
+    repo.write(
+        ".ruru/projects/web/project_config.toml",
+        &project_config("web", ""),
+    );
+    repo.write(
+        ".ruru/projects/web/tasks/TASK-001_web.md",
+        &artifact("TASK-001", TASK, "Web one", "🟡 To Do", "", ""),
+    );
+    repo.commit_all("second project");
+    let err = stderr(&repo.im(&["show", "TASK-001"]));
+    assert!(err.contains("--project"), "{err}");
+    assert!(err.contains("TASK-001_web.md (project web)"), "{err}");
+    let shown = repo.im_json(&["show", "TASK-001", "--project", "web", "--json"]);
+    assert_eq!(shown["title"], "Web one");
+}

@@ -303,6 +303,37 @@ pub fn parse(
     Ok((artifact, problems))
 }
 
+/// The ID a file's text declares on an `id = "…"` line of its frontmatter, found without
+/// parsing it (for naming the file of an ID whose artifact could not be read).
+pub fn declared_id(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut fences = 0;
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line == "+++" {
+            fences += 1;
+            if fences == 2 {
+                break;
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        let id = value[1..].split(quote).next()?.trim();
+        if !id.is_empty() && value[1..].contains(quote) {
+            return Some(id.to_string());
+        }
+        return None;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +372,16 @@ mod tests {
         let text = "+++\nid = \"T-1\"\ntitle = \"x\nstatus = \"🟡 To Do\"\n+++\n";
         let err = parse("f.md", loc(), text.as_bytes()).expect_err("malformed");
         assert_eq!(err.0.line, Some(3), "{err}");
+    }
+
+    #[test]
+    fn the_declared_id_is_found_without_parsing() {
+        let broken = "+++\ntitle = \"x\ntype = 3\n  id = \"TASK-11\" # c\n+++\nid = \"NOT\"\n";
+        assert_eq!(declared_id(broken.as_bytes()).as_deref(), Some("TASK-11"));
+        assert_eq!(declared_id(b"+++\nid='T-2'\n").as_deref(), Some("T-2"));
+        assert_eq!(declared_id(b"+++\nidea = \"x\"\nid = \"T-3\n+++\n"), None);
+        assert_eq!(declared_id(b"+++\n+++\nid = \"BODY\"\n"), None);
+        assert_eq!(declared_id(b"# no frontmatter\n"), None);
     }
 
     #[test]
