@@ -357,3 +357,96 @@ fn show_of_a_duplicated_id_names_the_files() {
     let shown = repo.im_json(&["show", "TASK-001", "--project", "web", "--json"]);
     assert_eq!(shown["title"], "Web one");
 }
+
+#[test]
+fn references_to_missing_artifacts_are_errors_and_ids_are_per_project() {
+    let repo = demo();
+    // A second project reusing the demo's IDs: fine, each project is its own.
+    let w = ".ruru/projects/web";
+    repo.write(
+        &format!("{w}/project_config.toml"),
+        &project_config("web", ""),
+    );
+    repo.write(
+        &format!("{w}/epics/EPIC-001_web.md"),
+        &artifact("EPIC-001", EPIC, "Web epic", "🟡 To Do", "", ""),
+    );
+    repo.write(
+        &format!("{w}/features/FEAT-001_web.md"),
+        &artifact(
+            "FEAT-001",
+            FEATURE,
+            "Web feature",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{w}/tasks/TASK-001_web.md"),
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Web task",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\ndepends_on = [\"BUG-001\"]\n",
+            "",
+        ),
+    );
+    repo.commit_all("web reuses the IDs");
+    let out = repo.im(&["validate", "--json"]);
+    assert_exit(&out, 0, "the same IDs in two projects");
+    let report = parse_json(&out);
+    assert_eq!(report["errors"], 0, "{report:#}");
+
+    // A Feature that does not exist fails validation, like a missing Epic or dependency.
+    repo.write(
+        &format!("{w}/tasks/TASK-002_orphan.md"),
+        &artifact(
+            "TASK-002",
+            TASK,
+            "Orphan",
+            "🟡 To Do",
+            "feature_id = \"FEAT-404\"\n",
+            "",
+        ),
+    );
+    // A parent of another project is not this project's parent.
+    repo.write(
+        &format!("{w}/tasks/TASK-003_astray.md"),
+        &artifact(
+            "TASK-003",
+            TASK,
+            "Astray",
+            "🟡 To Do",
+            "feature_id = \"FEAT-002\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        ".ruru/projects/demo/features/FEAT-002_demo-only.md",
+        &artifact(
+            "FEAT-002",
+            FEATURE,
+            "Demo only",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "",
+        ),
+    );
+    repo.commit_all("dangling parents");
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 1, "a missing Feature is an error");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "{w}/tasks/TASK-002_orphan.md:9: error: `feature_id` names FEAT-404"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{w}/tasks/TASK-003_astray.md:9: error: `feature_id` names FEAT-002, which is not in project `web` but in project `demo`")),
+        "{text}"
+    );
+    assert!(text.contains(": 2 errors, 0 warnings"), "{text}");
+}

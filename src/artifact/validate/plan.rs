@@ -21,11 +21,23 @@ fn project_dir(a: &Artifact) -> String {
     }
 }
 
+/// "project `a`", "projects `a` and `b`": for messages.
+fn project_list(projects: &[&str]) -> String {
+    let quoted: Vec<String> = projects.iter().map(|p| format!("`{p}`")).collect();
+    match quoted.as_slice() {
+        [one] => format!("project {one}"),
+        [init @ .., last] => format!("projects {} and {last}", init.join(", ")),
+        [] => "no project".to_string(),
+    }
+}
+
 /// Cross-file checks over a whole plan: every project has a configuration, statuses are
-/// known (standard or the project's `custom_statuses`), IDs are unique within a project,
-/// `epic_id`/`feature_id`/`initiative_id`/`depends_on` name artifacts that exist (in the
-/// same project first, else in any) and of the right kind, nothing depends on itself.
-/// `configs` is keyed by project slug. Linear in the number of artifacts.
+/// known (standard or the project's `custom_statuses`), IDs are unique within a project
+/// (two projects may use the same ID), `initiative_id`/`epic_id`/`feature_id` name an
+/// artifact of the same project (an error when there is none; a warning when it is of
+/// another kind), `depends_on` names one artifact (of the same project, else of the one
+/// other project that has the ID), nothing depends on itself. `configs` is keyed by project
+/// slug. Linear in the number of artifacts.
 pub fn check_plan(
     artifacts: &[Artifact],
     configs: &BTreeMap<String, ProjectConfig>,
@@ -66,20 +78,29 @@ pub fn check_plan_with(
     }
 
     let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::with_capacity(artifacts.len());
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(artifacts.len());
+    // The projects that use each ID.
+    let mut projects_of: HashMap<&str, Vec<&str>> = HashMap::with_capacity(artifacts.len());
     for (i, a) in artifacts.iter().enumerate() {
         by_key
             .entry((a.project(), a.id.as_str()))
             .or_default()
             .push(i);
-        by_id.entry(a.id.as_str()).or_insert(i);
+        let projects = projects_of.entry(a.id.as_str()).or_default();
+        if !projects.contains(&a.project()) {
+            projects.push(a.project());
+        }
     }
-    let find = |project: &str, id: &str| -> Option<&Artifact> {
+    let in_project = |project: &str, id: &str| -> Option<&Artifact> {
         by_key
             .get(&(project, id))
             .and_then(|v| v.first())
-            .or_else(|| by_id.get(id))
             .map(|i| &artifacts[*i])
+    };
+    let elsewhere = |project: &str, id: &str| -> Vec<&str> {
+        projects_of
+            .get(id)
+            .map(|v| v.iter().copied().filter(|p| *p != project).collect())
+            .unwrap_or_default()
     };
 
     let standard = STANDARD_STATUSES.map(|(s, _)| s);
@@ -136,30 +157,46 @@ pub fn check_plan_with(
             );
         }
 
-        // Parents.
-        for (key, expected, warn) in [
-            ("initiative_id", Kind::Initiative, false),
-            ("epic_id", Kind::Epic, false),
-            ("feature_id", Kind::Feature, true),
+        // Parents: in the artifact's own project (that is where sync looks for them).
+        for (key, expected) in [
+            ("initiative_id", Kind::Initiative),
+            ("epic_id", Kind::Epic),
+            ("feature_id", Kind::Feature),
         ] {
             let Some(target) = a.str_field(key).map(str::trim).filter(|s| !s.is_empty()) else {
                 continue;
             };
             let line = line_of(a, key);
-            match find(a.project(), target) {
+            match in_project(a.project(), target) {
                 None => {
-                    let message = format!(
-                        "`{key}` names {target}, which does not exist in project `{}` or any other",
-                        a.project()
-                    );
-                    let p = if warn {
-                        Problem::warning(&a.path, line, message)
+                    let others = elsewhere(a.project(), target);
+                    let problem = if others.is_empty() {
+                        Problem::error(
+                            &a.path,
+                            line,
+                            format!(
+                                "`{key}` names {target}, which does not exist in project `{}`",
+                                a.project()
+                            ),
+                        )
+                        .with_hint(format!("check the ID, or create the {}", expected.word()))
                     } else {
-                        Problem::error(&a.path, line, message)
+                        Problem::error(
+                            &a.path,
+                            line,
+                            format!(
+                                "`{key}` names {target}, which is not in project `{}` but in {}; a parent must be in the artifact's own project",
+                                a.project(),
+                                project_list(&others)
+                            ),
+                        )
+                        .with_hint(format!(
+                            "name {} of project `{}`, or move this file to the project of {target}",
+                            with_article(expected),
+                            a.project()
+                        ))
                     };
-                    problems.push(
-                        p.with_hint(format!("check the ID, or create the {}", expected.word())),
-                    );
+                    problems.push(problem);
                 }
                 Some(t) => {
                     if let Some(k) = t.kind
@@ -183,7 +220,8 @@ pub fn check_plan_with(
             }
         }
 
-        // Dependencies.
+        // Dependencies: in the artifact's own project, else in the one other project that
+        // has the ID.
         if let Some(toml::Value::Array(items)) = a.fields.get("depends_on") {
             for target in items
                 .iter()
@@ -197,8 +235,13 @@ pub fn check_plan_with(
                         Problem::error(&a.path, line, format!("{} depends on itself", a.id))
                             .with_hint("remove its own ID from depends_on"),
                     );
-                } else if find(a.project(), target).is_none() {
-                    problems.push(
+                    continue;
+                }
+                if in_project(a.project(), target).is_some() {
+                    continue;
+                }
+                match elsewhere(a.project(), target).as_slice() {
+                    [] => problems.push(
                         Problem::error(
                             &a.path,
                             line,
@@ -208,7 +251,20 @@ pub fn check_plan_with(
                             ),
                         )
                         .with_hint("check the ID, or remove it from depends_on"),
-                    );
+                    ),
+                    [_] => {}
+                    several => problems.push(
+                        Problem::error(
+                            &a.path,
+                            line,
+                            format!(
+                                "`depends_on` names {target}, which is not in project `{}` and is used by {}: it is ambiguous",
+                                a.project(),
+                                project_list(several)
+                            ),
+                        )
+                        .with_hint("give those artifacts distinct IDs (a project infix: TASK-WEB-1)"),
+                    ),
                 }
             }
         }
@@ -284,13 +340,7 @@ mod tests {
                 "🐞 Bug",
                 "feature_id = \"FEAT-1\"\ndepends_on = [\"TASK-1\", \"API-1\"]\n",
             ),
-            item(
-                "api",
-                "tasks",
-                "API-1",
-                "🛠 Task",
-                "feature_id = \"FEAT-1\"\n",
-            ),
+            item("api", "tasks", "API-1", "🛠 Task", ""),
         ]
     }
 
@@ -326,13 +376,7 @@ mod tests {
         cfgs.remove("api");
         let mut artifacts = plan();
         // A custom status of api's (unreadable) config: not checkable, so not reported.
-        artifacts.push(item(
-            "api",
-            "tasks",
-            "API-2",
-            "Task",
-            "feature_id = \"FEAT-1\"\n",
-        ));
+        artifacts.push(item("api", "tasks", "API-2", "Task", ""));
         let last = artifacts.len() - 1;
         let fm = artifacts[last]
             .frontmatter
@@ -349,13 +393,7 @@ mod tests {
     #[test]
     fn statuses_are_checked_against_the_projects_custom_statuses() {
         let mut artifacts = plan();
-        artifacts.push(item(
-            "api",
-            "tasks",
-            "API-2",
-            "Task",
-            "feature_id = \"FEAT-1\"\n",
-        ));
+        artifacts.push(item("api", "tasks", "API-2", "Task", ""));
         artifacts.push(item(
             "web",
             "tasks",
@@ -400,13 +438,7 @@ mod tests {
         dup.path = ".ruru/projects/web/tasks/TASK-1_copy.md".into();
         artifacts.push(dup);
         // The same ID in another project is not a duplicate.
-        artifacts.push(item(
-            "api",
-            "tasks",
-            "TASK-2",
-            "Task",
-            "feature_id = \"FEAT-1\"\n",
-        ));
+        artifacts.push(item("api", "tasks", "TASK-2", "Task", ""));
         let problems = check_plan(&artifacts, &configs());
         assert_eq!(problems.len(), 2, "{problems:#?}");
         assert!(problems[0].path.ends_with("TASK-1.md"));
@@ -462,7 +494,7 @@ mod tests {
             got,
             [
                 ("FEAT-2.md", Some(9), Severity::Error),
-                ("TASK-3.md", Some(9), Severity::Warning),
+                ("TASK-3.md", Some(9), Severity::Error),
                 ("EPIC-2.md", Some(9), Severity::Error),
                 ("TASK-4.md", Some(12), Severity::Error),
                 ("TASK-4.md", Some(13), Severity::Error),
@@ -494,34 +526,93 @@ mod tests {
     }
 
     #[test]
-    fn references_prefer_the_same_project() {
-        // FEAT-1 exists in both projects; in api it is a Task, in web a Feature.
+    fn parents_are_in_the_same_project_and_dependencies_name_one_artifact() {
+        let mut cfgs = configs();
+        cfgs.insert("ops".into(), config("ops", "").1);
         let mut artifacts = plan();
+        // api has a Task FEAT-1; web has the Feature FEAT-1.
+        artifacts.push(item("api", "tasks", "FEAT-1", "Task", ""));
         artifacts.push(item(
             "api",
             "tasks",
-            "FEAT-1",
+            "API-3",
             "Task",
             "feature_id = \"FEAT-1\"\n",
         ));
+        // A parent in another project only.
+        artifacts.push(item("api", "features", "API-F", "Feature", ""));
         artifacts.push(item(
             "web",
             "tasks",
             "TASK-9",
             "Task",
-            "feature_id = \"FEAT-1\"\n",
+            "feature_id = \"API-F\"\ndepends_on = [\"API-3\", \"OPS-1\"]\n",
         ));
-        let problems = check_plan(&artifacts, &configs());
-        // API-1 (api) names FEAT-1: the api Task of that ID is found first.
-        assert!(
-            problems.iter().all(|p| !p.path.contains("/web/")),
+        // An ID two other projects use is ambiguous as a dependency.
+        artifacts.push(item("ops", "tasks", "OPS-1", "Task", ""));
+        artifacts.push(item("api", "tasks", "OPS-1", "Task", ""));
+        let mut problems = check_plan(&artifacts, &cfgs);
+        // API-F has no Epic: a per-file problem, not checked here.
+        problems.retain(|p| !p.path.ends_with("API-F.md"));
+        let got: Vec<(&str, Option<usize>, Severity)> = problems
+            .iter()
+            .map(|p| {
+                (
+                    p.path.rsplit('/').next().unwrap_or_default(),
+                    p.line,
+                    p.severity,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // API-3 names FEAT-1: api's own Task of that ID, not web's Feature.
+                ("API-3.md", Some(9), Severity::Warning),
+                ("TASK-9.md", Some(9), Severity::Error),
+                ("TASK-9.md", Some(10), Severity::Error),
+            ],
             "{problems:#?}"
         );
         assert!(
-            problems
-                .iter()
-                .any(|p| p.path.ends_with("API-1.md") && p.message.contains("not a Feature"))
+            problems[0].message.contains("not a Feature"),
+            "{problems:#?}"
         );
+        assert!(
+            problems[1]
+                .message
+                .contains("not in project `web` but in project `api`"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[2].message.contains("OPS-1")
+                && problems[2].message.contains("projects `ops` and `api`"),
+            "{problems:#?}"
+        );
+        // API-3 alone, in another project, is a fine dependency (TASK-2 on API-1 too).
+        assert!(!problems.iter().any(|p| p.message.contains("API-3")));
+    }
+
+    #[test]
+    fn the_same_id_in_two_projects_is_no_problem() {
+        let mut artifacts = plan();
+        artifacts.push(item("api", "epics", "EPIC-1", "Epic", ""));
+        artifacts.push(item(
+            "api",
+            "features",
+            "FEAT-1",
+            "Feature",
+            "epic_id = \"EPIC-1\"\n",
+        ));
+        artifacts.push(item(
+            "api",
+            "tasks",
+            "TASK-1",
+            "Task",
+            "feature_id = \"FEAT-1\"\ndepends_on = [\"API-1\"]\n",
+        ));
+        let problems = check_plan(&artifacts, &configs());
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
