@@ -197,7 +197,12 @@ pub(super) fn read_mapping(
                     "unknown conflict_resolution \"{s}\"; accepted: {}",
                     quoted_list(ConflictResolution::ALL.map(ConflictResolution::as_str))
                 ),
-                "the default last_update_wins is used",
+                format!(
+                    "write one of {}; until then the default last_update_wins is used",
+                    ConflictResolution::ALL
+                        .map(ConflictResolution::as_str)
+                        .join(", ")
+                ),
             ),
         }
     }
@@ -241,8 +246,10 @@ mod tests {
         let p = only_problem(&problems);
         assert_eq!(p.line, Some(5));
         assert!(p.message.contains("\"foo\""), "{p}");
+        let hint = p.hint.as_deref().unwrap_or_default();
         for c in ConflictResolution::ALL {
             assert!(p.message.contains(c.as_str()), "{p}");
+            assert!(hint.contains(c.as_str()), "the hint lists the values: {p}");
         }
         for c in ConflictResolution::ALL {
             let text = format!(
