@@ -450,3 +450,95 @@ fn references_to_missing_artifacts_are_errors_and_ids_are_per_project() {
     );
     assert!(text.contains(": 2 errors, 0 warnings"), "{text}");
 }
+
+#[test]
+fn problems_print_their_severity_once_and_counts_agree() {
+    let repo = TestRepo::new();
+    let p = ".ruru/projects/solo";
+    repo.write(
+        &format!("{p}/project_config.toml"),
+        &project_config("solo", ""),
+    );
+    // One work item without a Feature: one warning.
+    repo.write(
+        &format!("{p}/tasks/TASK-1_alone.md"),
+        &artifact("TASK-1", TASK, "Alone", "🟡 To Do", "", ""),
+    );
+    repo.commit_all("one artifact");
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 0, "a warning only");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "{p}/tasks/TASK-1_alone.md:5: warning: this Task names no Feature"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 artifact in 1 project checked (HEAD (")
+            && text.ends_with("): 0 errors, 1 warning\n"),
+        "{text}"
+    );
+    // show prints the file's own problem as it is, not as `warning: …: warning: …`.
+    let out = repo.im(&["show", "TASK-1"]);
+    assert_exit(&out, 0, "show");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("{p}/tasks/TASK-1_alone.md:5: warning: ")),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+
+    // Errors that list skips: printed once each, with their own severity.
+    repo.write(
+        &format!("{p}/tasks/TASK-2_bad.md"),
+        "+++\nid = \"TASK-2\n+++\n",
+    );
+    repo.commit_all("broken");
+    let out = repo.im(&["list"]);
+    assert_exit(&out, 0, "list");
+    let err = stderr(&out);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("{p}/tasks/TASK-2_bad.md:2: error: ")),
+        "{err}"
+    );
+    assert!(!err.contains("warning: .ruru"), "{err}");
+    let text = stdout(&repo.im(&["validate"]));
+    assert!(text.ends_with("): 1 error, 1 warning\n"), "{text}");
+}
+
+#[test]
+fn a_variation_selector_alone_is_no_change_in_diff() {
+    let repo = demo();
+    let path = ".ruru/projects/demo/tasks/TASK-001_validate-email.md";
+    let text = repo.read(path);
+    assert!(text.contains("status = \"🟡 To Do\""));
+    // Only U+FE0F added after the emoji of the status, type and priority.
+    let vs16 = text
+        .replace("🟡 To Do", "🟡\u{fe0f} To Do")
+        .replace("🛠️ Task", "🛠 Task")
+        .replace("🔼 High", "🔼\u{fe0f} High");
+    assert_ne!(vs16, text);
+    repo.write(path, &vs16);
+    repo.commit_all("variation selectors");
+    let v = repo.im_json(&["diff", "--base", "HEAD~1", "--json"]);
+    assert_eq!(v["summary"]["modified"], 0, "{v:#}");
+    // With a real edit too, only that field changes.
+    repo.write(
+        path,
+        &vs16.replace("Validate e-mail", "Validate the e-mail"),
+    );
+    repo.commit_all("retitle");
+    let v = repo.im_json(&["diff", "--base", "HEAD~2", "--json"]);
+    assert_eq!(v["summary"]["modified"], 1, "{v:#}");
+    let keys: Vec<&str> = v["artifacts"][0]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["title"], "{v:#}");
+    let text = repo.im_ok(&["diff", "--base", "HEAD~2"]);
+    assert!(!text.contains("To Do"), "{text}");
+}

@@ -138,6 +138,12 @@ impl Context {
         eprintln!("{} {message}", p.yellow("warning:"));
     }
 
+    /// Prints a problem to stderr as `path:line: error: message` (its own severity, no
+    /// second one), then its hint.
+    pub fn print_problem(&self, problem: &Problem) {
+        eprintln!("{}", painted_problem(problem, &self.err()));
+    }
+
     /// Warns about a plan's problems without stopping (commands other than `validate`).
     pub fn warn_problems(&self, problems: &[Problem]) {
         const SHOWN: usize = 5;
@@ -146,12 +152,36 @@ impl Context {
             return;
         }
         for p in errors.iter().take(SHOWN) {
-            self.warn(&p.to_string());
+            self.print_problem(p);
         }
         if errors.len() > SHOWN {
-            self.warn(&format!("… and {} more problems", errors.len() - SHOWN));
+            self.warn(&format!(
+                "… and {} more",
+                count(errors.len() - SHOWN, "problem")
+            ));
         }
         self.warn("the files above were skipped or read in part; `git intellimanage validate` lists every problem");
+    }
+}
+
+/// A problem as printed (`path:line: error: message`, then `  hint: …` lines), its
+/// severity colored.
+pub fn painted_problem(problem: &Problem, p: &Painter) -> String {
+    let text = problem.to_string();
+    let (marker, painted) = if problem.is_error() {
+        (": error:", p.red("error:"))
+    } else {
+        (": warning:", p.yellow("warning:"))
+    };
+    text.replacen(marker, &format!(": {painted}"), 1)
+}
+
+/// "1 project", "2 projects", "0 warnings": a count with its noun in the right number.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -390,4 +420,28 @@ fn not_found(snap: &Snapshot, id: &str, project: Option<&str>, worktree: bool) -
         ),
     )
     .hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "warning"), "0 warnings");
+        assert_eq!(count(1, "project"), "1 project");
+        assert_eq!(count(2, "changed file"), "2 changed files");
+    }
+
+    #[test]
+    fn a_problem_prints_its_severity_once() {
+        let plain = Painter::for_stderr(ColorChoice::Never);
+        let w = Problem::warning("a.md", Some(2), "odd: error: quoted").with_hint("h");
+        assert_eq!(
+            painted_problem(&w, &plain),
+            "a.md:2: warning: odd: error: quoted\n  hint: h"
+        );
+        let e = Problem::error("a.md", None, "bad");
+        assert_eq!(painted_problem(&e, &plain), "a.md: error: bad");
+    }
 }

@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         .cloned()
         .collect();
     for p in &own {
-        ctx.warn(&p.to_string());
+        ctx.print_problem(p);
     }
     if args.json {
         let mut doc = artifact_summary(a);

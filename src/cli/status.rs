@@ -235,8 +235,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             format!(
                 "  {}",
                 p.red(&format!(
-                    "{} changed files can't be read (`git intellimanage validate`)",
-                    s.unreadable
+                    "{} can't be read (`git intellimanage validate`)",
+                    super::common::count(s.unreadable, "changed file")
                 ))
             )
         } else {
