@@ -1,11 +1,13 @@
 //! Whole-plan checks: projects without a configuration, statuses against each project's
-//! `custom_statuses`, duplicate IDs, references to other artifacts.
+//! `custom_statuses`, duplicate IDs, and references to other artifacts (in
+//! [`super::references`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::artifact::lines::{entry_line, line_of};
-use crate::artifact::problem::{quoted_list, with_article};
-use crate::artifact::vocab::{Kind, STANDARD_STATUSES, classify_status};
+use super::references::{Ids, check_references};
+use crate::artifact::lines::line_of;
+use crate::artifact::problem::quoted_list;
+use crate::artifact::vocab::{STANDARD_STATUSES, classify_status};
 use crate::artifact::{Artifact, Problem};
 use crate::config::ProjectConfig;
 
@@ -18,16 +20,6 @@ fn project_dir(a: &Artifact) -> String {
         parts[..parts.len() - drop - 1].join("/")
     } else {
         format!("{}/{}", crate::PLAN_ROOT, a.project())
-    }
-}
-
-/// "project `a`", "projects `a` and `b`": for messages.
-fn project_list(projects: &[&str]) -> String {
-    let quoted: Vec<String> = projects.iter().map(|p| format!("`{p}`")).collect();
-    match quoted.as_slice() {
-        [one] => format!("project {one}"),
-        [init @ .., last] => format!("projects {} and {last}", init.join(", ")),
-        [] => "no project".to_string(),
     }
 }
 
@@ -77,31 +69,7 @@ pub fn check_plan_with(
         );
     }
 
-    let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::with_capacity(artifacts.len());
-    // The projects that use each ID.
-    let mut projects_of: HashMap<&str, Vec<&str>> = HashMap::with_capacity(artifacts.len());
-    for (i, a) in artifacts.iter().enumerate() {
-        by_key
-            .entry((a.project(), a.id.as_str()))
-            .or_default()
-            .push(i);
-        let projects = projects_of.entry(a.id.as_str()).or_default();
-        if !projects.contains(&a.project()) {
-            projects.push(a.project());
-        }
-    }
-    let in_project = |project: &str, id: &str| -> Option<&Artifact> {
-        by_key
-            .get(&(project, id))
-            .and_then(|v| v.first())
-            .map(|i| &artifacts[*i])
-    };
-    let elsewhere = |project: &str, id: &str| -> Vec<&str> {
-        projects_of
-            .get(id)
-            .map(|v| v.iter().copied().filter(|p| *p != project).collect())
-            .unwrap_or_default()
-    };
+    let ids = Ids::new(artifacts);
 
     let standard = STANDARD_STATUSES.map(|(s, _)| s);
     let no_custom: Vec<String> = Vec::new();
@@ -134,9 +102,8 @@ pub fn check_plan_with(
         }
 
         // Duplicate IDs.
-        if let Some(same) = by_key.get(&(a.project(), a.id.as_str()))
-            && same.len() > 1
-        {
+        let same = ids.same(a.project(), &a.id);
+        if same.len() > 1 {
             let others: Vec<&str> = same
                 .iter()
                 .filter(|j| **j != i)
@@ -157,117 +124,7 @@ pub fn check_plan_with(
             );
         }
 
-        // Parents: in the artifact's own project (that is where sync looks for them).
-        for (key, expected) in [
-            ("initiative_id", Kind::Initiative),
-            ("epic_id", Kind::Epic),
-            ("feature_id", Kind::Feature),
-        ] {
-            let Some(target) = a.str_field(key).map(str::trim).filter(|s| !s.is_empty()) else {
-                continue;
-            };
-            let line = line_of(a, key);
-            match in_project(a.project(), target) {
-                None => {
-                    let others = elsewhere(a.project(), target);
-                    let problem = if others.is_empty() {
-                        Problem::error(
-                            &a.path,
-                            line,
-                            format!(
-                                "`{key}` names {target}, which does not exist in project `{}`",
-                                a.project()
-                            ),
-                        )
-                        .with_hint(format!("check the ID, or create the {}", expected.word()))
-                    } else {
-                        Problem::error(
-                            &a.path,
-                            line,
-                            format!(
-                                "`{key}` names {target}, which is not in project `{}` but in {}; a parent must be in the artifact's own project",
-                                a.project(),
-                                project_list(&others)
-                            ),
-                        )
-                        .with_hint(format!(
-                            "name {} of project `{}`, or move this file to the project of {target}",
-                            with_article(expected),
-                            a.project()
-                        ))
-                    };
-                    problems.push(problem);
-                }
-                Some(t) => {
-                    if let Some(k) = t.kind
-                        && k != expected
-                    {
-                        problems.push(
-                            Problem::warning(
-                                &a.path,
-                                line,
-                                format!(
-                                    "`{key}` names {target}, which is {} ({}), not {}",
-                                    with_article(k),
-                                    t.path,
-                                    with_article(expected)
-                                ),
-                            )
-                            .with_hint(format!("point `{key}` at the {}", expected.word())),
-                        );
-                    }
-                }
-            }
-        }
-
-        // Dependencies: in the artifact's own project, else in the one other project that
-        // has the ID.
-        if let Some(toml::Value::Array(items)) = a.fields.get("depends_on") {
-            for target in items
-                .iter()
-                .filter_map(toml::Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                let line = entry_line(a, "depends_on", target);
-                if target == a.id {
-                    problems.push(
-                        Problem::error(&a.path, line, format!("{} depends on itself", a.id))
-                            .with_hint("remove its own ID from depends_on"),
-                    );
-                    continue;
-                }
-                if in_project(a.project(), target).is_some() {
-                    continue;
-                }
-                match elsewhere(a.project(), target).as_slice() {
-                    [] => problems.push(
-                        Problem::error(
-                            &a.path,
-                            line,
-                            format!(
-                                "`depends_on` names {target}, which does not exist in project `{}` or any other",
-                                a.project()
-                            ),
-                        )
-                        .with_hint("check the ID, or remove it from depends_on"),
-                    ),
-                    [_] => {}
-                    several => problems.push(
-                        Problem::error(
-                            &a.path,
-                            line,
-                            format!(
-                                "`depends_on` names {target}, which is not in project `{}` and is used by {}: it is ambiguous",
-                                a.project(),
-                                project_list(several)
-                            ),
-                        )
-                        .with_hint("give those artifacts distinct IDs (a project infix: TASK-WEB-1)"),
-                    ),
-                }
-            }
-        }
+        check_references(a, &ids, &mut problems);
     }
     // Keep artifacts in the order given; within one file, by line.
     let order: HashMap<&str, usize> = artifacts
@@ -283,75 +140,12 @@ pub fn check_plan_with(
     });
     problems
 }
-
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::*;
-    use crate::artifact::{Location, Severity, parse};
-    use crate::config::parse_project_config;
-
-    /// Parses `<rel>` (relative to the plan root) with the given frontmatter.
-    fn art(rel: &str, frontmatter: &str) -> (Artifact, Vec<Problem>) {
-        let location = Location::of(rel).expect("artifact path");
-        let text = format!("+++\n{frontmatter}+++\n# Body\n");
-        parse(&format!(".ruru/projects/{rel}"), location, text.as_bytes()).expect("parses")
-    }
-
-    fn only(problems: &[Problem]) -> &Problem {
-        assert_eq!(problems.len(), 1, "{problems:#?}");
-        &problems[0]
-    }
-
-    fn config(slug: &str, text: &str) -> (String, ProjectConfig) {
-        let path = format!(".ruru/projects/{slug}/project_config.toml");
-        let (cfg, problems) = parse_project_config(&path, text);
-        assert!(problems.is_empty(), "{problems:#?}");
-        (slug.to_string(), cfg.expect("config"))
-    }
-
-    fn item(project: &str, folder: &str, id: &str, kind: &str, extra: &str) -> Artifact {
-        let fm = format!(
-            "id = \"{id}\"\ntitle = \"t\"\nstatus = \"🟡 To Do\"\ntype = \"{kind}\"\ncreated_date = \"2025-04-28\"\nupdated_date = \"2025-04-28\"\nproject_name = \"{project}\"\n{extra}"
-        );
-        art(&format!("{project}/{folder}/{id}.md"), &fm).0
-    }
-
-    fn plan() -> Vec<Artifact> {
-        vec![
-            item("web", "epics", "EPIC-1", "🗺️ Epic", ""),
-            item(
-                "web",
-                "features",
-                "FEAT-1",
-                "🌟 Feature",
-                "epic_id = \"EPIC-1\"\n",
-            ),
-            item(
-                "web",
-                "tasks",
-                "TASK-1",
-                "🛠️ Task",
-                "feature_id = \"FEAT-1\"\n",
-            ),
-            item(
-                "web",
-                "tasks",
-                "TASK-2",
-                "🐞 Bug",
-                "feature_id = \"FEAT-1\"\ndepends_on = [\"TASK-1\", \"API-1\"]\n",
-            ),
-            item("api", "tasks", "API-1", "🛠 Task", ""),
-        ]
-    }
-
-    fn configs() -> BTreeMap<String, ProjectConfig> {
-        [
-            config("web", "project_name = \"web\"\n"),
-            config("api", "custom_statuses = [\"⏳ Waiting\"]\n"),
-        ]
-        .into_iter()
-        .collect()
-    }
+    use crate::artifact::validate::testing::*;
 
     #[test]
     fn a_consistent_plan_has_no_problems() {
@@ -446,173 +240,6 @@ mod tests {
         assert!(problems[1].path.ends_with("TASK-1_copy.md"));
         assert!(problems[1].message.contains("web/tasks/TASK-1.md"));
         assert!(problems.iter().all(|p| p.is_error() && p.line == Some(2)));
-    }
-
-    #[test]
-    fn dangling_references() {
-        let mut artifacts = plan();
-        artifacts.push(item(
-            "web",
-            "features",
-            "FEAT-2",
-            "Feature",
-            "epic_id = \"EPIC-404\"\n",
-        ));
-        artifacts.push(item(
-            "web",
-            "tasks",
-            "TASK-3",
-            "Task",
-            "feature_id = \"FEAT-404\"\n",
-        ));
-        artifacts.push(item(
-            "web",
-            "epics",
-            "EPIC-2",
-            "Epic",
-            "initiative_id = \"INIT-404\"\n",
-        ));
-        artifacts.push(item(
-            "web",
-            "tasks",
-            "TASK-4",
-            "Task",
-            "feature_id = \"FEAT-1\"\ndepends_on = [\n  \"TASK-1\",\n  \"TASK-404\",\n  \"TASK-4\",\n]\n",
-        ));
-        let problems = check_plan(&artifacts, &configs());
-        let got: Vec<(&str, Option<usize>, Severity)> = problems
-            .iter()
-            .map(|p| {
-                (
-                    p.path.rsplit('/').next().unwrap_or_default(),
-                    p.line,
-                    p.severity,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("FEAT-2.md", Some(9), Severity::Error),
-                ("TASK-3.md", Some(9), Severity::Error),
-                ("EPIC-2.md", Some(9), Severity::Error),
-                ("TASK-4.md", Some(12), Severity::Error),
-                ("TASK-4.md", Some(13), Severity::Error),
-            ],
-            "{problems:#?}"
-        );
-        assert!(problems[0].message.contains("EPIC-404"));
-        assert!(problems[1].message.contains("FEAT-404"));
-        assert!(problems[2].message.contains("INIT-404"));
-        assert!(problems[3].message.contains("TASK-404"));
-        assert!(problems[4].message.contains("depends on itself"));
-    }
-
-    #[test]
-    fn parents_of_the_wrong_kind_are_warnings() {
-        let mut artifacts = plan();
-        artifacts.push(item(
-            "web",
-            "tasks",
-            "TASK-3",
-            "Task",
-            "feature_id = \"EPIC-1\"\n",
-        ));
-        let problems = check_plan(&artifacts, &configs());
-        let p = only(&problems);
-        assert_eq!(p.severity, Severity::Warning);
-        assert!(p.message.contains("is an Epic"), "{p}");
-        assert!(p.message.contains("not a Feature"), "{p}");
-    }
-
-    #[test]
-    fn parents_are_in_the_same_project_and_dependencies_name_one_artifact() {
-        let mut cfgs = configs();
-        cfgs.insert("ops".into(), config("ops", "").1);
-        let mut artifacts = plan();
-        // api has a Task FEAT-1; web has the Feature FEAT-1.
-        artifacts.push(item("api", "tasks", "FEAT-1", "Task", ""));
-        artifacts.push(item(
-            "api",
-            "tasks",
-            "API-3",
-            "Task",
-            "feature_id = \"FEAT-1\"\n",
-        ));
-        // A parent in another project only.
-        artifacts.push(item("api", "features", "API-F", "Feature", ""));
-        artifacts.push(item(
-            "web",
-            "tasks",
-            "TASK-9",
-            "Task",
-            "feature_id = \"API-F\"\ndepends_on = [\"API-3\", \"OPS-1\"]\n",
-        ));
-        // An ID two other projects use is ambiguous as a dependency.
-        artifacts.push(item("ops", "tasks", "OPS-1", "Task", ""));
-        artifacts.push(item("api", "tasks", "OPS-1", "Task", ""));
-        let mut problems = check_plan(&artifacts, &cfgs);
-        // API-F has no Epic: a per-file problem, not checked here.
-        problems.retain(|p| !p.path.ends_with("API-F.md"));
-        let got: Vec<(&str, Option<usize>, Severity)> = problems
-            .iter()
-            .map(|p| {
-                (
-                    p.path.rsplit('/').next().unwrap_or_default(),
-                    p.line,
-                    p.severity,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                // API-3 names FEAT-1: api's own Task of that ID, not web's Feature.
-                ("API-3.md", Some(9), Severity::Warning),
-                ("TASK-9.md", Some(9), Severity::Error),
-                ("TASK-9.md", Some(10), Severity::Error),
-            ],
-            "{problems:#?}"
-        );
-        assert!(
-            problems[0].message.contains("not a Feature"),
-            "{problems:#?}"
-        );
-        assert!(
-            problems[1]
-                .message
-                .contains("not in project `web` but in project `api`"),
-            "{problems:#?}"
-        );
-        assert!(
-            problems[2].message.contains("OPS-1")
-                && problems[2].message.contains("projects `ops` and `api`"),
-            "{problems:#?}"
-        );
-        // API-3 alone, in another project, is a fine dependency (TASK-2 on API-1 too).
-        assert!(!problems.iter().any(|p| p.message.contains("API-3")));
-    }
-
-    #[test]
-    fn the_same_id_in_two_projects_is_no_problem() {
-        let mut artifacts = plan();
-        artifacts.push(item("api", "epics", "EPIC-1", "Epic", ""));
-        artifacts.push(item(
-            "api",
-            "features",
-            "FEAT-1",
-            "Feature",
-            "epic_id = \"EPIC-1\"\n",
-        ));
-        artifacts.push(item(
-            "api",
-            "tasks",
-            "TASK-1",
-            "Task",
-            "feature_id = \"FEAT-1\"\ndepends_on = [\"API-1\"]\n",
-        ));
-        let problems = check_plan(&artifacts, &configs());
-        assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
