@@ -1,7 +1,7 @@
 //! What is wrong with a plan: per-file checks ([`check_artifact`], run by
-//! [`super::parse`] on every file; see [`file`]) and cross-file checks ([`check_plan`]:
-//! statuses against the project's configuration, duplicate IDs, see [`plan`]; references
-//! between artifacts, see [`references`]).
+//! [`super::parse`] on every file; in `file.rs`) and cross-file checks ([`check_plan`]:
+//! statuses against the project's configuration and duplicate IDs in `plan.rs`, references
+//! between artifacts in `references.rs`).
 
 mod file;
 mod plan;
