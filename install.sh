@@ -26,19 +26,47 @@ if ! command -v "$cargo" >/dev/null 2>&1; then
   exit 1
 fi
 
+# The value of the first `"key":"…"` string in one line of cargo's JSON output (paths
+# cargo prints are plain; no JSON tool needed).
+json_string() {
+  local line="$1" key="$2"
+  case "$line" in *"\"$key\":\""*) ;; *) return 1 ;; esac
+  line="${line#*\"$key\":\"}"
+  printf '%s\n' "${line%%\"*}"
+}
+
 echo "==> building git-intellimanage (release)"
-(cd "$here" && "$cargo" build --release --locked --bin git-intellimanage)
+# Cargo says where it put the binary (CARGO_TARGET_DIR, build.target-dir and --target
+# triples included): read it from the build's JSON messages, diagnostics still on stderr.
+messages="$(cd "$here" && "$cargo" build --release --locked --bin git-intellimanage \
+  --message-format=json-render-diagnostics)"
+built=""
+while IFS= read -r line; do
+  case "$line" in *'"reason":"compiler-artifact"'*) ;; *) continue ;; esac
+  exe="$(json_string "$line" executable)" || continue
+  case "$exe" in */git-intellimanage) built="$exe" ;; esac
+done <<< "$messages"
+if [ -z "$built" ]; then
+  # Older cargo without `executable`: the target directory from cargo metadata.
+  meta="$(cd "$here" && "$cargo" metadata --format-version 1 --no-deps)"
+  target_dir="$(json_string "$meta" target_directory)" || target_dir="$here/target"
+  built="$target_dir/release/git-intellimanage"
+fi
+if [ ! -x "$built" ]; then
+  echo "install.sh: the build succeeded but the binary was not found (looked at $built)" >&2
+  exit 1
+fi
 
 bin_dir="$prefix/bin"
 man_dir="$prefix/share/man/man1"
 mkdir -p "$bin_dir" "$man_dir"
 # Copy to a temporary name, then rename: a running hook never sees a half-written binary.
-install -m 0755 "$here/target/release/git-intellimanage" "$bin_dir/.git-intellimanage.tmp"
+install -m 0755 "$built" "$bin_dir/.git-intellimanage.tmp"
 mv -f "$bin_dir/.git-intellimanage.tmp" "$bin_dir/git-intellimanage"
 "$bin_dir/git-intellimanage" man > "$man_dir/.git-intellimanage.1.tmp"
 mv -f "$man_dir/.git-intellimanage.1.tmp" "$man_dir/git-intellimanage.1"
 
-echo "==> installed $bin_dir/git-intellimanage"
+echo "==> installed $bin_dir/git-intellimanage (built at $built)"
 echo "    man page: $man_dir/git-intellimanage.1 (shown by \`git intellimanage --help\`)"
 case ":$PATH:" in
   *":$bin_dir:"*) echo "    $bin_dir is on your PATH: try \`git intellimanage --help\`" ;;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use gix::ObjectId;
 
-use crate::artifact::{self, Artifact, Location, Problem};
+use crate::artifact::{self, Artifact, Location, Problem, vocab};
 use crate::repo::{self, Listing, Repo, RepoError};
 
 /// One side of a comparison: a listing and, for the working tree, the file contents.
@@ -355,6 +355,12 @@ pub fn field_changes(old: &toml::Table, new: &toml::Table) -> Vec<FieldChange> {
     for (key, value) in new {
         match old.get(key) {
             Some(o) if o == value => {}
+            // A status, type or priority written another way (`🟡 To Do` / `🟡️ To Do`).
+            Some(toml::Value::String(o))
+                if vocab::VOCABULARY_KEYS.contains(&key.as_str())
+                    && value
+                        .as_str()
+                        .is_some_and(|v| vocab::same_vocabulary_value(key, o, v)) => {}
             o => out.push(FieldChange {
                 key: key.clone(),
                 old: o.cloned(),
@@ -439,6 +445,30 @@ mod tests {
         let body = c.body.expect("body changed");
         assert_eq!((body.insertions, body.deletions), (1, 0));
         assert!(body.unified.contains("+more"), "{}", body.unified);
+    }
+
+    #[test]
+    fn a_variation_selector_alone_is_no_field_change() {
+        let a = art(
+            ".ruru/projects/p/tasks/T-1.md",
+            "+++\nid = \"T-1\"\nstatus = \"🟡 To Do\"\ntype = \"🛠 Task\"\npriority = \"▶ Medium\"\n+++\nb\n",
+        );
+        let b = art(
+            ".ruru/projects/p/tasks/T-1.md",
+            "+++\nid = \"T-1\"\nstatus = \"🟡\u{fe0f} To Do\"\ntype = \"🛠\u{fe0f} Task\"\npriority = \"▶\u{fe0f} Medium\"\n+++\nb\n",
+        );
+        assert!(compare(&a, &b).is_none());
+        let c = art(
+            ".ruru/projects/p/tasks/T-1.md",
+            "+++\nid = \"T-1\"\nstatus = \"🟡\u{fe0f} Ready\"\ntype = \"🛠 Task\"\npriority = \"▶ Medium\"\n+++\nb\n",
+        );
+        let keys: Vec<String> = compare(&a, &c)
+            .expect("changed")
+            .fields
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        assert_eq!(keys, ["status"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Loading never stops at a bad file: the file's problem is recorded and the others load.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use gix::ObjectId;
 
@@ -50,8 +50,15 @@ pub struct Snapshot {
     pub listing: Listing,
     /// Parsed `project_config.toml` per project slug.
     pub configs: BTreeMap<String, ProjectConfig>,
+    /// Projects whose `project_config.toml` exists but could not be read (malformed TOML,
+    /// unreadable blob); its problem is in `problems`, and the project has no entry in
+    /// `configs`.
+    pub unreadable_configs: BTreeSet<String>,
     /// The optional workspace-level `projects_config.toml`.
     pub workspace: Option<toml::Table>,
+    /// For artifact files that could not be parsed (their problem is in `problems`), the ID
+    /// their text declares (an `id = "…"` line), by repository-relative path.
+    pub unparsed_ids: BTreeMap<String, String>,
     /// Every artifact that could be parsed, ordered by path.
     pub artifacts: Vec<Artifact>,
     /// Every problem found while loading (per file) and validating (across files).
@@ -100,8 +107,9 @@ enum Loaded {
     Config(String, Option<Box<ProjectConfig>>, Vec<Problem>),
     Workspace(Option<toml::Table>, Vec<Problem>),
     Failed(Problem),
-    /// An artifact file that could not be read or parsed.
-    Unreadable(Problem),
+    /// An artifact file that could not be read or parsed, and the ID its text seems to
+    /// declare.
+    Unreadable(Problem, Option<String>),
     Ignored,
 }
 
@@ -112,10 +120,10 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
         Err(e) => {
             let problem = Problem::error(&path, None, format!("could not read the file: {e}"))
                 .with_hint("check the repository with `git fsck`");
-            return if Location::of(rel).is_some() {
-                Loaded::Unreadable(problem)
-            } else {
-                Loaded::Failed(problem)
+            return match rel.strip_suffix("/project_config.toml") {
+                Some(project) => Loaded::Config(project.to_string(), None, vec![problem]),
+                None if Location::of(rel).is_some() => Loaded::Unreadable(problem, None),
+                None => Loaded::Failed(problem),
             };
         }
     };
@@ -137,7 +145,7 @@ fn load_one(rel: &str, data: Result<Vec<u8>, RepoError>, detail: Detail) -> Load
                 }
                 Loaded::Artifact(Box::new(a), problems)
             }
-            Err(failure) => Loaded::Unreadable(failure.0),
+            Err(failure) => Loaded::Unreadable(failure.0, artifact::declared_id(&data)),
         },
         None => Loaded::Ignored,
     }
@@ -150,6 +158,8 @@ impl Snapshot {
             origin,
             listing: Listing::new(),
             configs: BTreeMap::new(),
+            unreadable_configs: BTreeSet::new(),
+            unparsed_ids: BTreeMap::new(),
             workspace: None,
             artifacts: Vec::new(),
             problems: Vec::new(),
@@ -249,8 +259,13 @@ impl Snapshot {
                     snap.problems.extend(problems);
                 }
                 Loaded::Config(project, cfg, problems) => {
-                    if let Some(cfg) = cfg {
-                        snap.configs.insert(project, *cfg);
+                    match cfg {
+                        Some(cfg) => {
+                            snap.configs.insert(project, *cfg);
+                        }
+                        None => {
+                            snap.unreadable_configs.insert(project);
+                        }
                     }
                     snap.problems.extend(problems);
                 }
@@ -259,8 +274,11 @@ impl Snapshot {
                     snap.problems.extend(problems);
                 }
                 Loaded::Failed(p) => snap.problems.push(p),
-                Loaded::Unreadable(p) => {
+                Loaded::Unreadable(p, id) => {
                     snap.unreadable.insert(p.path.clone(), p.clone());
+                    if let Some(id) = id {
+                        snap.unparsed_ids.insert(p.path.clone(), id);
+                    }
                     snap.problems.push(p);
                 }
                 Loaded::Ignored => {}
@@ -283,7 +301,11 @@ impl Snapshot {
     /// Runs the cross-file checks (statuses, duplicate IDs, missing parents) and adds their
     /// problems. Per-file problems are found while loading.
     pub fn validate(&mut self) {
-        let more = artifact::validate::check_plan(&self.artifacts, &self.configs);
+        let more = artifact::validate::check_plan_with(
+            &self.artifacts,
+            &self.configs,
+            &self.unreadable_configs,
+        );
         self.problems.extend(more);
     }
 
@@ -302,9 +324,10 @@ impl Snapshot {
             .collect()
     }
 
-    /// The project slugs that have a config or artifacts.
+    /// The project slugs that have a config (readable or not) or artifacts.
     pub fn projects(&self) -> Vec<String> {
         let mut out: Vec<String> = self.configs.keys().cloned().collect();
+        out.extend(self.unreadable_configs.iter().cloned());
         for a in &self.artifacts {
             if !out.iter().any(|p| p == a.project()) {
                 out.push(a.project().to_string());

@@ -3,10 +3,12 @@
 //! Parsing keeps everything: the raw frontmatter text (comments, commented-out keys, layout)
 //! for later rewrites, the parsed table (unknown keys included, in file order) and the body.
 
+pub(crate) mod lines;
 pub mod problem;
 pub mod validate;
 pub mod vocab;
 
+pub use lines::{key_line, line_of_offset};
 pub use problem::{Problem, Severity};
 pub use vocab::{Kind, Priority, StatusClass};
 
@@ -219,16 +221,6 @@ pub fn split_frontmatter(text: &str) -> Result<Split<'_>, (Option<usize>, String
     }
 }
 
-/// Converts a byte offset within `text` into a 1-based line number.
-pub fn line_of_offset(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 /// Parses one artifact file. `path` is repository-relative; `rel_path` is relative to the
 /// plan root. Returns the artifact together with non-fatal problems (missing keys, bad
 /// values), or a failure when the file cannot be read as an artifact (no frontmatter,
@@ -322,17 +314,35 @@ pub fn parse_unchecked(
     Ok(artifact)
 }
 
-/// The 1-based line (within `frontmatter`) on which `key = …` is written at top level.
-pub fn key_line(frontmatter: &str, key: &str) -> Option<usize> {
-    frontmatter
-        .lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key)
-                .map(|rest| rest.trim_start().starts_with('='))
-                .unwrap_or(false)
-        })
-        .map(|i| i + 1)
+/// The ID a file's text declares on an `id = "…"` line of its frontmatter, found without
+/// parsing it (for naming the file of an ID whose artifact could not be read).
+pub fn declared_id(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut fences = 0;
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line == "+++" {
+            fences += 1;
+            if fences == 2 {
+                break;
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        let id = value[1..].split(quote).next()?.trim();
+        if !id.is_empty() && value[1..].contains(quote) {
+            return Some(id.to_string());
+        }
+        return None;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -373,6 +383,16 @@ mod tests {
         let text = "+++\nid = \"T-1\"\ntitle = \"x\nstatus = \"🟡 To Do\"\n+++\n";
         let err = parse("f.md", loc(), text.as_bytes()).expect_err("malformed");
         assert_eq!(err.0.line, Some(3), "{err}");
+    }
+
+    #[test]
+    fn the_declared_id_is_found_without_parsing() {
+        let broken = "+++\ntitle = \"x\ntype = 3\n  id = \"TASK-11\" # c\n+++\nid = \"NOT\"\n";
+        assert_eq!(declared_id(broken.as_bytes()).as_deref(), Some("TASK-11"));
+        assert_eq!(declared_id(b"+++\nid='T-2'\n").as_deref(), Some("T-2"));
+        assert_eq!(declared_id(b"+++\nidea = \"x\"\nid = \"T-3\n+++\n"), None);
+        assert_eq!(declared_id(b"+++\n+++\nid = \"BODY\"\n"), None);
+        assert_eq!(declared_id(b"# no frontmatter\n"), None);
     }
 
     #[test]

@@ -281,6 +281,32 @@ impl std::fmt::Display for Priority {
     }
 }
 
+/// The keys whose values are vocabulary: compared by [`same_vocabulary_value`].
+pub const VOCABULARY_KEYS: [&str; 3] = ["status", "type", "priority"];
+
+/// True when two values of `key` (`status`, `type` or `priority`) are the same value of
+/// the vocabulary: both the same standard status, type or priority, however written
+/// (`"🟡 To Do"`, `"🟡\u{fe0f} To Do"`). Values outside the standard vocabulary (custom
+/// statuses, unknown types) are the same when equal but for variation selectors (U+FE0F).
+pub fn same_vocabulary_value(key: &str, a: &str, b: &str) -> bool {
+    let canonical = |v: &str| -> Option<&'static str> {
+        match key {
+            "status" => standard_status(v),
+            "type" => Kind::parse(v).map(Kind::canonical),
+            "priority" => Priority::parse(v).map(Priority::canonical),
+            _ => None,
+        }
+    };
+    match (canonical(a), canonical(b)) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => {
+            let plain = |v: &str| v.replace('\u{fe0f}', "");
+            plain(a) == plain(b)
+        }
+        _ => false,
+    }
+}
+
 /// Parses a `"YYYY-MM-DD"` date, strictly: exactly that shape, and a real day
 /// (`2025-02-30` is rejected).
 pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
@@ -313,6 +339,37 @@ pub fn parse_datetime(s: &str) -> Option<jiff::Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vocabulary_values_compare_by_their_canonical_value() {
+        assert!(same_vocabulary_value(
+            "status",
+            "🟡 To Do",
+            "🟡\u{fe0f} To Do"
+        ));
+        assert!(same_vocabulary_value(
+            "status",
+            "⚪\u{fe0f} Planned",
+            "⚪ planned"
+        ));
+        assert!(!same_vocabulary_value("status", "🟡 To Do", "🟡 Ready"));
+        assert!(!same_vocabulary_value("status", "🟡 To Do", "⏳ Waiting"));
+        assert!(same_vocabulary_value(
+            "status",
+            "⏳\u{fe0f} Waiting",
+            "⏳ Waiting"
+        ));
+        assert!(!same_vocabulary_value("status", "⏳ Waiting", "⏳ Later"));
+        assert!(same_vocabulary_value("type", "🛠\u{fe0f} Task", "🛠 Task"));
+        assert!(!same_vocabulary_value("type", "🛠 Task", "🐞 Bug"));
+        assert!(same_vocabulary_value(
+            "priority",
+            "▶ Medium",
+            "▶\u{fe0f} Medium"
+        ));
+        assert!(!same_vocabulary_value("priority", "▶ Medium", "🔼 High"));
+        assert!(!same_vocabulary_value("title", "a\u{fe0f}", "b"));
+    }
 
     #[test]
     fn kinds_parse_with_and_without_the_variation_selector() {

@@ -138,6 +138,12 @@ impl Context {
         eprintln!("{} {message}", p.yellow("warning:"));
     }
 
+    /// Prints a problem to stderr as `path:line: error: message` (its own severity, no
+    /// second one), then its hint.
+    pub fn print_problem(&self, problem: &Problem) {
+        eprintln!("{}", painted_problem(problem, &self.err()));
+    }
+
     /// Warns about a plan's problems without stopping (commands other than `validate`).
     pub fn warn_problems(&self, problems: &[Problem]) {
         const SHOWN: usize = 5;
@@ -146,12 +152,36 @@ impl Context {
             return;
         }
         for p in errors.iter().take(SHOWN) {
-            self.warn(&p.to_string());
+            self.print_problem(p);
         }
         if errors.len() > SHOWN {
-            self.warn(&format!("… and {} more problems", errors.len() - SHOWN));
+            self.warn(&format!(
+                "… and {} more",
+                count(errors.len() - SHOWN, "problem")
+            ));
         }
         self.warn("the files above were skipped or read in part; `git intellimanage validate` lists every problem");
+    }
+}
+
+/// A problem as printed (`path:line: error: message`, then `  hint: …` lines), its
+/// severity colored.
+pub fn painted_problem(problem: &Problem, p: &Painter) -> String {
+    let text = problem.to_string();
+    let (marker, painted) = if problem.is_error() {
+        (": error:", p.red("error:"))
+    } else {
+        (": warning:", p.yellow("warning:"))
+    };
+    text.replacen(marker, &format!(": {painted}"), 1)
+}
+
+/// "1 project", "2 projects", "0 warnings": a count with its noun in the right number.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -287,11 +317,13 @@ pub fn artifact_summary(a: &Artifact) -> serde_json::Value {
 }
 
 /// Resolves an ID given on the command line to one artifact (case-insensitive; `--project`
-/// settles IDs that several projects use).
+/// settles IDs that several projects use). `worktree` says whether the working tree was read
+/// (so that the hint does not suggest `--worktree` again).
 pub fn find_one<'a>(
     snap: &'a Snapshot,
     id: &str,
     project: Option<&str>,
+    worktree: bool,
 ) -> Result<&'a Artifact, CliError> {
     let matches: Vec<&Artifact> = snap
         .find_id(id)
@@ -300,21 +332,116 @@ pub fn find_one<'a>(
         .collect();
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(CliError::new(
-            exit::REPO,
-            format!("no artifact with ID `{id}` in {}", snap.origin.describe()),
-        )
-        .hint("`git intellimanage list` shows the IDs; add --worktree for uncommitted files")),
-        many => Err(CliError::new(
-            exit::REPO,
-            format!(
-                "the ID `{id}` is used in several projects: {}",
-                many.iter()
-                    .map(|a| a.project())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-        .hint("choose one with --project <slug>")),
+        [] => Err(not_found(snap, id, project, worktree)),
+        many => {
+            let projects: std::collections::BTreeSet<&str> =
+                many.iter().map(|a| a.project()).collect();
+            let files = many
+                .iter()
+                .map(|a| format!("{} (project {})", a.path, a.project()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let err = CliError::new(
+                exit::REPO,
+                format!("the ID `{id}` is used by several artifacts: {files}"),
+            );
+            Err(if projects.len() == many.len() {
+                err.hint("choose one with --project <slug>")
+            } else {
+                err.hint(
+                    "IDs must be unique within a project: give one of those files a new, unused ID (`git intellimanage validate` lists duplicates)",
+                )
+            })
+        }
+    }
+}
+
+/// Whether `path`'s file name is `ID.md` or starts with `ID_` / `ID.` / `ID ` (how
+/// IntelliManage names artifact files), ignoring case.
+fn named_after(path: &str, id: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.get(..id.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(id))
+        && name[id.len()..].starts_with(['_', '.', ' '])
+}
+
+/// The error for an ID no artifact has: the problem of a file that belongs to the ID but
+/// could not be read, when there is one.
+fn not_found(snap: &Snapshot, id: &str, project: Option<&str>, worktree: bool) -> CliError {
+    let in_project = |path: &str| {
+        project.is_none_or(|p| path.contains(&format!("{}/{p}/", git_intellimanage::PLAN_ROOT)))
+    };
+    let unreadable: Vec<&Problem> = snap
+        .sorted_problems()
+        .into_iter()
+        .filter(|p| p.is_error() && in_project(&p.path))
+        .filter(|p| {
+            named_after(&p.path, id)
+                || snap
+                    .unparsed_ids
+                    .get(&p.path)
+                    .is_some_and(|declared| declared.eq_ignore_ascii_case(id))
+        })
+        .collect();
+    if let Some(first) = unreadable.first() {
+        let mut message = format!(
+            "`{id}` could not be read in {}: {}{}: {}",
+            snap.origin.describe(),
+            first.path,
+            first.line.map(|l| format!(":{l}")).unwrap_or_default(),
+            first.message
+        );
+        for other in &unreadable[1..] {
+            message.push_str(&format!("\n  also: {}", other.path));
+        }
+        let hint = first
+            .hint
+            .clone()
+            .unwrap_or_else(|| "fix the file".to_string());
+        return CliError::new(exit::REPO, message).hint(format!(
+            "{hint}; `git intellimanage validate` lists every problem"
+        ));
+    }
+    let mut hint = "`git intellimanage list` shows the IDs".to_string();
+    if !worktree {
+        hint.push_str("; add --worktree for uncommitted files");
+    }
+    if project.is_some() {
+        hint.push_str("; drop --project to look in every project");
+    }
+    CliError::new(
+        exit::REPO,
+        format!(
+            "no artifact with ID `{id}`{} in {}",
+            project
+                .map(|p| format!(" in project `{p}`,"))
+                .unwrap_or_default(),
+            snap.origin.describe()
+        ),
+    )
+    .hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "warning"), "0 warnings");
+        assert_eq!(count(1, "project"), "1 project");
+        assert_eq!(count(2, "changed file"), "2 changed files");
+    }
+
+    #[test]
+    fn a_problem_prints_its_severity_once() {
+        let plain = Painter::for_stderr(ColorChoice::Never);
+        let w = Problem::warning("a.md", Some(2), "odd: error: quoted").with_hint("h");
+        assert_eq!(
+            painted_problem(&w, &plain),
+            "a.md:2: warning: odd: error: quoted\n  hint: h"
+        );
+        let e = Problem::error("a.md", None, "bad");
+        assert_eq!(painted_problem(&e, &plain), "a.md: error: bad");
     }
 }

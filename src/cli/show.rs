@@ -23,7 +23,12 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
     let snap = args.source.load(&repo)?;
-    let a = find_one(&snap, &args.id, args.project.as_deref())?;
+    let a = find_one(
+        &snap,
+        &args.id,
+        args.project.as_deref(),
+        args.source.worktree,
+    )?;
     // Problems of this artifact's own file are worth showing; others are not our business here.
     let own: Vec<_> = snap
         .problems
@@ -32,7 +37,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         .cloned()
         .collect();
     for p in &own {
-        ctx.warn(&p.to_string());
+        ctx.print_problem(p);
     }
     if args.json {
         let mut doc = artifact_summary(a);

@@ -98,6 +98,8 @@ pub struct Args {
 struct ProjectStatus {
     project: String,
     sync_enabled: bool,
+    /// The project's `project_config.toml` exists but could not be read (see `validate`).
+    config_unreadable: bool,
     github_repo: Option<String>,
     added: usize,
     modified: usize,
@@ -133,6 +135,16 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
                 project: slug.clone(),
                 sync_enabled: cfg.github.enable_sync,
                 github_repo: cfg.github.repo().map(|(o, n)| format!("{o}/{n}")),
+                ..Default::default()
+            },
+        );
+    }
+    for slug in &snap.unreadable_configs {
+        projects.insert(
+            slug.clone(),
+            ProjectStatus {
+                project: slug.clone(),
+                config_unreadable: true,
                 ..Default::default()
             },
         );
@@ -215,6 +227,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     }
     for s in projects.values() {
         let sync = match (&s.github_repo, s.sync_enabled) {
+            _ if s.config_unreadable => "config unreadable (`git intellimanage validate`)".into(),
             (Some(r), true) => format!("syncs with {r}"),
             (Some(r), false) => format!("sync disabled ({r})"),
             (None, _) => "sync disabled".to_string(),
@@ -224,8 +237,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             format!(
                 "  {}",
                 p.red(&format!(
-                    "{} changed files can't be read (`git intellimanage validate`)",
-                    s.unreadable
+                    "{} can't be read (`git intellimanage validate`)",
+                    super::common::count(s.unreadable, "changed file")
                 ))
             )
         } else {

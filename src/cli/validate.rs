@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use git_intellimanage::artifact::Severity;
 
-use super::common::{CliResult, Context, SourceArgs, exit, print_json};
+use super::common::{CliResult, Context, SourceArgs, count, exit, painted_problem, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,24 +41,15 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     } else {
         let p = ctx.out();
         for problem in &problems {
-            let text = problem.to_string();
-            let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
-            let first = match problem.severity {
-                Severity::Error => first.replacen(": error:", &format!(": {}", p.red("error:")), 1),
-                Severity::Warning => {
-                    first.replacen(": warning:", &format!(": {}", p.yellow("warning:")), 1)
-                }
-            };
-            println!("{first}");
-            if !rest.is_empty() {
-                println!("{rest}");
-            }
+            println!("{}", painted_problem(problem, &p));
         }
         let summary = format!(
-            "{} artifacts in {} projects checked ({}): {errors} errors, {warnings} warnings",
-            snap.artifacts.len(),
-            snap.projects().len(),
-            snap.origin.describe()
+            "{} in {} checked ({}): {}, {}",
+            count(snap.artifacts.len(), "artifact"),
+            count(snap.projects().len(), "project"),
+            snap.origin.describe(),
+            count(errors, "error"),
+            count(warnings, "warning"),
         );
         if failed {
             println!("{}", p.red(&summary));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::artifact::validate::describe;
+use crate::artifact::problem::describe;
 use crate::artifact::{Problem, line_of_offset};
 
 /// Where things are in the file, and the problems found so far.

@@ -144,15 +144,17 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The two real IntelliManage artifacts shipped with the specification, when available
-/// (the repository's `shared/` sits beside the checkout); else `None`.
-pub fn seed(name_prefix: &str) -> Option<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
-    let entry = std::fs::read_dir(dir)
-        .ok()?
+/// One of the two real IntelliManage artifacts shipped with the specification, kept byte for
+/// byte in `tests/fixtures/seeds/`, by the start of its file name (`"000_"`, `"001_"`).
+pub fn seed(name_prefix: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds");
+    let entry = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(name_prefix))?;
-    std::fs::read_to_string(entry.path()).ok()
+        .find(|e| e.file_name().to_string_lossy().starts_with(name_prefix))
+        .unwrap_or_else(|| panic!("no seed {name_prefix}* in {}", dir.display()));
+    std::fs::read_to_string(entry.path())
+        .unwrap_or_else(|e| panic!("read {}: {e}", entry.path().display()))
 }
 
 /// A project config with sync enabled against `owner/repo`.

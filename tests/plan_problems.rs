@@ -1,0 +1,544 @@
+//! Problems in a plan: how `validate`, `list`, `show` and `status` report broken files,
+//! driven through the real binary against real repositories.
+
+mod support;
+
+use support::*;
+
+fn demo() -> TestRepo {
+    let repo = TestRepo::new();
+    write_demo_plan(&repo);
+    repo.commit_all("plan");
+    repo
+}
+
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// One project with one broken file per kind of problem, plus good files that must still work.
+fn broken_repo() -> TestRepo {
+    let repo = demo();
+    let p = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{p}/TASK-101_bad-toml.md"),
+        "+++\nid = \"TASK-101\"\ntitle = \"unterminated\nstatus = \"🟡 To Do\"\n+++\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-102_no-frontmatter.md"),
+        "# Just markdown\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-103_missing-keys.md"),
+        "+++\nid = \"TASK-103\"\ntitle = \"Missing keys\"\ntype = \"🛠️ Task\"\n+++\n",
+    );
+    repo.write(
+        &format!("{p}/TASK-104_bad-date.md"),
+        &artifact(
+            "TASK-104",
+            TASK,
+            "Bad date",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\ndue_date = \"2025-02-30\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-105_bad-enums.md"),
+        &artifact(
+            "TASK-105",
+            "🛸 Saucer",
+            "Bad enums",
+            "🟤 Pondering",
+            "feature_id = \"FEAT-001\"\npriority = \"🌶️ Spicy\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-001_duplicate.md"),
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Duplicate",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{p}/TASK-106_orphan.md"),
+        &artifact(
+            "TASK-106",
+            TASK,
+            "Orphan",
+            "🟡 To Do",
+            "feature_id = \"FEAT-404\"\ndepends_on = [\"TASK-404\"]\n",
+            "",
+        ),
+    );
+    repo.write(
+        ".ruru/projects/broken/project_config.toml",
+        "project_name = \"broken\"\nmethodology = \"Waterfall\"\n\n[github_integration]\nenable_sync = \"yes\"\n",
+    );
+    repo.commit_all("broken files");
+    repo
+}
+
+#[test]
+fn validate_lists_every_problem_with_file_and_line() {
+    let repo = broken_repo();
+    let out = repo.im(&["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let t = ".ruru/projects/demo/tasks";
+    let expect = [
+        format!("{t}/TASK-101_bad-toml.md:3:"),
+        format!("{t}/TASK-102_no-frontmatter.md"),
+        format!("{t}/TASK-103_missing-keys.md"),
+        format!("{t}/TASK-104_bad-date.md:10:"),
+        format!("{t}/TASK-105_bad-enums.md:5:"),
+        format!("{t}/TASK-105_bad-enums.md:4:"),
+        format!("{t}/TASK-105_bad-enums.md:10:"),
+        format!("{t}/TASK-001_duplicate.md"),
+        format!("{t}/TASK-106_orphan.md:9:"),
+        format!("{t}/TASK-106_orphan.md:10:"),
+        ".ruru/projects/broken/project_config.toml:2:".to_string(),
+        ".ruru/projects/broken/project_config.toml:5:".to_string(),
+    ];
+    for e in &expect {
+        assert!(text.contains(e.as_str()), "missing `{e}` in:\n{text}");
+    }
+    for key in ["status", "created_date", "updated_date", "project_name"] {
+        assert!(
+            text.contains(key),
+            "missing key {key} not reported:\n{text}"
+        );
+    }
+    assert!(text.contains("Waterfall"), "{text}");
+    assert!(
+        text.contains("TASK-404") && text.contains("FEAT-404"),
+        "{text}"
+    );
+    assert!(text.contains("hint:"), "problems come with hints:\n{text}");
+
+    let report = {
+        let out = repo.im(&["validate", "--json"]);
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let problems = report["problems"].as_array().expect("problems");
+    assert!(
+        report["errors"].as_u64().expect("errors") >= 11,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["errors"].as_u64().expect("errors") + report["warnings"].as_u64().expect("warnings"),
+        problems.len() as u64
+    );
+    for p in problems {
+        assert!(
+            p["path"]
+                .as_str()
+                .expect("path")
+                .starts_with(".ruru/projects/")
+        );
+        assert!(p["severity"] == "error" || p["severity"] == "warning");
+        assert!(!p["message"].as_str().expect("message").is_empty());
+    }
+}
+
+#[test]
+fn one_bad_file_never_stops_the_others() {
+    let repo = broken_repo();
+    let out = repo.im(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let listed = ids(&v);
+    for id in [
+        "EPIC-001", "FEAT-001", "TASK-002", "BUG-001", "TASK-103", "TASK-106",
+    ] {
+        assert!(
+            listed.contains(&id.to_string()),
+            "{id} missing from {listed:?}"
+        );
+    }
+    assert!(!listed.contains(&"TASK-101".to_string()));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning:") && err.contains("TASK-101_bad-toml.md:3"),
+        "{err}"
+    );
+    assert!(err.contains("validate"), "points at validate: {err}");
+}
+
+/// The demo plan plus project `other`, whose config (sync enabled) has a TOML error on line 4.
+fn unreadable_config_repo() -> TestRepo {
+    let repo = demo();
+    let p = ".ruru/projects/other";
+    repo.write(
+        &format!("{p}/project_config.toml"),
+        "project_name = \"other\"\ncustom_statuses = [\"⏳ Waiting\"]\n[github_integration]\nrepo_owner = \"acme\nrepo_name = \"other\"\nenable_sync = true\n",
+    );
+    repo.write(
+        &format!("{p}/tasks/OTH-1_wait.md"),
+        &artifact("OTH-1", TASK, "Wait", "⏳ Waiting", "", ""),
+    );
+    repo.commit_all("other project");
+    repo
+}
+
+#[test]
+fn an_unreadable_config_is_reported_once_and_status_says_so() {
+    let repo = unreadable_config_repo();
+    let out = repo.im(&["validate", "--json"]);
+    assert_exit(&out, 1, "validate");
+    let report = parse_json(&out);
+    let about_other: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["path"].as_str().is_some_and(|s| s.contains("/other/")))
+        .collect();
+    // One problem: the TOML error itself, with its line and a hint. Neither "no
+    // project_config.toml" nor the custom status the unreadable file declares.
+    assert_eq!(about_other.len(), 2, "{report:#}");
+    let config_problem = about_other
+        .iter()
+        .find(|p| p["path"] == ".ruru/projects/other/project_config.toml")
+        .expect("the config's problem");
+    assert_eq!(config_problem["line"], 4, "{report:#}");
+    assert!(config_problem["hint"].is_string());
+    assert!(
+        config_problem["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("malformed TOML")),
+        "{report:#}"
+    );
+    // The other one is the artifact's own: it names no Feature (a per-file warning).
+    let own = about_other
+        .iter()
+        .find(|p| p["path"] != ".ruru/projects/other/project_config.toml")
+        .expect("the artifact's warning");
+    assert_eq!(own["severity"], "warning", "{report:#}");
+    assert!(
+        report["projects"]
+            .as_array()
+            .expect("projects")
+            .contains(&"other".into())
+    );
+    let text = stdout(&repo.im(&["validate"]));
+    assert!(!text.contains("no project_config.toml"), "{text}");
+
+    let status = repo.im_ok(&["status"]);
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("other"))
+        .unwrap_or_else(|| panic!("no line for `other`:\n{status}"));
+    assert!(line.contains("config unreadable"), "{line}");
+    assert!(!line.contains("sync disabled"), "{line}");
+    let demo_line = status
+        .lines()
+        .find(|l| l.starts_with("demo"))
+        .expect("demo");
+    assert!(demo_line.contains("syncs with acme/demo"), "{demo_line}");
+    let json = repo.im_json(&["status", "--json"]);
+    let other = json["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["project"] == "other")
+        .expect("other in status --json");
+    assert_eq!(other["config_unreadable"], true);
+    assert_eq!(other["sync_enabled"], false);
+}
+
+#[test]
+fn show_names_the_unreadable_file_of_an_id() {
+    let repo = demo();
+    let t = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{t}/TASK-11_login.md"),
+        "+++\nid = \"TASK-11\"\ntitle = \"unterminated\nstatus = \"🟡 To Do\"\n+++\n",
+    );
+    // Named otherwise, but its `id` line says whose it is.
+    repo.write(
+        &format!("{t}/notes-on-signup.md"),
+        "+++\ntitle = \"x\"\nid = \"TASK-12\"\ntags = [\n+++\n",
+    );
+    // A prefix of the ID is not the ID.
+    repo.write(&format!("{t}/TASK-1_other.md"), "no frontmatter\n");
+    repo.commit_all("broken");
+    for extra in [&[][..], &["--worktree"][..]] {
+        let args: Vec<&str> = ["show", "task-11"].iter().chain(extra).copied().collect();
+        let out = repo.im(&args);
+        assert_exit(&out, 3, "show of an unreadable artifact");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{t}/TASK-11_login.md:3: malformed TOML")),
+            "{err}"
+        );
+        assert!(err.contains("hint: fix the TOML syntax"), "{err}");
+        assert!(!err.contains("no artifact with ID"), "{err}");
+        assert!(!err.contains("TASK-1_other.md"), "{err}");
+    }
+    let err = stderr(&repo.im(&["show", "TASK-12"]));
+    assert!(err.contains(&format!("{t}/notes-on-signup.md:")), "{err}");
+    // Another project's file is not looked at with --project.
+    let out = repo.im(&["show", "TASK-11", "--project", "elsewhere"]);
+    assert_exit(&out, 3, "show in another project");
+    assert!(stderr(&out).contains("no artifact with ID `TASK-11` in project `elsewhere`"));
+}
+
+#[test]
+fn show_of_a_missing_id_suggests_worktree_only_when_not_given() {
+    let repo = demo();
+    let out = repo.im(&["show", "TASK-999"]);
+    assert_exit(&out, 3, "show of a missing ID");
+    let err = stderr(&out);
+    assert!(err.contains("no artifact with ID `TASK-999`"), "{err}");
+    assert!(err.contains("--worktree"), "{err}");
+    let out = repo.im(&["show", "TASK-999", "--worktree"]);
+    assert_exit(&out, 3, "show --worktree of a missing ID");
+    let err = stderr(&out);
+    assert!(err.contains("the working tree"), "{err}");
+    assert!(!err.contains("--worktree"), "{err}");
+}
+
+#[test]
+fn show_of_a_duplicated_id_names_the_files() {
+    let repo = demo();
+    let copy = ".ruru/projects/demo/tasks/TASK-001_copy.md";
+    repo.write(
+        copy,
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Copy",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "",
+        ),
+    );
+    repo.commit_all("duplicate");
+    let out = repo.im(&["show", "TASK-001"]);
+    assert_exit(&out, 3, "show of a duplicated ID");
+    let err = stderr(&out);
+    assert!(
+        err.contains(".ruru/projects/demo/tasks/TASK-001_validate-email.md") && err.contains(copy),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--project"),
+        "--project can't tell them apart: {err}"
+    );
+    assert!(err.contains("new, unused ID"), "{err}");
+
+    // The same ID in two projects: --project settles it.
+    let repo = demo();
+    repo.write(
+        ".ruru/projects/web/project_config.toml",
+        &project_config("web", ""),
+    );
+    repo.write(
+        ".ruru/projects/web/tasks/TASK-001_web.md",
+        &artifact("TASK-001", TASK, "Web one", "🟡 To Do", "", ""),
+    );
+    repo.commit_all("second project");
+    let err = stderr(&repo.im(&["show", "TASK-001"]));
+    assert!(err.contains("--project"), "{err}");
+    assert!(err.contains("TASK-001_web.md (project web)"), "{err}");
+    let shown = repo.im_json(&["show", "TASK-001", "--project", "web", "--json"]);
+    assert_eq!(shown["title"], "Web one");
+}
+
+#[test]
+fn references_to_missing_artifacts_are_errors_and_ids_are_per_project() {
+    let repo = demo();
+    // A second project reusing the demo's IDs: fine, each project is its own.
+    let w = ".ruru/projects/web";
+    repo.write(
+        &format!("{w}/project_config.toml"),
+        &project_config("web", ""),
+    );
+    repo.write(
+        &format!("{w}/epics/EPIC-001_web.md"),
+        &artifact("EPIC-001", EPIC, "Web epic", "🟡 To Do", "", ""),
+    );
+    repo.write(
+        &format!("{w}/features/FEAT-001_web.md"),
+        &artifact(
+            "FEAT-001",
+            FEATURE,
+            "Web feature",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        &format!("{w}/tasks/TASK-001_web.md"),
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Web task",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\ndepends_on = [\"BUG-001\"]\n",
+            "",
+        ),
+    );
+    repo.commit_all("web reuses the IDs");
+    let out = repo.im(&["validate", "--json"]);
+    assert_exit(&out, 0, "the same IDs in two projects");
+    let report = parse_json(&out);
+    assert_eq!(report["errors"], 0, "{report:#}");
+
+    // A Feature that does not exist fails validation, like a missing Epic or dependency.
+    repo.write(
+        &format!("{w}/tasks/TASK-002_orphan.md"),
+        &artifact(
+            "TASK-002",
+            TASK,
+            "Orphan",
+            "🟡 To Do",
+            "feature_id = \"FEAT-404\"\n",
+            "",
+        ),
+    );
+    // A parent of another project is not this project's parent.
+    repo.write(
+        &format!("{w}/tasks/TASK-003_astray.md"),
+        &artifact(
+            "TASK-003",
+            TASK,
+            "Astray",
+            "🟡 To Do",
+            "feature_id = \"FEAT-002\"\n",
+            "",
+        ),
+    );
+    repo.write(
+        ".ruru/projects/demo/features/FEAT-002_demo-only.md",
+        &artifact(
+            "FEAT-002",
+            FEATURE,
+            "Demo only",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "",
+        ),
+    );
+    repo.commit_all("dangling parents");
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 1, "a missing Feature is an error");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "{w}/tasks/TASK-002_orphan.md:9: error: `feature_id` names FEAT-404"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{w}/tasks/TASK-003_astray.md:9: error: `feature_id` names FEAT-002, which is not in project `web` but in project `demo`")),
+        "{text}"
+    );
+    assert!(text.contains(": 2 errors, 0 warnings"), "{text}");
+}
+
+#[test]
+fn problems_print_their_severity_once_and_counts_agree() {
+    let repo = TestRepo::new();
+    let p = ".ruru/projects/solo";
+    repo.write(
+        &format!("{p}/project_config.toml"),
+        &project_config("solo", ""),
+    );
+    // One work item without a Feature: one warning.
+    repo.write(
+        &format!("{p}/tasks/TASK-1_alone.md"),
+        &artifact("TASK-1", TASK, "Alone", "🟡 To Do", "", ""),
+    );
+    repo.commit_all("one artifact");
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 0, "a warning only");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "{p}/tasks/TASK-1_alone.md:5: warning: this Task names no Feature"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 artifact in 1 project checked (HEAD (")
+            && text.ends_with("): 0 errors, 1 warning\n"),
+        "{text}"
+    );
+    // show prints the file's own problem as it is, not as `warning: …: warning: …`.
+    let out = repo.im(&["show", "TASK-1"]);
+    assert_exit(&out, 0, "show");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("{p}/tasks/TASK-1_alone.md:5: warning: ")),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+
+    // Errors that list skips: printed once each, with their own severity.
+    repo.write(
+        &format!("{p}/tasks/TASK-2_bad.md"),
+        "+++\nid = \"TASK-2\n+++\n",
+    );
+    repo.commit_all("broken");
+    let out = repo.im(&["list"]);
+    assert_exit(&out, 0, "list");
+    let err = stderr(&out);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("{p}/tasks/TASK-2_bad.md:2: error: ")),
+        "{err}"
+    );
+    assert!(!err.contains("warning: .ruru"), "{err}");
+    let text = stdout(&repo.im(&["validate"]));
+    assert!(text.ends_with("): 1 error, 1 warning\n"), "{text}");
+}
+
+#[test]
+fn a_variation_selector_alone_is_no_change_in_diff() {
+    let repo = demo();
+    let path = ".ruru/projects/demo/tasks/TASK-001_validate-email.md";
+    let text = repo.read(path);
+    assert!(text.contains("status = \"🟡 To Do\""));
+    // Only U+FE0F added after the emoji of the status, type and priority.
+    let vs16 = text
+        .replace("🟡 To Do", "🟡\u{fe0f} To Do")
+        .replace("🛠️ Task", "🛠 Task")
+        .replace("🔼 High", "🔼\u{fe0f} High");
+    assert_ne!(vs16, text);
+    repo.write(path, &vs16);
+    repo.commit_all("variation selectors");
+    let v = repo.im_json(&["diff", "--base", "HEAD~1", "--json"]);
+    assert_eq!(v["summary"]["modified"], 0, "{v:#}");
+    // With a real edit too, only that field changes.
+    repo.write(
+        path,
+        &vs16.replace("Validate e-mail", "Validate the e-mail"),
+    );
+    repo.commit_all("retitle");
+    let v = repo.im_json(&["diff", "--base", "HEAD~2", "--json"]);
+    assert_eq!(v["summary"]["modified"], 1, "{v:#}");
+    let keys: Vec<&str> = v["artifacts"][0]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["title"], "{v:#}");
+    let text = repo.im_ok(&["diff", "--base", "HEAD~2"]);
+    assert!(!text.contains("To Do"), "{text}");
+}
