@@ -35,9 +35,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> building"
 cargo build --workspace --all-targets --locked
 
-# A private session bus with an unlocked keyring; the tests run inside it.
+# A private session bus with a new, unlocked keyring of its own (in a temporary folder, so
+# the user's own keyrings are neither used nor touched); the tests run inside it.
 export INTELLIMANAGE_REQUIRE_KEYRING=1
-exec dbus-run-session -- bash -c '
-  echo -n test-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+keyring_home="$(mktemp -d)"
+trap 'rm -rf "$keyring_home"' EXIT
+export KEYRING_HOME="$keyring_home"
+dbus-run-session -- bash -c '
+  echo -n test-keyring-password |
+    XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --workspace --locked "$@"
 ' bash "$@"
