@@ -42,10 +42,9 @@ impl Kind {
     /// Reads a `type` value: `"🛠️ Task"`, `"🛠 Task"`, `"Task"` and `"task"` all give
     /// [`Kind::Task`].
     pub fn parse(type_value: &str) -> Option<Kind> {
-        let word = match_key(type_value);
         Kind::ALL
             .into_iter()
-            .find(|k| k.word().eq_ignore_ascii_case(&word))
+            .find(|k| same_word(type_value, k.word()))
     }
 
     /// The bare word: `"Task"`.
@@ -119,19 +118,21 @@ pub fn word_of(value: &str) -> String {
         .to_lowercase()
 }
 
-/// The word with spaces, hyphens and underscores removed, for comparing values written
-/// in different forms (`"To Do"`, `"todo"`, `"ToDo"`, `"to-do"`).
-fn match_key(value: &str) -> String {
-    word_of(value)
+/// The characters of the word with spaces, hyphens and underscores removed, lowercased, for
+/// comparing values written in different forms (`"To Do"`, `"todo"`, `"ToDo"`, `"to-do"`).
+/// An iterator, so that comparing values (done for every artifact read) allocates nothing.
+fn match_key(value: &str) -> impl Iterator<Item = char> + '_ {
+    value
+        .trim_start_matches(is_decoration)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
-        .collect()
+        .flat_map(char::to_lowercase)
 }
 
 /// True when two values name the same thing (same word, whatever the emoji, case and
 /// spacing).
 pub fn same_word(a: &str, b: &str) -> bool {
-    match_key(a) == match_key(b)
+    match_key(a).eq(match_key(b))
 }
 
 /// The word in label form: spaces removed, capitalisation kept as written.
@@ -187,29 +188,25 @@ pub const STANDARD_STATUSES: [(&str, StatusClass); 12] = [
 /// The standard spelling of a standard status value, whatever emoji or case it was
 /// written with: `"in progress"` → `"🔵 In Progress"`, `"ready"` → `"🟡 Ready"`.
 pub fn standard_status(value: &str) -> Option<&'static str> {
-    let key = match_key(value);
-    if key.is_empty() {
-        return None;
-    }
+    // An empty word names nothing.
+    match_key(value).next()?;
     STANDARD_STATUSES
         .iter()
-        .find(|(s, _)| match_key(s) == key)
+        .find(|(s, _)| same_word(s, value))
         .map(|(s, _)| *s)
 }
 
 /// Classifies a status value: one of the standard ones, else one of the project's
 /// `custom_statuses` (compared by word), else `None`.
 pub fn classify_status(value: &str, custom_statuses: &[String]) -> Option<StatusClass> {
-    let key = match_key(value);
-    if key.is_empty() {
-        return None;
-    }
-    if let Some((_, class)) = STANDARD_STATUSES.iter().find(|(s, _)| match_key(s) == key) {
+    // An empty word names nothing.
+    match_key(value).next()?;
+    if let Some((_, class)) = STANDARD_STATUSES.iter().find(|(s, _)| same_word(s, value)) {
         return Some(*class);
     }
     custom_statuses
         .iter()
-        .any(|c| match_key(c) == key)
+        .any(|c| same_word(c, value))
         .then_some(StatusClass::Custom)
 }
 
@@ -247,10 +244,9 @@ impl Priority {
 
     /// Reads a `priority` value by its word: `"🔼 High"`, `"high"`.
     pub fn parse(value: &str) -> Option<Priority> {
-        let key = match_key(value);
         Priority::ALL
             .into_iter()
-            .find(|p| p.word().eq_ignore_ascii_case(&key))
+            .find(|p| same_word(value, p.word()))
     }
 
     pub fn word(self) -> &'static str {
