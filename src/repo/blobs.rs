@@ -158,7 +158,7 @@ impl Repo {
             .unwrap_or(1)
             .saturating_sub(1)
             .clamp(1, 7);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<u8>>)>(512);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Vec<u8>>)>(128);
         let rx = std::sync::Mutex::new(rx);
         let f = &f;
         let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(oids.len()).collect();
@@ -324,7 +324,8 @@ fn decode_one(
     Some(Decoded {
         data_offset,
         kind: outcome.kind,
-        data: Rc::new(std::mem::take(out)),
+        // A copy of the exact length: `out` keeps its (larger) capacity for the next entry.
+        data: Rc::new(out.to_vec()),
     })
 }
 
