@@ -1,0 +1,409 @@
+//! Syncing to GitHub under the settings that change what is written, end to end against the
+//! GitHub emulator: what every request carries on the wire, labels that may not be created,
+//! label colors, deleting milestones, an item GitHub refuses, and long `retry-after` waits.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use github_emulator::{Emulator, RequestRecord};
+use serde_json::{Value, json};
+use support::*;
+
+const TOKEN: &str = "ghp_SettingsT0ken9Kq2Lw";
+const LOGIN: &str = "ada";
+const OWNER: &str = "acme";
+const REPO: &str = "demo";
+const P: &str = ".ruru/projects/demo";
+
+/// A repository with the demo plan (see [`write_demo_plan`]) and the emulated GitHub it
+/// syncs with.
+struct Setup {
+    repo: TestRepo,
+    emu: Emulator,
+}
+
+impl Setup {
+    /// The demo plan with `config_extra` appended to its `[github_integration]`, committed.
+    fn new(config_extra: &str) -> Setup {
+        let emu = Emulator::start();
+        emu.add_token(TOKEN, LOGIN, &["repo"]);
+        emu.add_repo(OWNER, REPO);
+        let repo = TestRepo::new();
+        write_demo_plan(&repo);
+        repo.write(
+            &format!("{P}/project_config.toml"),
+            &project_config("demo", config_extra),
+        );
+        repo.commit_all("plan");
+        Setup { repo, emu }
+    }
+
+    fn sync(&self, args: &[&str]) -> Output {
+        let mut all = vec!["sync"];
+        all.extend_from_slice(args);
+        self.repo.im_github(&self.emu.url(), TOKEN, &all)
+    }
+
+    /// `sync --json`, asserting the exit code; returns the report.
+    fn sync_json(&self, code: i32) -> Value {
+        let out = self.sync(&["--json"]);
+        assert_exit(&out, code, "sync --json");
+        parse_json(&out)
+    }
+
+    /// The one issue whose body carries `IntelliManage-ID: <id>`.
+    fn issue(&self, id: &str) -> Value {
+        let found: Vec<Value> = self
+            .emu
+            .issues(OWNER, REPO)
+            .into_iter()
+            .filter(|i| marker(&i["body"]) == Some(id.to_string()))
+            .collect();
+        assert_eq!(found.len(), 1, "issues for {id}: {found:#?}");
+        found.into_iter().next().expect("one issue")
+    }
+
+    /// Label name → color, as GitHub has them.
+    fn label_colors(&self) -> BTreeMap<String, String> {
+        self.emu
+            .labels(OWNER, REPO)
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().expect("label name").to_string(),
+                    l["color"].as_str().expect("label color").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Rewrites a plan file through `edit` and commits.
+    fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let path = format!("{P}/{rel}");
+        let text = self.repo.read(&path);
+        let new = edit(text.clone());
+        assert_ne!(new, text, "the edit of {rel} changed nothing");
+        self.repo.write(&path, &new);
+        self.repo.commit_all(&format!("edit {rel}"));
+    }
+
+    /// The writes the emulator saw since its log was last reset, as `METHOD path`.
+    fn writes(&self) -> Vec<String> {
+        self.emu
+            .requests()
+            .iter()
+            .filter(|r| r.is_write())
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+}
+
+fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.contains(needle)).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. What every request carries.
+
+fn assert_standard_headers(r: &RequestRecord) {
+    let what = format!("{} {}: {:?}", r.method, r.path, r.headers);
+    let once = |name: &str| {
+        let values: Vec<&str> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(values.len(), 1, "exactly one {name} header in {what}");
+        values[0]
+    };
+    assert_eq!(once("accept"), "application/vnd.github+json", "{what}");
+    assert_eq!(once("x-github-api-version"), "2022-11-28", "{what}");
+    assert_eq!(
+        once("user-agent"),
+        format!("git-intellimanage/{}", env!("CARGO_PKG_VERSION")),
+        "{what}"
+    );
+    assert_eq!(once("authorization"), format!("Bearer {TOKEN}"), "{what}");
+}
+
+#[test]
+fn every_request_carries_the_api_headers_and_reads_are_conditional_once_cached() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(0);
+    let first = s.emu.requests();
+    assert!(first.iter().any(|r| r.is_write()), "{first:#?}");
+    assert!(first.iter().any(|r| !r.is_write()), "{first:#?}");
+    for r in &first {
+        assert_standard_headers(r);
+        if r.is_write() && r.method != "DELETE" {
+            assert_eq!(
+                r.header("content-type"),
+                Some("application/json"),
+                "{} {}",
+                r.method,
+                r.path
+            );
+        }
+    }
+    // Nothing was cached before the first run: no read of it was conditional.
+    assert!(first.iter().all(|r| r.header("if-none-match").is_none()));
+
+    // Twice more with nothing changed: by the last run every read is conditional, carries
+    // the ETag GitHub gave, and is answered 304.
+    s.sync_json(0);
+    s.emu.reset_log();
+    s.sync_json(0);
+    let last = s.emu.requests();
+    assert!(!last.is_empty());
+    for r in &last {
+        assert_standard_headers(r);
+        assert!(!r.is_write(), "{} {}", r.method, r.path);
+        let tag = r.header("if-none-match");
+        assert!(
+            tag.is_some_and(|t| t.starts_with("W/\"")),
+            "{} {} without the cached ETag: {:?}",
+            r.method,
+            r.path,
+            r.headers
+        );
+        assert!(r.conditional && r.not_modified, "{r:#?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. create_missing_labels = false.
+
+#[test]
+fn labels_that_may_not_be_created_are_left_off_and_reported_once_each() {
+    let s = Setup::new("create_missing_labels = false\n");
+    s.emu.add_user(LOGIN);
+    // What GitHub already has (in another letter case, for one of them).
+    s.emu.create_label(
+        OWNER,
+        REPO,
+        json!({"name": "pm:status:todo", "color": "aaaaaa"}),
+    );
+    s.emu
+        .create_label(OWNER, REPO, json!({"name": "backend", "color": "bbbbbb"}));
+    // A second task tagged `Frontend`: the same label on GitHub as TASK-002's `frontend`.
+    s.repo.write(
+        &format!("{P}/tasks/TASK-003_footer.md"),
+        &artifact(
+            "TASK-003",
+            TASK,
+            "Footer",
+            "⚪️ Backlog",
+            "feature_id = \"FEAT-001\"\ntags = [\"Frontend\"]\n",
+            "A footer.\n",
+        ),
+    );
+    s.repo.commit_all("footer");
+    let missing = [
+        "PM:Type:Task",
+        "PM:Type:Bug",
+        "PM:Priority:High",
+        "PM:Priority:Low",
+        "PM:Status:Backlog",
+        "PM:Status:InProgress",
+        "auth",
+        "frontend",
+    ];
+
+    for run in 1..=2 {
+        s.emu.reset_log();
+        let out = s.sync(&[]);
+        assert_exit(&out, 1, &format!("run {run} with labels missing"));
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        let warnings = lines_with(&text, "warning:");
+        for name in missing {
+            let naming: Vec<&&str> = warnings
+                .iter()
+                .filter(|l| {
+                    l.to_lowercase()
+                        .contains(&format!("`{}`", name.to_lowercase()))
+                })
+                .collect();
+            assert_eq!(
+                naming.len(),
+                1,
+                "run {run}: one warning for {name}:\n{text}"
+            );
+            assert!(naming[0].contains("create_missing_labels"), "{text}");
+        }
+        assert_eq!(warnings.len(), missing.len(), "run {run}:\n{text}");
+
+        let writes = s.writes();
+        assert!(
+            writes.iter().all(|w| !w.contains("/labels")),
+            "run {run}: no label is created or set: {writes:#?}"
+        );
+        if run == 2 {
+            assert_eq!(
+                writes,
+                Vec::<String>::new(),
+                "the second run writes nothing"
+            );
+        }
+        let names: Vec<String> = s.label_colors().into_keys().collect();
+        assert_eq!(names, ["backend", "pm:status:todo"], "run {run}");
+
+        // The issues exist, with the labels that exist and nothing else.
+        assert_eq!(
+            label_set(&s.issue("TASK-001")),
+            set(&["pm:status:todo", "backend"]),
+            "run {run}"
+        );
+        for id in ["TASK-002", "TASK-003", "BUG-001"] {
+            assert!(label_set(&s.issue(id)).is_empty(), "run {run}: {id}");
+        }
+        assert_eq!(s.emu.issues(OWNER, REPO).len(), 4);
+    }
+
+    // `--json` lists each missing label once under `notes`, as incomplete.
+    let report = s.sync_json(1);
+    let notes = report["projects"][0]["notes"].as_array().expect("notes");
+    for name in missing {
+        let naming: Vec<&Value> = notes
+            .iter()
+            .filter(|n| {
+                n["message"].as_str().is_some_and(|m| {
+                    m.to_lowercase()
+                        .contains(&format!("`{}`", name.to_lowercase()))
+                })
+            })
+            .collect();
+        assert_eq!(naming.len(), 1, "{name}: {notes:#?}");
+        assert_eq!(naming[0]["incomplete"], true, "{name}");
+    }
+    assert_eq!(notes.len(), missing.len(), "{notes:#?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Label colors.
+
+/// The category of a label the demo plan makes, by its name.
+fn category(name: &str) -> &'static str {
+    if name.starts_with("PM:Status:") {
+        "status"
+    } else if name.starts_with("PM:Type:") {
+        "type"
+    } else if name.starts_with("PM:Priority:") {
+        "priority"
+    } else {
+        assert!(!name.contains(':'), "unexpected label {name}");
+        "tag"
+    }
+}
+
+/// Adds a tag and a priority nobody used yet and changes a status to a new one.
+fn add_new_labels(s: &Setup) {
+    s.edit("tasks/TASK-002_button.md", |t| {
+        t.replace("tags = [\"frontend\"]", "tags = [\"frontend\", \"ux\"]")
+            .replace("status = \"⚪️ Backlog\"", "status = \"🟣 Review\"")
+    });
+    s.edit("tasks/BUG-001_typo.md", |t| {
+        t.replace("🔽 Low", "🔥 Highest")
+    });
+}
+
+#[test]
+fn labels_get_the_documented_color_of_their_category_in_every_run() {
+    // The defaults as docs/SYNC.md states them.
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SYNC.md"))
+        .expect("read docs/SYNC.md");
+    let defaults = [
+        ("status", "1d76db"),
+        ("type", "5319e7"),
+        ("priority", "d93f0b"),
+        ("tag", "c5def5"),
+    ];
+    for (cat, color) in defaults {
+        assert!(
+            docs.contains(&format!("{cat} `{color}`")),
+            "docs/SYNC.md states {cat} {color}"
+        );
+    }
+    let default_of = |name: &str| {
+        let cat = category(name);
+        defaults
+            .iter()
+            .find(|(c, _)| *c == cat)
+            .map(|(_, color)| color.to_string())
+            .expect("a category with a default")
+    };
+
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    s.sync_json(0);
+    let first = s.label_colors();
+    assert_eq!(first.len(), 10, "{first:#?}");
+    for (name, color) in &first {
+        assert_eq!(*color, default_of(name), "{name}");
+    }
+
+    // A later run creates the labels it newly needs with the same colors, and leaves the
+    // existing ones as they are.
+    add_new_labels(&s);
+    s.emu.reset_log();
+    s.sync_json(0);
+    let writes = s.writes();
+    let creates: Vec<&String> = writes.iter().filter(|w| w.contains("/labels")).collect();
+    assert_eq!(creates.len(), 3, "{writes:#?}");
+    assert!(
+        creates.iter().all(|w| w.starts_with("POST ")),
+        "{writes:#?}"
+    );
+    let second = s.label_colors();
+    for name in ["ux", "PM:Status:Review", "PM:Priority:Highest"] {
+        assert_eq!(
+            second.get(name),
+            Some(&default_of(name)),
+            "{name}: {second:#?}"
+        );
+    }
+    for (name, color) in &first {
+        assert_eq!(second.get(name), Some(color), "{name} kept its color");
+    }
+
+    // Another repository synced from scratch gets the very same colors.
+    let other = Setup::new("");
+    other.emu.add_user(LOGIN);
+    add_new_labels(&other);
+    other.sync_json(0);
+    let fresh = other.label_colors();
+    assert_eq!(fresh.len(), 11, "{fresh:#?}");
+    for (name, color) in &fresh {
+        assert_eq!(second.get(name), Some(color), "{name}");
+    }
+}
+
+#[test]
+fn configured_label_colors_are_the_colors_labels_are_created_with() {
+    let s = Setup::new(
+        "\n[github_integration.mapping.label_colors]\nstatus = \"00ff00\"\ntype = \"#ABCDEF\"\npriority = \"123456\"\ntag = \"fedcba\"\n",
+    );
+    s.emu.add_user(LOGIN);
+    let configured = |name: &str| match category(name) {
+        "status" => "00ff00",
+        "type" => "abcdef",
+        "priority" => "123456",
+        _ => "fedcba",
+    };
+    s.sync_json(0);
+    let first = s.label_colors();
+    assert_eq!(first.len(), 10, "{first:#?}");
+    for (name, color) in &first {
+        assert_eq!(color, configured(name), "{name}");
+    }
+    add_new_labels(&s);
+    s.sync_json(0);
+    let second = s.label_colors();
+    assert_eq!(second.len(), 13, "{second:#?}");
+    for (name, color) in &second {
+        assert_eq!(color, configured(name), "{name}");
+    }
+}
