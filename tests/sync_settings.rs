@@ -465,12 +465,8 @@ fn with_delete_milestones_a_deleted_epic_deletes_its_milestone() {
     let s = Setup::new("delete_milestones = true\n");
     let (number, writes) = delete_the_epic(&s);
     let delete = format!("DELETE /repos/{OWNER}/{REPO}/milestones/{number}");
-    assert_eq!(
-        milestone_writes(&writes),
-        vec![delete.clone()],
-        "one DELETE, the milestone never closed first: {writes:#?}"
-    );
-    assert_only_issue_patches(&s, &writes);
+    // GitHub takes a deleted milestone off its issues: no write for them, nor a close first.
+    assert_eq!(writes, vec![delete.clone()], "one DELETE and nothing else");
     let answered: Vec<Option<u16>> = s
         .emu
         .requests()
@@ -493,6 +489,41 @@ fn with_delete_milestones_a_deleted_epic_deletes_its_milestone() {
         assert_eq!(s.writes(), Vec::<String>::new());
     }
     assert!(s.emu.milestones(OWNER, REPO).is_empty());
+}
+
+#[test]
+fn a_milestone_delete_github_refuses_is_sent_again_next_time() {
+    let s = Setup::new("delete_milestones = true\n");
+    s.emu.add_user(LOGIN);
+    s.sync_json(0);
+    let number = s.emu.milestones(OWNER, REPO)[0]["number"].clone();
+    let path = format!("/repos/{OWNER}/{REPO}/milestones/{number}");
+    s.emu.inject(Fault::status(422).on("DELETE", &path));
+    s.repo.remove(&format!("{P}/epics/EPIC-001_onboarding.md"));
+    s.repo.commit_all("drop the epic");
+    let out = s.sync(&[]);
+    assert_exit(&out, 1, "sync with the delete refused");
+    assert_eq!(s.emu.milestones(OWNER, REPO).len(), 1);
+    for id in ISSUE_IDS {
+        assert_eq!(
+            s.issue(id)["milestone"]["number"],
+            number,
+            "{id} keeps it meanwhile"
+        );
+    }
+    s.emu.reset_log();
+    let out = s.sync(&[]);
+    assert_exit(&out, 0, "sync once GitHub takes the delete");
+    assert!(s.emu.milestones(OWNER, REPO).is_empty());
+    for id in ISSUE_IDS {
+        assert!(s.issue(id)["milestone"].is_null(), "{id}");
+    }
+    let writes = s.writes();
+    assert_eq!(writes, [format!("DELETE {path}")], "{writes:#?}");
+    s.emu.reset_log();
+    let out = s.sync(&[]);
+    assert_exit(&out, 0, "sync after the delete");
+    assert_eq!(s.writes(), Vec::<String>::new());
 }
 
 #[test]

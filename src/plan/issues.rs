@@ -251,6 +251,14 @@ pub(super) fn plan(
         {
             remote.milestone = Some(new.clone());
         }
+        // So does one it deletes: GitHub takes it off its issues.
+        if remote
+            .milestone
+            .as_ref()
+            .is_some_and(|t| acc.deleted_milestones.contains(&t.trim().to_lowercase()))
+        {
+            remote.milestone = None;
+        }
         let (lb, rb) = if adopt {
             (None, None)
         } else {
