@@ -17,7 +17,9 @@ use super::{Acc, Ctx, Direction, Note, Op, Settle, local_is_newer, pull};
 pub(crate) struct LabelNeeds {
     /// Lowercased names that exist or will be created.
     pub(crate) existing: BTreeSet<String>,
-    pub(crate) missing: BTreeSet<String>,
+    /// Lowercased names that don't exist and may not be created (GitHub compares label
+    /// names case-insensitively, so `Frontend` and `frontend` are one label, one warning).
+    missing: BTreeSet<String>,
     pub(crate) ops: Vec<Op>,
 }
 
@@ -30,18 +32,19 @@ impl LabelNeeds {
         notes: &mut Vec<Note>,
     ) {
         let mapping = &cfg.github.mapping;
-        if self.existing.contains(&name.to_lowercase()) || self.missing.contains(name) {
+        let lower = name.to_lowercase();
+        if self.existing.contains(&lower) || self.missing.contains(&lower) {
             return;
         }
         if mapping.create_missing_labels {
-            self.existing.insert(name.to_lowercase());
+            self.existing.insert(lower);
             self.ops.push(Op::CreateLabel {
                 name: name.to_string(),
                 color: mapping.label_color(cat).to_string(),
                 description: format!("IntelliManage {}", cat.as_str()),
             });
         } else {
-            self.missing.insert(name.to_string());
+            self.missing.insert(lower);
             notes.push(Note {
                 key: None,
                 message: format!(
@@ -50,6 +53,11 @@ impl LabelNeeds {
                 incomplete: true,
             });
         }
+    }
+
+    /// Whether `name` is a label that doesn't exist and may not be created.
+    pub(crate) fn is_missing(&self, name: &str) -> bool {
+        self.missing.contains(&name.to_lowercase())
     }
 }
 
@@ -140,7 +148,7 @@ pub(super) fn plan(
     for (a, mut local, ms_key) in issue_artifacts {
         let key = links::key(ctx.input.project, &a.id);
         // Labels that can't exist are left off; a milestone that won't exist too.
-        local.labels.retain(|l| !acc.labels.missing.contains(l));
+        local.labels.retain(|l| !acc.labels.is_missing(l));
         if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
             local.milestone = Some(title.clone());
         }
@@ -243,6 +251,14 @@ pub(super) fn plan(
         {
             remote.milestone = Some(new.clone());
         }
+        // So does one it deletes: GitHub takes it off its issues.
+        if remote
+            .milestone
+            .as_ref()
+            .is_some_and(|t| acc.deleted_milestones.contains(&t.trim().to_lowercase()))
+        {
+            remote.milestone = None;
+        }
         let (lb, rb) = if adopt {
             (None, None)
         } else {
@@ -270,7 +286,7 @@ pub(super) fn plan(
                 cfg,
                 &mut acc.out.notes,
             );
-            if !acc.labels.missing.contains(&ctx.conflict_label) {
+            if !acc.labels.is_missing(&ctx.conflict_label) {
                 m.github.labels.insert(ctx.conflict_label.clone());
             }
         }
@@ -332,7 +348,7 @@ pub(super) fn plan(
                 };
                 pull::edited(&moved, &edit).map(|e| {
                     let mut f = fields::issue_fields(&e, cfg, milestone);
-                    f.labels.retain(|l| !acc.labels.missing.contains(l));
+                    f.labels.retain(|l| !acc.labels.is_missing(l));
                     f
                 })
             };

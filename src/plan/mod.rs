@@ -234,6 +234,8 @@ pub(crate) struct Acc {
     pub(crate) milestone_titles: HashMap<String, String>,
     /// Milestones this run renames: lowercased title on GitHub → new title.
     pub(crate) renamed: HashMap<String, String>,
+    /// Lowercased titles of the milestones this run deletes (`delete_milestones`).
+    pub(crate) deleted_milestones: BTreeSet<String>,
 }
 
 /// The planner.
@@ -280,12 +282,14 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .collect(),
         milestone_titles: HashMap::new(),
         renamed: HashMap::new(),
+        deleted_milestones: BTreeSet::new(),
     };
     // 1. What the plan wants on GitHub; 2. the labels its issues need.
     let desired = milestones::desired(&ctx);
     let issue_artifacts = issues::collect(&ctx, &mut acc);
     // 3. Milestones, 4. issues, 5. new artifacts from GitHub, 6. what the plan dropped.
     milestones::plan(&ctx, &mut acc, &desired);
+    acc.deleted_milestones = retire::deleted_milestone_titles(&ctx, &acc);
     issues::plan(&ctx, &mut acc, issue_artifacts);
     if input.direction == Direction::Both
         && input.config.github.mapping.create_artifacts_from_github

@@ -31,14 +31,41 @@ fn unreadable_file<'p>(key: &str, link: &Link, unreadable: &[&'p Problem]) -> Op
         .copied()
 }
 
+/// Whether the link of `key` is retired this run: its artifact is gone from the plan (not
+/// `live`), it was not retired before, and it is no pending artifact made from GitHub.
+fn retiring(key: &str, link: &Link, live: &BTreeSet<&str>) -> bool {
+    !live.contains(key) && !link.retired && link.status != LinkStatus::Pending
+}
+
+/// Lowercased titles of the milestones this run deletes (`delete_milestones = true`),
+/// known once the milestones are planned. GitHub takes a deleted milestone off its issues
+/// itself, so those issues need no write of their own to leave it.
+pub(super) fn deleted_milestone_titles(ctx: &Ctx<'_>, acc: &Acc) -> BTreeSet<String> {
+    if !ctx.input.config.github.mapping.delete_milestones {
+        return BTreeSet::new();
+    }
+    let live: BTreeSet<&str> = acc.out.settle.iter().map(|s| s.key.as_str()).collect();
+    ctx.input
+        .links
+        .of_project(ctx.input.project)
+        .filter(|(key, link)| {
+            link.target == Target::Milestone
+                && retiring(key, link, &live)
+                && unreadable_file(key, link, &ctx.input.unreadable).is_none()
+        })
+        .filter_map(|(_, link)| ctx.ms_by_number.get(&link.number))
+        .map(|m| m.title.trim().to_lowercase())
+        .collect()
+}
+
 /// Plans the closing of everything the plan no longer has.
 pub(super) fn plan(ctx: &Ctx<'_>, acc: &mut Acc) {
     let mapping = &ctx.input.config.github.mapping;
-    let live: BTreeSet<&String> = acc.out.settle.iter().map(|s| &s.key).collect();
+    let live: BTreeSet<&str> = acc.out.settle.iter().map(|s| s.key.as_str()).collect();
     let mut retired = Vec::new();
     for (key, link) in ctx.input.links.of_project(ctx.input.project) {
         // Pending: created from a GitHub issue in the working tree, not committed yet.
-        if live.contains(key) || link.retired || link.status == LinkStatus::Pending {
+        if !retiring(key, link, &live) {
             continue;
         }
         if let Some(problem) = unreadable_file(key, link, &ctx.input.unreadable) {

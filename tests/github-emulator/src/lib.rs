@@ -36,6 +36,8 @@
 //!   (see [`Options::pacific_due_dates`]).
 //! * Responses build URLs from `X-Forwarded-Host` or `Host`, so links work
 //!   through proxies such as the [`contract`] checker.
+//! * The request log ([`Emulator::requests`]) keeps each request's method,
+//!   target, headers (as sent) and how it was answered.
 
 pub mod contract;
 
@@ -250,12 +252,19 @@ pub struct RequestRecord {
     pub login: Option<String>,
     /// When it was received (wall clock).
     pub at: SystemTime,
+    /// The request headers as sent (names as the client spelled them), in order.
+    pub headers: Vec<(String, String)>,
 }
 
 impl RequestRecord {
     /// POST, PATCH, PUT or DELETE.
     pub fn is_write(&self) -> bool {
         is_write(&self.method)
+    }
+
+    /// The first value of the request header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        http::header_value(&self.headers, name)
     }
 }
 
@@ -970,6 +979,7 @@ fn process(shared: &Arc<Shared>, req: &Request) -> Outcome {
         faulted: fault.is_some(),
         login: None,
         at: received,
+        headers: req.headers.clone(),
     };
     let outcome = match fault {
         Some(FaultKind::Drop) => {

@@ -610,6 +610,46 @@ fn request_log_counts_reads_and_writes() {
 }
 
 #[test]
+fn the_request_log_keeps_every_request_header() {
+    let emu = emulator();
+    let auth = format!("Bearer {TOKEN}");
+    let sent = [
+        ("Authorization", auth.as_str()),
+        ("Accept", "application/vnd.github+json"),
+        ("X-GitHub-Api-Version", "2022-11-28"),
+        ("User-Agent", "probe/1.2.3"),
+        ("If-None-Match", "W/\"abc\""),
+    ];
+    call_with(&emu, "GET", &repo_path("issues"), &sent, None);
+    // A request a fault answers is logged with its headers too.
+    emu.inject(Fault::status(502).on("PATCH", &repo_path("issues/9")));
+    call_with(
+        &emu,
+        "PATCH",
+        &repo_path("issues/9"),
+        &[("Authorization", auth.as_str()), ("user-agent", "probe/2")],
+        Some(&json!({"title": "x"})),
+    );
+    let log = emu.requests();
+    assert_eq!(log.len(), 2);
+    for (name, value) in sent {
+        assert_eq!(
+            log[0].header(name),
+            Some(value),
+            "{name}: {:?}",
+            log[0].headers
+        );
+        // Names compare case-insensitively.
+        assert_eq!(log[0].header(&name.to_ascii_lowercase()), Some(value));
+    }
+    assert_eq!(log[0].header("content-type"), None);
+    assert!(log[1].faulted);
+    assert_eq!(log[1].header("USER-AGENT"), Some("probe/2"));
+    assert_eq!(log[1].header("if-none-match"), None);
+    assert_eq!(log[1].header("authorization"), Some(auth.as_str()));
+}
+
+#[test]
 fn dropping_the_emulator_stops_the_server() {
     let emu = emulator();
     let url = emu.url();
