@@ -993,3 +993,95 @@ fn a_push_without_a_token_goes_through_and_says_how_to_provide_one() {
         "never waits for a prompt"
     );
 }
+
+#[test]
+fn a_config_api_url_never_gets_a_token_from_the_environment() {
+    const SECRET: &str = "ghp_SecretXNotForConfigHosts4Kq";
+    let emu = emulator();
+    emu.add_token(SECRET, "leaked", &["repo"]);
+    let url = emu.url();
+    let repo = plan_repo(&format!(
+        "api_url = \"{url}\"\npat_env_var_name = \"SECRET_X\"\n"
+    ));
+    install(&repo);
+    let remote = bare_remote(&repo);
+    let sha = commit_all(&repo, "Refs TASK-001");
+    let env = [("SECRET_X", SECRET), ("INTELLIMANAGE_NO_KEYRING", "1")];
+
+    // GITHUB_API_URL unset: the config alone names the emulator, so no request carries SECRET_X.
+    let out = run_git(&repo, repo.path(), &["push", "origin", "main"], &env);
+    assert_ok(&out, "push with a config api_url");
+    let err = stderr(&out);
+    assert!(!err.contains(SECRET), "{err}");
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.login.as_deref() != Some("leaked")),
+        "the token was sent: {:?}",
+        emu.requests()
+    );
+    assert!(emu.issues(OWNER, REPO).is_empty());
+    let host = url.trim_start_matches("http://");
+    assert!(
+        err.contains(&format!(
+            "$SECRET_X, $GITHUB_TOKEN, $GH_TOKEN: not used for {host}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("git intellimanage auth login --api-url {url}"))
+            && err.contains("git credential approve")
+            && err.contains(&format!("export GITHUB_API_URL={url}")),
+        "{err}"
+    );
+    assert!(err.contains("push goes on"), "{err}");
+    assert_eq!(remote_head(&repo, remote.path(), "main"), Some(sha));
+
+    // `sync` says the same, with the auth exit code; `auth login` wants the host named.
+    let out = repo.im_env(&["sync", "--push-only"], &env);
+    assert_exit(&out, 5, "sync with a config api_url");
+    assert!(stderr(&out).contains("not used for"), "{}", stderr(&out));
+    let out = repo.im_env(&["auth", "status"], &env);
+    assert_exit(&out, 5, "auth status with a config api_url");
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+
+    // The environment names the emulator: its token goes there.
+    repo.write(
+        &format!("{P}/tasks/TASK-002_button.md"),
+        &task("TASK-002", "Submit button", "🟡 To Do"),
+    );
+    commit_all(&repo, "Refs TASK-002");
+    let mut chosen = env.to_vec();
+    chosen.push(("GITHUB_API_URL", url.as_str()));
+    let out = run_git(&repo, repo.path(), &["push", "origin", "main"], &chosen);
+    assert_ok(&out, "push with GITHUB_API_URL");
+    assert!(stderr(&out).contains("synced demo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(SECRET));
+    assert!(
+        emu.requests()
+            .iter()
+            .any(|r| r.login.as_deref() == Some("leaked")),
+        "the token was used"
+    );
+    assert!(!emu.issues(OWNER, REPO).is_empty());
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_before_any_lookup() {
+    let repo = plan_repo("api_url = \"http://github.example.invalid/api/v3\"\n");
+    let out = repo.im_env(
+        &["sync", "--push-only"],
+        &[("GITHUB_PAT", TOKEN), ("INTELLIMANAGE_NO_KEYRING", "1")],
+    );
+    assert_exit(&out, 5, "sync over plain http");
+    let err = stderr(&out);
+    assert!(
+        err.contains("http://github.example.invalid/api/v3 is plain http"),
+        "{err}"
+    );
+    assert!(
+        err.contains("https://github.example.invalid/api/v3"),
+        "the hint names the https address: {err}"
+    );
+    assert!(!err.contains(TOKEN));
+}
