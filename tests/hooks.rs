@@ -1085,3 +1085,99 @@ fn plain_http_to_another_machine_is_refused_before_any_lookup() {
     );
     assert!(!err.contains(TOKEN));
 }
+
+/// A directory holding a stand-in `git-intellimanage` that exits with `status`, and the
+/// PATH that finds it first.
+#[cfg(unix)]
+fn failing_binary(status: u8) -> (tempfile::TempDir, std::ffi::OsString) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = dir.path().join("git-intellimanage");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"stand-in exits {status}\" >&2\nexit {status}\n"),
+    )
+    .expect("write the stand-in");
+    set_mode(&fake, 0o755);
+    let mut dirs = vec![dir.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(&clean_path()));
+    let path = std::env::join_paths(dirs).expect("PATH");
+    (dir, path)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failing_binary_never_ends_a_user_hook_that_runs_with_sh_e() {
+    let repo = plan_repo("");
+    let hooks = hooks_dir(&repo);
+    for name in ["pre-push", "post-commit"] {
+        let path = hooks.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh -e\nread line || :\necho \"{name} ran: $line\" >> .git/user-hook.log\n"
+            ),
+        )
+        .expect("write user hook");
+        set_mode(&path, 0o755);
+    }
+    let out = install(&repo);
+    assert!(out.contains("existing hook"), "{out}");
+    let remote = bare_remote(&repo);
+    let log =
+        || std::fs::read_to_string(repo.path().join(".git/user-hook.log")).unwrap_or_default();
+
+    // 101 is what a panic exits with.
+    let (_keep, path) = failing_binary(101);
+    let path = path.to_string_lossy().into_owned();
+    repo.git(&["add", "-A"]);
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "Refs TASK-001"],
+        &[("PATH", path.as_str())],
+    );
+    assert_ok(&out, "commit with a failing binary");
+    assert!(
+        stderr(&out).contains("stand-in exits 101"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        log().contains("post-commit ran"),
+        "the user's post-commit ran: {}",
+        log()
+    );
+    let sha = repo.git(&["rev-parse", "HEAD"]);
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["push", "origin", "main"],
+        &[("PATH", path.as_str())],
+    );
+    assert_ok(&out, "push with a failing binary");
+    assert!(
+        stderr(&out).contains("stand-in exits 101"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        log().contains(&format!(
+            "pre-push ran: refs/heads/main {sha} refs/heads/main"
+        )),
+        "the user's pre-push ran and read git's ref lines: {}",
+        log()
+    );
+    assert_eq!(remote_head(&repo, remote.path(), "main"), Some(sha));
+
+    // Exit status 1 (block_push_on_failure) still stops the push.
+    let (_keep, path) = failing_binary(1);
+    let blocked = commit_all(&repo, "Another");
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["push", "origin", "main"],
+        &[("PATH", path.to_string_lossy().as_ref())],
+    );
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert_ne!(remote_head(&repo, remote.path(), "main"), Some(blocked));
+}
