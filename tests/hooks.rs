@@ -1181,3 +1181,40 @@ fn a_failing_binary_never_ends_a_user_hook_that_runs_with_sh_e() {
     assert!(!out.status.success(), "{}", stderr(&out));
     assert_ne!(remote_head(&repo, remote.path(), "main"), Some(blocked));
 }
+
+#[test]
+fn a_trunk_default_is_found_without_the_remote_head_or_said_once() {
+    let repo = plan_repo("");
+    install(&repo);
+    repo.git(&["branch", "-m", "main", "trunk"]);
+    let remote = bare_remote(&repo);
+    let emu = emulator();
+    assert!(!ref_exists(&repo, "refs/remotes/origin/HEAD"));
+
+    // Nothing tells which branch is the default: one line says how to set plan_branch,
+    // once for the whole push, and nothing is asked of GitHub.
+    repo.git(&["branch", "feature"]);
+    let out = push(&repo, &emu.url(), &["origin", "trunk", "feature"]);
+    assert_ok(&out, "push trunk and feature");
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("plan_branch")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("which branch of origin carries the plan is unknown")
+            && lines[0].contains(&format!(
+                "set plan_branch = \"<branch>\" under [github_integration] in {P}/project_config.toml"
+            )),
+        "{err}"
+    );
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+    assert!(remote_head(&repo, remote.path(), "trunk").is_some());
+
+    // init.defaultBranch names it: the push of trunk syncs, without asking the remote.
+    repo.git(&["config", "init.defaultBranch", "trunk"]);
+    commit_all(&repo, "Refs TASK-001");
+    let out = push(&repo, &emu.url(), &["origin", "trunk"]);
+    assert_ok(&out, "push trunk with init.defaultBranch");
+    assert!(stderr(&out).contains("synced demo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("plan_branch"), "{}", stderr(&out));
+    assert!(!emu.issues(OWNER, REPO).is_empty());
+}

@@ -5,7 +5,9 @@
 //! standard input: `<local ref> <local sha> <remote ref> <remote sha>`. For a line whose
 //! remote ref is the plan branch (`plan_branch` in a syncing project's
 //! `[github_integration]`; else the remote's default branch from
-//! `refs/remotes/<remote>/HEAD`; else `main`, or `master` when only that exists):
+//! `refs/remotes/<remote>/HEAD`; else `init.defaultBranch`; else, for a push of `main` or
+//! `master`, `main`, or `master` when only that exists; otherwise one line says how to
+//! set `plan_branch`):
 //!
 //! 1. the plan of the pushed commit is synced (skipped when the last sync already
 //!    recorded exactly that plan);
@@ -96,9 +98,15 @@ pub fn parse_ref_lines(input: &str) -> Vec<RefUpdate> {
         .collect()
 }
 
-/// The branches that carry the plan for a push to `remote`: the `plan_branch` of the
-/// syncing projects if any sets one, else the remote's default branch.
-pub fn plan_branches(repo: &Repo, remote: &str, configs: &[ProjectConfig]) -> Vec<String> {
+/// The branches that carry the plan for a push of `pushed` to `remote`: the `plan_branch`
+/// of the syncing projects if any sets one, else the remote's default branch
+/// ([`default_branch`]); `None` when that cannot be told.
+pub fn plan_branches(
+    repo: &Repo,
+    remote: &str,
+    configs: &[ProjectConfig],
+    pushed: &str,
+) -> Option<Vec<String>> {
     let mut configured: Vec<String> = configs
         .iter()
         .filter(|c| c.github.enable_sync)
@@ -112,14 +120,16 @@ pub fn plan_branches(repo: &Repo, remote: &str, configs: &[ProjectConfig]) -> Ve
     configured.sort();
     configured.dedup();
     if !configured.is_empty() {
-        return configured;
+        return Some(configured);
     }
-    vec![default_branch(repo, remote)]
+    default_branch(repo, remote, pushed).map(|b| vec![b])
 }
 
-/// The remote's default branch: `refs/remotes/<remote>/HEAD`, else `main`, or `master`
-/// when only that exists (locally or on the remote).
-pub fn default_branch(repo: &Repo, remote: &str) -> String {
+/// The remote's default branch, without asking the remote: `refs/remotes/<remote>/HEAD`
+/// (set by `git clone` and `git remote set-head`), else `init.defaultBranch`, else — when
+/// the pushed branch is `main` or `master` — `main`, or `master` when only that exists
+/// (locally or on the remote). `None` when none of these tells.
+pub fn default_branch(repo: &Repo, remote: &str, pushed: &str) -> Option<String> {
     let gix = repo.gix();
     let head_ref = format!("refs/remotes/{remote}/HEAD");
     if let Ok(Some(r)) = gix.try_find_reference(head_ref.as_str())
@@ -128,8 +138,19 @@ pub fn default_branch(repo: &Repo, remote: &str) -> String {
         let target = target.as_bstr().to_str_lossy().into_owned();
         let prefix = format!("refs/remotes/{remote}/");
         if let Some(branch) = target.strip_prefix(&prefix) {
-            return branch.to_string();
+            return Some(branch.to_string());
         }
+    }
+    if let Some(branch) = gix
+        .config_snapshot()
+        .string("init.defaultBranch")
+        .map(|b| b.to_str_lossy().trim().to_string())
+        .filter(|b| !b.is_empty())
+    {
+        return Some(branch);
+    }
+    if pushed != "main" && pushed != "master" {
+        return None;
     }
     let exists = |branch: &str| {
         [
@@ -139,11 +160,22 @@ pub fn default_branch(repo: &Repo, remote: &str) -> String {
         .iter()
         .any(|r| matches!(gix.try_find_reference(r.as_str()), Ok(Some(_))))
     };
-    if !exists("main") && exists("master") {
+    Some(if !exists("main") && exists("master") {
         "master".to_string()
     } else {
         "main".to_string()
-    }
+    })
+}
+
+/// The one line said when the plan branch cannot be told for a push to `remote`.
+pub fn unknown_plan_branch_line(remote: &str, configs: &[&ProjectConfig]) -> String {
+    let config = configs
+        .first()
+        .map(|c| c.path.as_str())
+        .unwrap_or("project_config.toml");
+    format!(
+        "not synced: which branch of {remote} carries the plan is unknown (no refs/remotes/{remote}/HEAD, no init.defaultBranch); set plan_branch = \"<branch>\" under [github_integration] in {config}, or run `git remote set-head {remote} <branch>`"
+    )
 }
 
 /// The commits a push sends, oldest first (at most [`MAX_RANGE`], the newest kept).
@@ -224,6 +256,7 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         }
     };
     let _ = url;
+    let mut said_unknown = false;
     for update in parse_ref_lines(input) {
         if update.is_delete() {
             continue;
@@ -258,11 +291,16 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         if syncing.is_empty() {
             continue;
         }
-        if !plan_branches(&repo, remote, &configs)
-            .iter()
-            .any(|b| b == branch)
-        {
-            continue;
+        match plan_branches(&repo, remote, &configs, branch) {
+            Some(branches) if branches.iter().any(|b| b == branch) => {}
+            Some(_) => continue,
+            None => {
+                if !said_unknown {
+                    said_unknown = true;
+                    out.say(unknown_plan_branch_line(remote, &syncing));
+                }
+                continue;
+            }
         }
         let blocks = syncing.iter().any(|c| c.github.block_push_on_failure);
         let failed_before = out.failed;
