@@ -1218,3 +1218,118 @@ fn a_trunk_default_is_found_without_the_remote_head_or_said_once() {
     assert!(!stderr(&out).contains("plan_branch"), "{}", stderr(&out));
     assert!(!emu.issues(OWNER, REPO).is_empty());
 }
+
+/// `git commit` (hooks run) with the committer date given.
+fn commit_at(repo: &TestRepo, message: &str, date: &str) -> String {
+    repo.git(&["add", "-A"]);
+    let out = run_git(
+        repo,
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", message],
+        &[("GIT_COMMITTER_DATE", date)],
+    );
+    assert_ok(&out, "git commit");
+    repo.git(&["rev-parse", "HEAD"])
+}
+
+#[test]
+fn related_commits_show_up_in_show_and_write_links_writes_them() {
+    let repo = plan_repo("");
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    install(&repo);
+    let file = format!("{P}/tasks/TASK-001_validate-email.md");
+    // The file already lists a commit of its own (from before the hooks), under a comment.
+    repo.write(
+        &file,
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Validate e-mail",
+            "🔵 In Progress",
+            &format!(
+                "feature_id = \"FEAT-001\"\n# commits from before the hooks\nrelated_commits = [\"{}\"]\n",
+                &before[..7]
+            ),
+            "Check the address.\n",
+        ),
+    );
+    let touched = commit_at(&repo, "Start on the e-mail check", "2025-05-02T12:00:00Z");
+    let named = commit_at(&repo, "Tidy up. Refs TASK-001", "2025-05-03T12:00:00Z");
+    // A commit on another branch is not part of HEAD's history.
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    let elsewhere = commit_at(&repo, "Refs TASK-001 elsewhere", "2025-05-04T12:00:00Z");
+    repo.git(&["checkout", "-q", "main"]);
+    assert!(links_doc(&repo, &elsewhere).is_some(), "recorded, though");
+
+    let json = repo.im_json(&["show", "TASK-001", "--json"]);
+    let related: Vec<(String, bool, bool)> = json["related_commits"]
+        .as_array()
+        .expect("related_commits")
+        .iter()
+        .map(|c| {
+            (
+                c["commit"].as_str().expect("commit").to_string(),
+                c["recorded"].as_bool().expect("recorded"),
+                c["in_file"].as_bool().expect("in_file"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (before.clone(), false, true),
+            (touched.clone(), true, false),
+            (named.clone(), true, false),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["related_commits"][0]["summary"], "Add the plan");
+    assert_eq!(
+        json["related_commits"][2]["summary"],
+        "Tidy up. Refs TASK-001"
+    );
+    let text = repo.im_ok(&["show", "TASK-001"]);
+    assert!(
+        text.contains("related commits:")
+            && text.contains(&format!("{} Start on the e-mail check", &touched[..7]))
+            && !text.contains(&elsewhere[..7]),
+        "{text}"
+    );
+    // A commit that only names another artifact is not listed.
+    let other = repo.im_json(&["show", "TASK-002", "--json"]);
+    assert_eq!(other["related_commits"], Value::Array(Vec::new()));
+
+    let emu = emulator();
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--write-links", "--commit"]);
+    assert_ok(&out, "sync --write-links");
+    let written = repo.read(&file);
+    assert!(
+        written.contains(&format!(
+            "# commits from before the hooks\nrelated_commits = [\"{}\", \"{touched}\", \"{named}\"]\n",
+            &before[..7]
+        )),
+        "{written}"
+    );
+    assert!(!written.contains(&elsewhere), "{written}");
+    assert!(
+        written.contains("Check the address.\n"),
+        "body kept: {written}"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    let json = repo.im_json(&["show", "TASK-001", "--json"]);
+    assert!(
+        json["related_commits"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|c| c["recorded"] == true)
+            .all(|c| c["in_file"] == true),
+        "{json:#}"
+    );
+    // A second run has nothing more to write.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--write-links", "--commit"]);
+    assert_ok(&out, "second sync --write-links");
+    assert_eq!(repo.read(&file), written);
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+}
