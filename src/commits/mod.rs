@@ -44,7 +44,7 @@ mod store;
 mod touched;
 mod tree;
 
-pub use mentions::{Mention, locate_mentions, parse_mentions};
+pub use mentions::{Mention, locate_mentions, merged_keywords, parse_mentions};
 pub use readers::{Proposal, done_status, proposals, related_commits};
 pub use related::{RelatedCommit, RelatedIndex};
 pub use store::{all, document_path, load, store};

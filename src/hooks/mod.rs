@@ -26,6 +26,7 @@
 //! Installing again rewrites the block only if it differs (a new version, the binary
 //! moved); an identical install writes nothing.
 
+pub mod link_comments;
 pub mod post_commit;
 pub mod pre_push;
 
