@@ -15,6 +15,14 @@
 //!    keep GitHub tokens). The request goes to git on standard input; terminal and
 //!    askpass prompts are switched off, so a lookup never waits for a person.
 //!
+//! **Which host gets which token.** A project config is written by whoever committed it,
+//! so its `api_url` is not trusted with tokens that are not tied to a host. Tokens from
+//! environment variables (steps 2 and 3) are sent only to `api.github.com`, or to the host
+//! of `GITHUB_API_URL` (the environment chose it), or to an API named on the command line
+//! ([`resolve_token_for_chosen_url`]). Any other host gets its token only from the keyring
+//! entry for that host or from `git credential fill` for that host. Plain `http://` is
+//! refused for every host but a loopback one ([`check_transport`]).
+//!
 //! A source that is unavailable (no Secret Service on the machine, a locked keyring that
 //! would need a prompt) is skipped, and the reason is kept for the message shown when no
 //! source has a token. The token is only ever held in a [`Secret`]: it is never printed,
@@ -79,13 +87,20 @@ pub struct Attempt {
 pub enum AuthError {
     /// No source had a token.
     #[error(
-        "no GitHub token found for {host} (looked in: {})",
+        "no GitHub token found for {} (looked in: {})",
+        api_host(api_url),
         describe_attempts(attempts)
     )]
     NoToken {
-        host: String,
+        /// The API base URL the token was wanted for (its host names the keyring entry).
+        api_url: String,
+        /// Whether tokens from the environment were allowed for this host.
+        env_allowed: bool,
         attempts: Vec<Attempt>,
     },
+    /// The API URL is plain `http://` on a host that is not this machine.
+    #[error("{url} is plain http on a host that is not this machine: no token is sent over it")]
+    Insecure { url: String },
     /// There is no usable OS keyring (no Secret Service on the session bus, or it refused).
     #[error("the OS keyring is not available: {message}")]
     KeyringUnavailable { message: String },
@@ -101,7 +116,17 @@ impl AuthError {
     /// What to do about it: exactly how to provide a token.
     pub fn hint(&self, pat_env_var_name: &str) -> String {
         match self {
+            AuthError::NoToken {
+                api_url,
+                env_allowed: false,
+                ..
+            } => how_to_provide_for_host(api_url, &api_host(api_url)),
             AuthError::NoToken { .. } | AuthError::Input(_) => how_to_provide(pat_env_var_name),
+            AuthError::Insecure { url } => format!(
+                "use the https:// address of the API (`api_url` under [github_integration], or \
+                 GITHUB_API_URL); plain http is only accepted for localhost, e.g. {}",
+                url.replacen("http://", "https://", 1)
+            ),
             AuthError::KeyringUnavailable { .. } | AuthError::Keyring { .. } => format!(
                 "without a keyring, provide the token in the environment instead: \
                  `export {pat_env_var_name}=<token>` (or GITHUB_TOKEN / GH_TOKEN), or through \
@@ -117,6 +142,19 @@ pub fn how_to_provide(pat_env_var_name: &str) -> String {
         "run `git intellimanage auth login` and paste a token (classic: `repo` scope; \
          fine-grained: Issues read and write), or `export {pat_env_var_name}=<token>` \
          (GITHUB_TOKEN and GH_TOKEN work too)"
+    )
+}
+
+/// How to provide a token for an API whose host does not get tokens from the environment
+/// (a config's `api_url`): the keyring entry or git's credential helper for that host.
+pub fn how_to_provide_for_host(api_url: &str, host: &str) -> String {
+    let protocol = api_protocol(api_url);
+    format!(
+        "{api_url} is named by the project config, so tokens from environment variables are not \
+         sent to it; store one for {host}: `git intellimanage auth login --api-url {api_url}` \
+         (OS keyring), or in git's credential helper: \
+         `printf 'protocol={protocol}\\nhost={host}\\nusername=x-access-token\\npassword=<token>\\n' | git credential approve`; \
+         or, if you trust {host} with the token in your environment, `export GITHUB_API_URL={api_url}`"
     )
 }
 
@@ -162,6 +200,46 @@ fn api_protocol(api_base_url: &str) -> &'static str {
     }
 }
 
+/// True when `host` (as [`api_host`] gives it, port included) is this machine:
+/// `localhost`, `127.0.0.0/8`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses a plain `http://` API URL unless its host is a loopback one.
+pub fn check_transport(api_base_url: &str) -> Result<(), AuthError> {
+    if api_protocol(api_base_url) == "http" && !is_loopback_host(&api_host(api_base_url)) {
+        return Err(AuthError::Insecure {
+            url: api_base_url.trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether tokens from environment variables may be sent to `api_base_url`: its host is
+/// `api.github.com`, or the host of `github_api_url` (the value of `GITHUB_API_URL`).
+pub fn env_tokens_allowed(api_base_url: &str, github_api_url: Option<&str>) -> bool {
+    let host = api_host(api_base_url);
+    host == "api.github.com"
+        || github_api_url
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .is_some_and(|u| api_host(u) == host)
+}
+
 /// Finds the token for `api_host`, trying every source in order (see the module doc).
 /// The API base URL's scheme is taken as `https` for the credential helper; use
 /// [`resolve_token_for_url`] when it may be `http`.
@@ -169,26 +247,49 @@ pub fn resolve_token(
     api_host: &str,
     pat_env_var_name: &str,
 ) -> Result<(Secret, TokenSource), AuthError> {
-    resolve(api_host, "https", pat_env_var_name, &Sources::default())
+    resolve_token_for_url(&format!("https://{api_host}"), pat_env_var_name)
 }
 
-/// [`resolve_token`] for an API base URL.
+/// The token for an API base URL, however it was chosen (a project config's `api_url`
+/// included): environment tokens only when [`env_tokens_allowed`] says so.
 pub fn resolve_token_for_url(
     api_base_url: &str,
     pat_env_var_name: &str,
 ) -> Result<(Secret, TokenSource), AuthError> {
-    resolve(
-        &api_host(api_base_url),
-        api_protocol(api_base_url),
-        pat_env_var_name,
-        &Sources::default(),
-    )
+    let env_allowed = env_tokens_allowed(
+        api_base_url,
+        std::env::var(crate::config::ENV_API_URL).ok().as_deref(),
+    );
+    resolve_checked(api_base_url, pat_env_var_name, env_allowed)
+}
+
+/// The token for an API base URL the user named on the command line (`--api-url`):
+/// environment tokens are allowed, as for `GITHUB_API_URL`.
+pub fn resolve_token_for_chosen_url(
+    api_base_url: &str,
+    pat_env_var_name: &str,
+) -> Result<(Secret, TokenSource), AuthError> {
+    resolve_checked(api_base_url, pat_env_var_name, true)
+}
+
+fn resolve_checked(
+    api_base_url: &str,
+    pat_env_var_name: &str,
+    env_allowed: bool,
+) -> Result<(Secret, TokenSource), AuthError> {
+    check_transport(api_base_url)?;
+    let sources = Sources {
+        environment: env_allowed,
+        ..Sources::default()
+    };
+    resolve(api_base_url.trim(), pat_env_var_name, &sources)
 }
 
 /// Which sources a lookup may use (all by default).
 #[derive(Debug, Clone, Copy)]
 struct Sources {
     keyring: bool,
+    environment: bool,
     credential_helper: bool,
 }
 
@@ -196,17 +297,19 @@ impl Default for Sources {
     fn default() -> Sources {
         Sources {
             keyring: std::env::var_os("INTELLIMANAGE_NO_KEYRING").is_none_or(|v| v.is_empty()),
+            environment: true,
             credential_helper: true,
         }
     }
 }
 
 fn resolve(
-    host: &str,
-    protocol: &str,
+    api_url: &str,
     pat_env_var_name: &str,
     sources: &Sources,
 ) -> Result<(Secret, TokenSource), AuthError> {
+    let host = &api_host(api_url);
+    let protocol = api_protocol(api_url);
     let mut attempts = Vec::new();
     let keyring_source = TokenSource::Keyring {
         account: host.to_string(),
@@ -234,6 +337,20 @@ fn resolve(
     }
     let mut names: Vec<&str> = vec![pat_env_var_name];
     names.extend(FALLBACK_ENV_VARS.iter().filter(|n| **n != pat_env_var_name));
+    names.retain(|n| !n.is_empty());
+    if !sources.environment {
+        attempts.push(Attempt {
+            source: names
+                .iter()
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            outcome: format!(
+                "not used for {host} (environment tokens go only to api.github.com or the host of GITHUB_API_URL)"
+            ),
+        });
+        names.clear();
+    }
     for name in names {
         if name.is_empty() {
             continue;
@@ -281,7 +398,8 @@ fn resolve(
         }
     }
     Err(AuthError::NoToken {
-        host: host.to_string(),
+        api_url: api_url.to_string(),
+        env_allowed: sources.environment,
         attempts,
     })
 }
@@ -536,10 +654,11 @@ mod tests {
         // Only the environment: keyring and credential helper off.
         let sources = Sources {
             keyring: false,
+            environment: true,
             credential_helper: false,
         };
         let name = "INTELLIMANAGE_TEST_TOKEN_VAR_ORDER";
-        let err = resolve("example.test", "https", name, &sources)
+        let err = resolve("https://example.test", name, &sources)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -547,6 +666,79 @@ mod tests {
         assert!(
             err.contains("no GitHub token found for example.test"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn environment_tokens_go_only_to_github_or_the_chosen_host() {
+        assert!(env_tokens_allowed("https://api.github.com", None));
+        assert!(env_tokens_allowed("https://API.github.com:443/", Some("")));
+        assert!(!env_tokens_allowed("https://ghe.example/api/v3", None));
+        assert!(!env_tokens_allowed(
+            "https://api.github.com.evil.example",
+            None
+        ));
+        assert!(!env_tokens_allowed(
+            "https://api.github.com@evil.example",
+            None
+        ));
+        assert!(env_tokens_allowed(
+            "https://ghe.example/api/v3",
+            Some("https://ghe.example/api/v3/")
+        ));
+        assert!(!env_tokens_allowed(
+            "http://127.0.0.1:9000",
+            Some("http://127.0.0.1:9001")
+        ));
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "https://ghe.example",
+            "http://127.0.0.1:8080",
+            "http://127.9.0.1",
+            "http://localhost:3000/api",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://ghe.example",
+            "http://10.0.0.1:8080",
+            "HTTP://api.github.com",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+        ] {
+            let err = check_transport(bad).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains("plain http")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_environment_the_message_names_the_host_ways() {
+        let sources = Sources {
+            keyring: false,
+            environment: false,
+            credential_helper: false,
+        };
+        let err =
+            resolve("https://ghe.example/api/v3", "SECRET_X", &sources).expect_err("no token");
+        let text = err.to_string();
+        assert!(
+            text.contains("$SECRET_X, $GITHUB_TOKEN, $GH_TOKEN: not used for ghe.example"),
+            "{text}"
+        );
+        let hint = err.hint("SECRET_X");
+        assert!(
+            hint.contains("auth login --api-url https://ghe.example/api/v3")
+                && hint.contains("host=ghe.example")
+                && hint.contains("export GITHUB_API_URL=https://ghe.example/api/v3")
+                && !hint.contains("export SECRET_X"),
+            "{hint}"
         );
     }
 

@@ -993,3 +993,343 @@ fn a_push_without_a_token_goes_through_and_says_how_to_provide_one() {
         "never waits for a prompt"
     );
 }
+
+#[test]
+fn a_config_api_url_never_gets_a_token_from_the_environment() {
+    const SECRET: &str = "ghp_SecretXNotForConfigHosts4Kq";
+    let emu = emulator();
+    emu.add_token(SECRET, "leaked", &["repo"]);
+    let url = emu.url();
+    let repo = plan_repo(&format!(
+        "api_url = \"{url}\"\npat_env_var_name = \"SECRET_X\"\n"
+    ));
+    install(&repo);
+    let remote = bare_remote(&repo);
+    let sha = commit_all(&repo, "Refs TASK-001");
+    let env = [("SECRET_X", SECRET), ("INTELLIMANAGE_NO_KEYRING", "1")];
+
+    // GITHUB_API_URL unset: the config alone names the emulator, so no request carries SECRET_X.
+    let out = run_git(&repo, repo.path(), &["push", "origin", "main"], &env);
+    assert_ok(&out, "push with a config api_url");
+    let err = stderr(&out);
+    assert!(!err.contains(SECRET), "{err}");
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.login.as_deref() != Some("leaked")),
+        "the token was sent: {:?}",
+        emu.requests()
+    );
+    assert!(emu.issues(OWNER, REPO).is_empty());
+    let host = url.trim_start_matches("http://");
+    assert!(
+        err.contains(&format!(
+            "$SECRET_X, $GITHUB_TOKEN, $GH_TOKEN: not used for {host}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("git intellimanage auth login --api-url {url}"))
+            && err.contains("git credential approve")
+            && err.contains(&format!("export GITHUB_API_URL={url}")),
+        "{err}"
+    );
+    assert!(err.contains("push goes on"), "{err}");
+    assert_eq!(remote_head(&repo, remote.path(), "main"), Some(sha));
+
+    // `sync` says the same, with the auth exit code; `auth login` wants the host named.
+    let out = repo.im_env(&["sync", "--push-only"], &env);
+    assert_exit(&out, 5, "sync with a config api_url");
+    assert!(stderr(&out).contains("not used for"), "{}", stderr(&out));
+    let out = repo.im_env(&["auth", "status"], &env);
+    assert_exit(&out, 5, "auth status with a config api_url");
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+
+    // The environment names the emulator: its token goes there.
+    repo.write(
+        &format!("{P}/tasks/TASK-002_button.md"),
+        &task("TASK-002", "Submit button", "🟡 To Do"),
+    );
+    commit_all(&repo, "Refs TASK-002");
+    let mut chosen = env.to_vec();
+    chosen.push(("GITHUB_API_URL", url.as_str()));
+    let out = run_git(&repo, repo.path(), &["push", "origin", "main"], &chosen);
+    assert_ok(&out, "push with GITHUB_API_URL");
+    assert!(stderr(&out).contains("synced demo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(SECRET));
+    assert!(
+        emu.requests()
+            .iter()
+            .any(|r| r.login.as_deref() == Some("leaked")),
+        "the token was used"
+    );
+    assert!(!emu.issues(OWNER, REPO).is_empty());
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_before_any_lookup() {
+    let repo = plan_repo("api_url = \"http://github.example.invalid/api/v3\"\n");
+    let out = repo.im_env(
+        &["sync", "--push-only"],
+        &[("GITHUB_PAT", TOKEN), ("INTELLIMANAGE_NO_KEYRING", "1")],
+    );
+    assert_exit(&out, 5, "sync over plain http");
+    let err = stderr(&out);
+    assert!(
+        err.contains("http://github.example.invalid/api/v3 is plain http"),
+        "{err}"
+    );
+    assert!(
+        err.contains("https://github.example.invalid/api/v3"),
+        "the hint names the https address: {err}"
+    );
+    assert!(!err.contains(TOKEN));
+}
+
+/// A directory holding a stand-in `git-intellimanage` that exits with `status`, and the
+/// PATH that finds it first.
+#[cfg(unix)]
+fn failing_binary(status: u8) -> (tempfile::TempDir, std::ffi::OsString) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = dir.path().join("git-intellimanage");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"stand-in exits {status}\" >&2\nexit {status}\n"),
+    )
+    .expect("write the stand-in");
+    set_mode(&fake, 0o755);
+    let mut dirs = vec![dir.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(&clean_path()));
+    let path = std::env::join_paths(dirs).expect("PATH");
+    (dir, path)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failing_binary_never_ends_a_user_hook_that_runs_with_sh_e() {
+    let repo = plan_repo("");
+    let hooks = hooks_dir(&repo);
+    for name in ["pre-push", "post-commit"] {
+        let path = hooks.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh -e\nread line || :\necho \"{name} ran: $line\" >> .git/user-hook.log\n"
+            ),
+        )
+        .expect("write user hook");
+        set_mode(&path, 0o755);
+    }
+    let out = install(&repo);
+    assert!(out.contains("existing hook"), "{out}");
+    let remote = bare_remote(&repo);
+    let log =
+        || std::fs::read_to_string(repo.path().join(".git/user-hook.log")).unwrap_or_default();
+
+    // 101 is what a panic exits with.
+    let (_keep, path) = failing_binary(101);
+    let path = path.to_string_lossy().into_owned();
+    repo.git(&["add", "-A"]);
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "Refs TASK-001"],
+        &[("PATH", path.as_str())],
+    );
+    assert_ok(&out, "commit with a failing binary");
+    assert!(
+        stderr(&out).contains("stand-in exits 101"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        log().contains("post-commit ran"),
+        "the user's post-commit ran: {}",
+        log()
+    );
+    let sha = repo.git(&["rev-parse", "HEAD"]);
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["push", "origin", "main"],
+        &[("PATH", path.as_str())],
+    );
+    assert_ok(&out, "push with a failing binary");
+    assert!(
+        stderr(&out).contains("stand-in exits 101"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        log().contains(&format!(
+            "pre-push ran: refs/heads/main {sha} refs/heads/main"
+        )),
+        "the user's pre-push ran and read git's ref lines: {}",
+        log()
+    );
+    assert_eq!(remote_head(&repo, remote.path(), "main"), Some(sha));
+
+    // Exit status 1 (block_push_on_failure) still stops the push.
+    let (_keep, path) = failing_binary(1);
+    let blocked = commit_all(&repo, "Another");
+    let out = run_git(
+        &repo,
+        repo.path(),
+        &["push", "origin", "main"],
+        &[("PATH", path.to_string_lossy().as_ref())],
+    );
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert_ne!(remote_head(&repo, remote.path(), "main"), Some(blocked));
+}
+
+#[test]
+fn a_trunk_default_is_found_without_the_remote_head_or_said_once() {
+    let repo = plan_repo("");
+    install(&repo);
+    repo.git(&["branch", "-m", "main", "trunk"]);
+    let remote = bare_remote(&repo);
+    let emu = emulator();
+    assert!(!ref_exists(&repo, "refs/remotes/origin/HEAD"));
+
+    // Nothing tells which branch is the default: one line says how to set plan_branch,
+    // once for the whole push, and nothing is asked of GitHub.
+    repo.git(&["branch", "feature"]);
+    let out = push(&repo, &emu.url(), &["origin", "trunk", "feature"]);
+    assert_ok(&out, "push trunk and feature");
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("plan_branch")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("which branch of origin carries the plan is unknown")
+            && lines[0].contains(&format!(
+                "set plan_branch = \"<branch>\" under [github_integration] in {P}/project_config.toml"
+            )),
+        "{err}"
+    );
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+    assert!(remote_head(&repo, remote.path(), "trunk").is_some());
+
+    // init.defaultBranch names it: the push of trunk syncs, without asking the remote.
+    repo.git(&["config", "init.defaultBranch", "trunk"]);
+    commit_all(&repo, "Refs TASK-001");
+    let out = push(&repo, &emu.url(), &["origin", "trunk"]);
+    assert_ok(&out, "push trunk with init.defaultBranch");
+    assert!(stderr(&out).contains("synced demo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("plan_branch"), "{}", stderr(&out));
+    assert!(!emu.issues(OWNER, REPO).is_empty());
+}
+
+/// `git commit` (hooks run) with the committer date given.
+fn commit_at(repo: &TestRepo, message: &str, date: &str) -> String {
+    repo.git(&["add", "-A"]);
+    let out = run_git(
+        repo,
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", message],
+        &[("GIT_COMMITTER_DATE", date)],
+    );
+    assert_ok(&out, "git commit");
+    repo.git(&["rev-parse", "HEAD"])
+}
+
+#[test]
+fn related_commits_show_up_in_show_and_write_links_writes_them() {
+    let repo = plan_repo("");
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    install(&repo);
+    let file = format!("{P}/tasks/TASK-001_validate-email.md");
+    // The file already lists a commit of its own (from before the hooks), under a comment.
+    repo.write(
+        &file,
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Validate e-mail",
+            "🔵 In Progress",
+            &format!(
+                "feature_id = \"FEAT-001\"\n# commits from before the hooks\nrelated_commits = [\"{}\"]\n",
+                &before[..7]
+            ),
+            "Check the address.\n",
+        ),
+    );
+    let touched = commit_at(&repo, "Start on the e-mail check", "2025-05-02T12:00:00Z");
+    let named = commit_at(&repo, "Tidy up. Refs TASK-001", "2025-05-03T12:00:00Z");
+    // A commit on another branch is not part of HEAD's history.
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    let elsewhere = commit_at(&repo, "Refs TASK-001 elsewhere", "2025-05-04T12:00:00Z");
+    repo.git(&["checkout", "-q", "main"]);
+    assert!(links_doc(&repo, &elsewhere).is_some(), "recorded, though");
+
+    let json = repo.im_json(&["show", "TASK-001", "--json"]);
+    let related: Vec<(String, bool, bool)> = json["related_commits"]
+        .as_array()
+        .expect("related_commits")
+        .iter()
+        .map(|c| {
+            (
+                c["commit"].as_str().expect("commit").to_string(),
+                c["recorded"].as_bool().expect("recorded"),
+                c["in_file"].as_bool().expect("in_file"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (before.clone(), false, true),
+            (touched.clone(), true, false),
+            (named.clone(), true, false),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["related_commits"][0]["summary"], "Add the plan");
+    assert_eq!(
+        json["related_commits"][2]["summary"],
+        "Tidy up. Refs TASK-001"
+    );
+    let text = repo.im_ok(&["show", "TASK-001"]);
+    assert!(
+        text.contains("related commits:")
+            && text.contains(&format!("{} Start on the e-mail check", &touched[..7]))
+            && !text.contains(&elsewhere[..7]),
+        "{text}"
+    );
+    // A commit that only names another artifact is not listed.
+    let other = repo.im_json(&["show", "TASK-002", "--json"]);
+    assert_eq!(other["related_commits"], Value::Array(Vec::new()));
+
+    let emu = emulator();
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--write-links", "--commit"]);
+    assert_ok(&out, "sync --write-links");
+    let written = repo.read(&file);
+    assert!(
+        written.contains(&format!(
+            "# commits from before the hooks\nrelated_commits = [\"{}\", \"{touched}\", \"{named}\"]\n",
+            &before[..7]
+        )),
+        "{written}"
+    );
+    assert!(!written.contains(&elsewhere), "{written}");
+    assert!(
+        written.contains("Check the address.\n"),
+        "body kept: {written}"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    let json = repo.im_json(&["show", "TASK-001", "--json"]);
+    assert!(
+        json["related_commits"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|c| c["recorded"] == true)
+            .all(|c| c["in_file"] == true),
+        "{json:#}"
+    );
+    // A second run has nothing more to write.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--write-links", "--commit"]);
+    assert_ok(&out, "second sync --write-links");
+    assert_eq!(repo.read(&file), written);
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+}

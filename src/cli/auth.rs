@@ -59,20 +59,57 @@ struct Target {
     api_url: String,
     host: String,
     pat_env_var_name: String,
+    /// The URL was named with `--api-url` (so the user chose it, as with GITHUB_API_URL).
+    named: bool,
+    /// The URL is the `api_url` of the repository's project config (not chosen by the
+    /// environment or the command line).
+    from_config: bool,
 }
 
 impl Target {
     fn new(ctx: &Context, args: &HostArgs) -> Target {
         let settings = repo_settings(ctx).unwrap_or_default();
-        let api_url = match &args.api_url {
-            Some(u) => u.trim().trim_end_matches('/').to_string(),
-            None => settings.api_base_url(),
+        let env_url = std::env::var(git_intellimanage::config::ENV_API_URL).ok();
+        let env_url = env_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let (api_url, named) = match &args.api_url {
+            Some(u) => (u.trim().trim_end_matches('/').to_string(), true),
+            None => (settings.api_base_url(), false),
         };
+        let host = auth::api_host(&api_url);
+        let from_config = !named
+            && env_url.is_none()
+            && settings
+                .api_url
+                .as_deref()
+                .is_some_and(|u| auth::api_host(u) == host);
         Target {
-            host: auth::api_host(&api_url),
+            host,
             api_url,
             pat_env_var_name: settings.pat_env_var_name,
+            named,
+            from_config,
         }
+    }
+
+    /// Refuses plain http to another machine, and sending a token to an API that only the
+    /// project config names (a config is written by whoever committed it): then the API
+    /// must be named with `--api-url`.
+    fn check_before_sending(&self) -> Result<(), CliError> {
+        auth::check_transport(&self.api_url).map_err(|e| auth_error(e, &self.pat_env_var_name))?;
+        if self.from_config && !auth::env_tokens_allowed(&self.api_url, None) {
+            return Err(CliError::new(
+                exit::AUTH,
+                format!(
+                    "the repository's project config sets api_url = \"{}\"; a token is only sent to that host when you name it",
+                    self.api_url
+                ),
+            )
+            .hint(format!(
+                "git intellimanage auth login --api-url {}",
+                self.api_url
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -137,6 +174,7 @@ fn describe_scopes(scopes: &[String]) -> String {
 
 fn login(ctx: &Context, args: HostArgs) -> CliResult {
     let target = Target::new(ctx, &args);
+    target.check_before_sending()?;
     let token = auth::read_token_input(&format!("GitHub token for {}: ", target.host))
         .map_err(|e| auth_error(e, &target.pat_env_var_name))?;
     let client = client(ctx, &target.api_url, token.clone())?;
@@ -175,8 +213,12 @@ fn login(ctx: &Context, args: HostArgs) -> CliResult {
 
 fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     let target = Target::new(ctx, &args.host);
-    let (token, source) = auth::resolve_token_for_url(&target.api_url, &target.pat_env_var_name)
-        .map_err(|e| auth_error(e, &target.pat_env_var_name))?;
+    let resolved = if target.named {
+        auth::resolve_token_for_chosen_url(&target.api_url, &target.pat_env_var_name)
+    } else {
+        auth::resolve_token_for_url(&target.api_url, &target.pat_env_var_name)
+    };
+    let (token, source) = resolved.map_err(|e| auth_error(e, &target.pat_env_var_name))?;
     let client = client(ctx, &target.api_url, token)?;
     let (user, scopes) = client
         .get_user()
@@ -225,7 +267,14 @@ fn logout(ctx: &Context, args: HostArgs) -> CliResult {
             .iter()
             .filter(|n| **n != target.pat_env_var_name),
     );
-    for name in names {
+    let env_used = target.named
+        || auth::env_tokens_allowed(
+            &target.api_url,
+            std::env::var(git_intellimanage::config::ENV_API_URL)
+                .ok()
+                .as_deref(),
+        );
+    for name in names.into_iter().filter(|_| env_used) {
         if std::env::var_os(name).is_some_and(|v| !v.is_empty()) {
             ctx.warn(&format!(
                 "{name} is still set in the environment and will be used; unset it to log out completely"

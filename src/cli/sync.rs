@@ -38,8 +38,8 @@ pub struct Args {
     /// either side. Look at it with `diff --incoming` (offline).
     #[arg(long, conflicts_with_all = ["dry_run", "commit"])]
     fetch_only: bool,
-    /// Write the GitHub links into the artifact files (`related_issues`, `related_milestone`),
-    /// keeping comments and layout.
+    /// Write the links into the artifact files (`related_issues`, `related_milestone`, and
+    /// the commits the hooks recorded into `related_commits`), keeping comments and layout.
     #[arg(long)]
     write_links: bool,
 }

@@ -222,6 +222,29 @@ pub fn locate_mentions(repo: &Repo, plan_tree: ObjectId, mentions: &mut [Mention
     Ok(())
 }
 
+/// The link and status keywords of several projects, merged (case-insensitively, first
+/// spelling kept): `(commit_link_keywords, commit_status_update_keywords)`.
+pub fn merged_keywords<'a>(
+    configs: impl IntoIterator<Item = &'a crate::config::ProjectConfig>,
+) -> (Vec<String>, Vec<String>) {
+    fn add(list: &mut Vec<String>, k: &str) {
+        if !list.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+            list.push(k.to_string());
+        }
+    }
+    let mut link_kw: Vec<String> = Vec::new();
+    let mut status_kw: Vec<String> = Vec::new();
+    for c in configs {
+        for k in &c.github.mapping.commit_link_keywords {
+            add(&mut link_kw, k);
+        }
+        for k in &c.github.mapping.commit_status_update_keywords {
+            add(&mut status_kw, k);
+        }
+    }
+    (link_kw, status_kw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,15 +35,18 @@
 //! | `tree` | A lean git tree reader: entries, and the artifact files two plan-root trees differ in. |
 //! | `store` | The per-commit documents under [`COMMITS_REF`]: where they live, reading and writing them. |
 //! | `readers` | What the recorded documents answer: related commits per artifact, open Done proposals. |
+//! | `related` | One artifact's related commits: the recorded ones a commit contains, merged with the file's `related_commits`. |
 
 mod mentions;
 mod readers;
+mod related;
 mod store;
 mod touched;
 mod tree;
 
-pub use mentions::{Mention, locate_mentions, parse_mentions};
+pub use mentions::{Mention, locate_mentions, merged_keywords, parse_mentions};
 pub use readers::{Proposal, done_status, proposals, related_commits};
+pub use related::{RelatedCommit, RelatedIndex};
 pub use store::{all, document_path, load, store};
 pub use touched::{Change, Touched, artifact_id, touched_artifacts, touched_between};
 

@@ -41,6 +41,37 @@ pub struct Touched {
     pub change: Change,
 }
 
+/// Fields that only record links (`sync --write-links` writes them): a commit that changes
+/// nothing else in an artifact file does not count as touching the artifact, so writing the
+/// links never makes a new related commit to write.
+pub const LINK_FIELDS: [&str; 3] = ["related_commits", "related_issues", "related_milestone"];
+
+/// True when two versions of an artifact file differ in [`LINK_FIELDS`] only (same body, the
+/// same frontmatter otherwise).
+pub fn only_links_changed(old: &[u8], new: &[u8]) -> bool {
+    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
+        return false;
+    };
+    let (Ok(old), Ok(new)) = (
+        crate::artifact::split_frontmatter(old),
+        crate::artifact::split_frontmatter(new),
+    ) else {
+        return false;
+    };
+    if old.body != new.body {
+        return false;
+    }
+    let parse = |t: &str| toml::from_str::<toml::Table>(t).ok();
+    let (Some(mut old), Some(mut new)) = (parse(old.frontmatter), parse(new.frontmatter)) else {
+        return false;
+    };
+    for field in LINK_FIELDS {
+        old.remove(field);
+        new.remove(field);
+    }
+    old == new
+}
+
 /// The `id` of an artifact file: from its frontmatter, else from its file name
 /// (`TASK-1_login.md` → `TASK-1`).
 pub fn artifact_id(rel_path: &str, data: &[u8]) -> Option<String> {
@@ -111,6 +142,11 @@ pub fn touched_between(
             (None, None) => continue,
         };
         let data = repo.read_blob(blob)?;
+        if let Some(o) = old.filter(|_| change == Change::Modified)
+            && only_links_changed(&repo.read_blob(o)?, &data)
+        {
+            continue;
+        }
         let Some(id) = artifact_id(&rel, &data) else {
             continue;
         };
@@ -144,6 +180,18 @@ pub fn touched_between(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writing_links_alone_is_no_touch() {
+        let old = b"+++\nid = \"T-1\"\n# related_commits = []\nstatus = \"x\"\n+++\nbody\n";
+        let links = b"+++\nid = \"T-1\"\n# related_commits = []\nrelated_commits = [\"abc1234\"]\nstatus = \"x\"\nrelated_issues = [\"o/r#1\"]\n+++\nbody\n";
+        assert!(only_links_changed(old, links));
+        let status = b"+++\nid = \"T-1\"\nstatus = \"y\"\n+++\nbody\n";
+        assert!(!only_links_changed(old, status));
+        let body = b"+++\nid = \"T-1\"\nstatus = \"x\"\n+++\nnew body\n";
+        assert!(!only_links_changed(old, body));
+        assert!(!only_links_changed(b"no frontmatter", b"no frontmatter!"));
+    }
 
     #[test]
     fn ids_come_from_frontmatter_then_file_name() {

@@ -190,20 +190,7 @@ pub fn record_commit(repo: &Repo, commit: ObjectId) -> Result<Outcome, PostCommi
         .filter(|c| c.github.mapping.enable_commit_linking)
         .collect();
     if !linking.is_empty() {
-        let mut link_kw: Vec<String> = Vec::new();
-        let mut status_kw: Vec<String> = Vec::new();
-        for c in &linking {
-            for k in &c.github.mapping.commit_link_keywords {
-                if !link_kw.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                    link_kw.push(k.clone());
-                }
-            }
-            for k in &c.github.mapping.commit_status_update_keywords {
-                if !status_kw.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                    status_kw.push(k.clone());
-                }
-            }
-        }
+        let (link_kw, status_kw) = commits::merged_keywords(linking.iter().map(|c| **c));
         let mut mentions = commits::parse_mentions(&message, &link_kw, &status_kw);
         if let Some(plan) = new_plan {
             commits::locate_mentions(repo, plan, &mut mentions)?;

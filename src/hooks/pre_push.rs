@@ -5,7 +5,9 @@
 //! standard input: `<local ref> <local sha> <remote ref> <remote sha>`. For a line whose
 //! remote ref is the plan branch (`plan_branch` in a syncing project's
 //! `[github_integration]`; else the remote's default branch from
-//! `refs/remotes/<remote>/HEAD`; else `main`, or `master` when only that exists):
+//! `refs/remotes/<remote>/HEAD`; else `init.defaultBranch`; else, for a push of `main` or
+//! `master`, `main`, or `master` when only that exists; otherwise one line says how to
+//! set `plan_branch`):
 //!
 //! 1. the plan of the pushed commit is synced (skipped when the last sync already
 //!    recorded exactly that plan);
@@ -23,7 +25,6 @@
 //! The hook never prompts: tokens come from the keyring (with a time limit), the
 //! environment, or git's credential helper with prompts switched off.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -31,23 +32,16 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
 use crate::auth;
-use crate::commits::{self, CommitLinks, PostedComment};
 use crate::config::ProjectConfig;
-use crate::github::{self, Client, ClientOptions, IssuePatch, RepoRef, State, body_has_marker};
-use crate::plan::fields::Target;
-use crate::plan::links::{self, LINKS_DOC, Links};
+use crate::github;
 use crate::record::Record;
-use crate::repo::{Repo, RepoError};
-use crate::snapshot::Snapshot;
+use crate::repo::Repo;
 use crate::sync;
+
+pub use super::link_comments::comment_marker;
 
 /// The most commits of one pushed range whose links are commented.
 pub const MAX_RANGE: usize = 500;
-
-/// The marker a commit-link comment carries.
-pub fn comment_marker(sha: &str) -> String {
-    format!("intellimanage-commit: {sha}")
-}
 
 /// One line of git's pre-push input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +90,15 @@ pub fn parse_ref_lines(input: &str) -> Vec<RefUpdate> {
         .collect()
 }
 
-/// The branches that carry the plan for a push to `remote`: the `plan_branch` of the
-/// syncing projects if any sets one, else the remote's default branch.
-pub fn plan_branches(repo: &Repo, remote: &str, configs: &[ProjectConfig]) -> Vec<String> {
+/// The branches that carry the plan for a push of `pushed` to `remote`: the `plan_branch`
+/// of the syncing projects if any sets one, else the remote's default branch
+/// ([`default_branch`]); `None` when that cannot be told.
+pub fn plan_branches(
+    repo: &Repo,
+    remote: &str,
+    configs: &[ProjectConfig],
+    pushed: &str,
+) -> Option<Vec<String>> {
     let mut configured: Vec<String> = configs
         .iter()
         .filter(|c| c.github.enable_sync)
@@ -112,14 +112,16 @@ pub fn plan_branches(repo: &Repo, remote: &str, configs: &[ProjectConfig]) -> Ve
     configured.sort();
     configured.dedup();
     if !configured.is_empty() {
-        return configured;
+        return Some(configured);
     }
-    vec![default_branch(repo, remote)]
+    default_branch(repo, remote, pushed).map(|b| vec![b])
 }
 
-/// The remote's default branch: `refs/remotes/<remote>/HEAD`, else `main`, or `master`
-/// when only that exists (locally or on the remote).
-pub fn default_branch(repo: &Repo, remote: &str) -> String {
+/// The remote's default branch, without asking the remote: `refs/remotes/<remote>/HEAD`
+/// (set by `git clone` and `git remote set-head`), else `init.defaultBranch`, else — when
+/// the pushed branch is `main` or `master` — `main`, or `master` when only that exists
+/// (locally or on the remote). `None` when none of these tells.
+pub fn default_branch(repo: &Repo, remote: &str, pushed: &str) -> Option<String> {
     let gix = repo.gix();
     let head_ref = format!("refs/remotes/{remote}/HEAD");
     if let Ok(Some(r)) = gix.try_find_reference(head_ref.as_str())
@@ -128,8 +130,19 @@ pub fn default_branch(repo: &Repo, remote: &str) -> String {
         let target = target.as_bstr().to_str_lossy().into_owned();
         let prefix = format!("refs/remotes/{remote}/");
         if let Some(branch) = target.strip_prefix(&prefix) {
-            return branch.to_string();
+            return Some(branch.to_string());
         }
+    }
+    if let Some(branch) = gix
+        .config_snapshot()
+        .string("init.defaultBranch")
+        .map(|b| b.to_str_lossy().trim().to_string())
+        .filter(|b| !b.is_empty())
+    {
+        return Some(branch);
+    }
+    if pushed != "main" && pushed != "master" {
+        return None;
     }
     let exists = |branch: &str| {
         [
@@ -139,11 +152,22 @@ pub fn default_branch(repo: &Repo, remote: &str) -> String {
         .iter()
         .any(|r| matches!(gix.try_find_reference(r.as_str()), Ok(Some(_))))
     };
-    if !exists("main") && exists("master") {
+    Some(if !exists("main") && exists("master") {
         "master".to_string()
     } else {
         "main".to_string()
-    }
+    })
+}
+
+/// The one line said when the plan branch cannot be told for a push to `remote`.
+pub fn unknown_plan_branch_line(remote: &str, configs: &[&ProjectConfig]) -> String {
+    let config = configs
+        .first()
+        .map(|c| c.path.as_str())
+        .unwrap_or("project_config.toml");
+    format!(
+        "not synced: which branch of {remote} carries the plan is unknown (no refs/remotes/{remote}/HEAD, no init.defaultBranch); set plan_branch = \"<branch>\" under [github_integration] in {config}, or run `git remote set-head {remote} <branch>`"
+    )
 }
 
 /// The commits a push sends, oldest first (at most [`MAX_RANGE`], the newest kept).
@@ -205,7 +229,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn say(&mut self, line: impl Into<String>) {
+    pub(super) fn say(&mut self, line: impl Into<String>) {
         self.lines.push(format!("intellimanage: {}", line.into()));
     }
 }
@@ -224,6 +248,7 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         }
     };
     let _ = url;
+    let mut said_unknown = false;
     for update in parse_ref_lines(input) {
         if update.is_delete() {
             continue;
@@ -258,11 +283,16 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         if syncing.is_empty() {
             continue;
         }
-        if !plan_branches(&repo, remote, &configs)
-            .iter()
-            .any(|b| b == branch)
-        {
-            continue;
+        match plan_branches(&repo, remote, &configs, branch) {
+            Some(branches) if branches.iter().any(|b| b == branch) => {}
+            Some(_) => continue,
+            None => {
+                if !said_unknown {
+                    said_unknown = true;
+                    out.say(unknown_plan_branch_line(remote, &syncing));
+                }
+                continue;
+            }
         }
         let blocks = syncing.iter().any(|c| c.github.block_push_on_failure);
         let failed_before = out.failed;
@@ -285,7 +315,10 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
     out
 }
 
-fn tokens(cfg: &ProjectConfig, base_url: &str) -> Result<github::Secret, auth::AuthError> {
+pub(super) fn tokens(
+    cfg: &ProjectConfig,
+    base_url: &str,
+) -> Result<github::Secret, auth::AuthError> {
     auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name).map(|(s, _)| s)
 }
 
@@ -364,7 +397,7 @@ fn push_plan(
             return;
         }
     };
-    if let Err(e) = comment_links(repo, &update.local_sha, &range, out) {
+    if let Err(e) = super::link_comments::comment_links(repo, &update.local_sha, &range, out) {
         out.failed = true;
         out.say(e);
     }
@@ -376,258 +409,6 @@ fn needs_sync(repo: &Repo, rev: &str) -> Result<bool, String> {
     let commit = repo.resolve_commit(rev).map_err(|e| e.to_string())?;
     let plan = repo.plan_tree_of(commit).map_err(|e| e.to_string())?;
     Ok(!record.exists() || record.plan_tree != plan)
-}
-
-/// A GitHub client per API base URL, made on first use.
-struct Clients {
-    by_url: BTreeMap<String, Client>,
-}
-
-impl Clients {
-    fn get(&mut self, cfg: &ProjectConfig) -> Result<&Client, String> {
-        let base = cfg.github.api_base_url();
-        if !self.by_url.contains_key(&base) {
-            let token = tokens(cfg, &base)
-                .map_err(|e| format!("{e}; hint: {}", e.hint(&cfg.github.pat_env_var_name)))?;
-            let mut options = ClientOptions::new(base.clone(), token);
-            options.write_delay = cfg.github.write_delay();
-            options.timeout = std::time::Duration::from_secs(30);
-            let client = Client::new(options).map_err(|e| e.to_string())?;
-            self.by_url.insert(base.clone(), client);
-        }
-        self.by_url
-            .get(&base)
-            .ok_or_else(|| "internal: client cache".to_string())
-    }
-}
-
-fn keyword_in(list: &[String], keyword: &str) -> bool {
-    list.iter().any(|k| k.eq_ignore_ascii_case(keyword))
-}
-
-/// Comments each commit link of `range` on its issue (once), and closes issues when
-/// configured. Records what was done in `refs/intellimanage/commits`.
-fn comment_links(
-    repo: &Repo,
-    tip: &str,
-    range: &[String],
-    out: &mut Outcome,
-) -> Result<(), String> {
-    let snapshot = Snapshot::at_rev(repo, tip).map_err(|e| e.to_string())?;
-    let linking: Vec<&ProjectConfig> = snapshot
-        .configs
-        .values()
-        .filter(|c| c.github.enable_sync && c.github.mapping.enable_commit_linking)
-        .collect();
-    if linking.is_empty() || range.is_empty() {
-        return Ok(());
-    }
-    let mut link_kw: Vec<String> = Vec::new();
-    let mut status_kw: Vec<String> = Vec::new();
-    for c in &linking {
-        for k in &c.github.mapping.commit_link_keywords {
-            if !keyword_in(&link_kw, k) {
-                link_kw.push(k.clone());
-            }
-        }
-        for k in &c.github.mapping.commit_status_update_keywords {
-            if !keyword_in(&status_kw, k) {
-                status_kw.push(k.clone());
-            }
-        }
-    }
-    let record = Record::load(repo).map_err(|e| e.to_string())?;
-    let links: Links = record.json(LINKS_DOC).map_err(|e| e.to_string())?;
-    let mut clients = Clients {
-        by_url: BTreeMap::new(),
-    };
-    let mut changed: Vec<CommitLinks> = Vec::new();
-    let mut result = Ok(());
-    'commits: for sha in range {
-        let Ok(oid) = ObjectId::from_hex(sha.as_bytes()) else {
-            continue;
-        };
-        let message = match repo.gix().find_commit(oid) {
-            Ok(c) => c.message_raw_sloppy().to_str_lossy().into_owned(),
-            Err(e) => {
-                result = Err(RepoError::git(format!("commit {sha}"), e).to_string());
-                break;
-            }
-        };
-        let mentions = commits::parse_mentions(&message, &link_kw, &status_kw);
-        if mentions.is_empty() {
-            continue;
-        }
-        let recorded = commits::load(repo, sha).map_err(|e| e.to_string())?;
-        let mut doc = match recorded {
-            Some(d) => d,
-            None => CommitLinks {
-                commit: sha.clone(),
-                summary: message
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                artifacts: commits::touched_artifacts(repo, oid).unwrap_or_default(),
-                mentions: mentions.clone(),
-                ..CommitLinks::default()
-            },
-        };
-        let before = doc.clone();
-        for m in &mentions {
-            for a in snapshot.find_id(&m.id) {
-                let Some(cfg) = linking.iter().find(|c| c.project_slug == a.project()) else {
-                    continue;
-                };
-                let mapping = &cfg.github.mapping;
-                let status_update = keyword_in(&mapping.commit_status_update_keywords, &m.keyword);
-                if !status_update && !keyword_in(&mapping.commit_link_keywords, &m.keyword) {
-                    continue;
-                }
-                let Some(link) = links.items.get(&links::key(a.project(), &a.id)) else {
-                    out.say(format!(
-                        "{} (named by {}) has no GitHub item yet; its commit link waits for the next push",
-                        a.id,
-                        &sha[..7]
-                    ));
-                    continue;
-                };
-                if link.target != Target::Issue {
-                    continue;
-                }
-                let Some(repo_ref) = RepoRef::parse(&link.repo) else {
-                    continue;
-                };
-                let client = match clients.get(cfg) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        result = Err(format!("could not comment commit links: {e}"));
-                        break 'commits;
-                    }
-                };
-                if doc.comment_on(&link.repo, link.number).is_none() {
-                    match post_comment(client, &repo_ref, link.number, sha, &m.keyword, &a.id, &doc)
-                    {
-                        Ok(comment_id) => {
-                            doc.comments.push(PostedComment {
-                                repo: link.repo.clone(),
-                                issue: link.number,
-                                comment_id,
-                            });
-                            out.comments += 1;
-                            out.say(format!(
-                                "commented {} on {}#{} ({} {})",
-                                &sha[..7],
-                                link.repo,
-                                link.number,
-                                m.keyword,
-                                a.id
-                            ));
-                        }
-                        Err(e) => {
-                            result = Err(format!(
-                                "could not comment on {}#{}: {e}",
-                                link.repo, link.number
-                            ));
-                            break 'commits;
-                        }
-                    }
-                }
-                let issue_ref = format!("{}#{}", link.repo, link.number);
-                if status_update
-                    && m.status_update
-                    && mapping.close_on_commit_keywords
-                    && !doc
-                        .closed
-                        .iter()
-                        .any(|c| c.eq_ignore_ascii_case(&issue_ref))
-                {
-                    match close_issue(client, &repo_ref, link.number) {
-                        Ok(closed_now) => {
-                            doc.closed.push(issue_ref.clone());
-                            if closed_now {
-                                out.say(format!(
-                                    "closed {issue_ref} ({} {} in {}; close_on_commit_keywords = true)",
-                                    m.keyword,
-                                    a.id,
-                                    &sha[..7]
-                                ));
-                            }
-                        }
-                        Err(e) => {
-                            result = Err(format!("could not close {issue_ref}: {e}"));
-                            break 'commits;
-                        }
-                    }
-                }
-            }
-        }
-        if doc != before || commits::load(repo, sha).ok().flatten().is_none() {
-            if doc.mentions.is_empty() {
-                doc.mentions = mentions;
-            }
-            changed.push(doc);
-        }
-    }
-    if !changed.is_empty()
-        && let Err(e) = commits::store(
-            repo,
-            &changed,
-            &format!("pre-push: {} commit links", changed.len()),
-        )
-    {
-        let message = format!("could not record the commit links: {e}");
-        return match result {
-            Ok(()) => Err(message),
-            Err(first) => Err(format!("{first}; {message}")),
-        };
-    }
-    result
-}
-
-/// Posts the commit-link comment on an issue unless one with the marker is there already.
-/// Returns the comment's id.
-fn post_comment(
-    client: &Client,
-    repo: &RepoRef,
-    issue: u64,
-    sha: &str,
-    keyword: &str,
-    id: &str,
-    doc: &CommitLinks,
-) -> Result<u64, github::Error> {
-    let marker = comment_marker(sha);
-    let existing = client.list_comments(repo, issue)?;
-    if let Some(c) = existing.iter().find(|c| body_has_marker(&c.body, &marker)) {
-        return Ok(c.id);
-    }
-    let branch = doc
-        .branch
-        .as_deref()
-        .map(|b| format!(" on `{b}`"))
-        .unwrap_or_default();
-    let body = format!(
-        "Commit {sha}{branch} ({keyword} {id}): {}\n\n<!-- {marker} -->\n",
-        doc.summary
-    );
-    let created = client.create_comment(repo, issue, &body)?;
-    Ok(created.item.id)
-}
-
-/// Closes an issue as completed; `Ok(false)` when it was closed already.
-fn close_issue(client: &Client, repo: &RepoRef, issue: u64) -> Result<bool, github::Error> {
-    let current = client.get_issue(repo, issue)?;
-    if current.state == State::Closed {
-        return Ok(false);
-    }
-    let patch = IssuePatch {
-        state: Some(State::Closed),
-        state_reason: Some(Some("completed".to_string())),
-        ..IssuePatch::default()
-    };
-    client.update_issue(repo, issue, &patch)?;
-    Ok(true)
 }
 
 #[cfg(test)]
@@ -646,13 +427,5 @@ mod tests {
         assert!(lines[0].is_new() && !lines[0].is_delete());
         assert_eq!(lines[0].remote_branch(), Some("main"));
         assert!(lines[1].is_delete());
-    }
-
-    #[test]
-    fn the_marker_names_the_commit() {
-        let sha = "0123456789abcdef0123456789abcdef01234567";
-        let body = format!("Commit x\n\n<!-- {} -->\n", comment_marker(sha));
-        assert!(body_has_marker(&body, &comment_marker(sha)));
-        assert!(!body_has_marker(&body, &comment_marker(&sha[..39])));
     }
 }

@@ -92,8 +92,8 @@ pub struct Options {
     pub commit: bool,
     /// Only read GitHub and record what it has that the plan doesn't (`diff --incoming`).
     pub fetch_only: bool,
-    /// Write the links into the artifact files: `related_issues` (`owner/name#N`) and
-    /// `related_milestone` (the milestone's URL).
+    /// Write the links into the artifact files: `related_issues` (`owner/name#N`),
+    /// `related_milestone` (the milestone's URL) and the recorded `related_commits`.
     pub write_links: bool,
 }
 

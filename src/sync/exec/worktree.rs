@@ -5,8 +5,21 @@ use super::*;
 
 impl Executor<'_> {
     /// `--write-links`: `related_issues` / `related_milestone` in the files of linked items
-    /// that don't name their GitHub item yet (comments and layout kept).
+    /// that don't name their GitHub item yet, and the recorded commits (post-commit, pre-push)
+    /// their `related_commits` don't list yet (comments and layout kept).
     pub(super) fn write_links(&mut self, project: &str, repo: &str, report: &mut ProjectReport) {
+        let tip = match &self.snapshot.origin {
+            crate::snapshot::Origin::Commit { commit, .. } => Some(*commit),
+            _ => None,
+        };
+        let commits = crate::commits::RelatedIndex::load(self.repo, tip).unwrap_or_else(|e| {
+            report.notes.push(plan::Note {
+                key: None,
+                message: format!("related_commits were not written: {e}"),
+                incomplete: false,
+            });
+            crate::commits::RelatedIndex::default()
+        });
         let wanted: Vec<(String, String, crate::writeback::Edit)> = self
             .snapshot
             .artifacts
@@ -14,36 +27,14 @@ impl Executor<'_> {
             .filter(|a| a.project() == project)
             .filter_map(|a| {
                 let key = plan::links::key(project, &a.id);
-                let link = self
-                    .links
-                    .items
-                    .get(&key)
-                    .filter(|l| !l.retired && self.done.contains(&key))?;
-                let edit = match link.target {
-                    fields::Target::Issue => {
-                        let reference = format!("{repo}#{}", link.number);
-                        let mut refs = a.list_field("related_issues");
-                        if refs
-                            .iter()
-                            .any(|r| r == &reference || link.url.as_deref() == Some(r.as_str()))
-                        {
-                            return None;
-                        }
-                        refs.push(reference);
-                        crate::writeback::Edit::new().set_list("related_issues", refs)
-                    }
-                    fields::Target::Milestone => {
-                        let reference = link
-                            .url
-                            .clone()
-                            .unwrap_or_else(|| format!("{repo}#milestone/{}", link.number));
-                        if a.str_field("related_milestone") == Some(reference.as_str()) {
-                            return None;
-                        }
-                        crate::writeback::Edit::new().set("related_milestone", reference)
-                    }
-                };
-                Some((key, a.path.clone(), edit))
+                let mut edit = self.link_edit(&key, a, repo);
+                let own = a.list_field("related_commits");
+                let unique = self.snapshot.find_id(&a.id).len() == 1;
+                let missing = commits.missing_from(project, &a.id, unique, &own);
+                if !missing.is_empty() {
+                    edit = edit.set_list("related_commits", own.into_iter().chain(missing));
+                }
+                (!edit.is_empty()).then(|| (key, a.path.clone(), edit))
             })
             .collect();
         for (key, path, edit) in wanted {
@@ -72,6 +63,49 @@ impl Executor<'_> {
                 });
             }
             report.ops.push(entry);
+        }
+    }
+
+    /// The `related_issues` / `related_milestone` edit of a synced, linked item whose file
+    /// doesn't name its GitHub item yet (empty otherwise).
+    fn link_edit(
+        &self,
+        key: &str,
+        a: &crate::artifact::Artifact,
+        repo: &str,
+    ) -> crate::writeback::Edit {
+        let none = crate::writeback::Edit::new();
+        let Some(link) = self
+            .links
+            .items
+            .get(key)
+            .filter(|l| !l.retired && self.done.contains(key))
+        else {
+            return none;
+        };
+        match link.target {
+            fields::Target::Issue => {
+                let reference = format!("{repo}#{}", link.number);
+                let mut refs = a.list_field("related_issues");
+                if refs
+                    .iter()
+                    .any(|r| r == &reference || link.url.as_deref() == Some(r.as_str()))
+                {
+                    return none;
+                }
+                refs.push(reference);
+                none.set_list("related_issues", refs)
+            }
+            fields::Target::Milestone => {
+                let reference = link
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| format!("{repo}#milestone/{}", link.number));
+                if a.str_field("related_milestone") == Some(reference.as_str()) {
+                    return none;
+                }
+                none.set("related_milestone", reference)
+            }
         }
     }
 
