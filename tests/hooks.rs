@@ -754,7 +754,12 @@ fn a_missing_binary_is_reported_and_git_goes_on() {
     let repo = plan_repo("");
     let bin_dir = tempfile::tempdir().expect("temp dir");
     let copy = bin_dir.path().join("git-intellimanage");
-    std::fs::copy(BIN, &copy).expect("copy the binary");
+    // A hard link, not a copy: a copy's write handle can leak into a child that another
+    // test thread forks at that moment, and executing the file then fails with "text file
+    // busy". Across file systems, a copy it has to be.
+    if std::fs::hard_link(BIN, &copy).is_err() {
+        std::fs::copy(BIN, &copy).expect("copy the binary");
+    }
     let mut cmd = repo.command(&copy.to_string_lossy());
     assert_ok(
         &cmd.args(["hooks", "install"]).output().expect("run"),
