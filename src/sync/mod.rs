@@ -141,6 +141,13 @@ pub fn run(
         .filter(|p| p.is_error())
         .cloned()
         .collect();
+    for slug in &snapshot.unreadable_configs {
+        if options.projects.is_empty() || options.projects.contains(slug) {
+            report.skipped.push(format!(
+                "{slug}: its project_config.toml can't be read (`git intellimanage validate` says why)"
+            ));
+        }
+    }
     for (slug, cfg) in &snapshot.configs {
         if !options.projects.is_empty() && !options.projects.contains(slug) {
             continue;

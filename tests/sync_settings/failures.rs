@@ -135,3 +135,57 @@ fn recorded_file(repo: &TestRepo, rel: &str) -> String {
         &format!("refs/intellimanage/sync:{root}/demo/{rel}"),
     ])
 }
+
+// ---------------------------------------------------------------------------------------
+// A project whose config can't be read is reported as skipped, not silently left out.
+
+#[test]
+fn a_project_with_an_unreadable_config_is_skipped_and_said_so() {
+    let s = Setup::new("");
+    s.emu.add_user(LOGIN);
+    let other = ".ruru/projects/other";
+    s.repo.write(
+        &format!("{other}/project_config.toml"),
+        "[github_integration\nenable_sync = true\n",
+    );
+    s.repo.write(
+        &format!("{other}/tasks/TASK-900_x.md"),
+        "+++\nid = \"TASK-900\"\ntitle = \"X\"\nstatus = \"🟡 To Do\"\ntype = \"🛠️ Task\"\ncreated_date = \"2025-01-01\"\nupdated_date = \"2025-01-01\"\n+++\nx\n",
+    );
+    s.repo.commit_all("a project with a broken config");
+    s.emu.reset_log();
+    let out = s.sync(&[]);
+    assert_exit(&out, 1, "sync with one unreadable config");
+    let text = stdout(&out);
+    let skipped = lines_with(&text, "skipped other:");
+    assert_eq!(skipped.len(), 1, "{text}");
+    assert!(
+        skipped[0].contains("project_config.toml can't be read"),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("other/project_config.toml:1"),
+        "{}",
+        stderr(&out)
+    );
+    // The readable project synced; nothing was made for the other one.
+    assert!(!s.writes().is_empty(), "the demo project synced");
+    assert!(
+        s.emu
+            .issues(OWNER, REPO)
+            .iter()
+            .all(|i| marker(&i["body"]).as_deref() != Some("TASK-900")),
+        "nothing synced for the project whose config can't be read"
+    );
+    let report = s.sync_json(1);
+    let skipped: Vec<&str> = report["skipped"]
+        .as_array()
+        .expect("skipped list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        skipped.iter().any(|l| l.starts_with("other:")),
+        "{report:#}"
+    );
+}
