@@ -2110,7 +2110,7 @@ fn fetch_only_writes_nothing_and_diff_incoming_shows_it_offline() {
         "    state: open → closed (not_planned)".to_string(),
         "    due_on: 2025-06-30 → 2025-03-31".to_string(),
         format!("added    #{dark} Dark mode  (no artifact)"),
-        format!("3 changed on GitHub, 1 issues without an artifact (fetched {fetched_at})"),
+        format!("3 changed on GitHub, 1 issue without an artifact (fetched {fetched_at})"),
     ] {
         assert!(text.lines().any(|l| l == line), "`{line}` in:\n{text}");
     }

@@ -177,8 +177,8 @@ pub fn painted_problem(problem: &Problem, p: &Painter) -> String {
 }
 
 /// "1 project", "2 projects", "0 warnings": a count with its noun in the right number.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")

@@ -290,9 +290,9 @@ fn incoming(ctx: &Context, repo: &git_intellimanage::repo::Repo, args: &Args) ->
         );
     }
     println!(
-        "{} changed on GitHub, {} issues without an artifact (fetched {at})",
+        "{} changed on GitHub, {} without an artifact (fetched {at})",
         doc.items.len(),
-        doc.unlinked.len()
+        super::common::count(doc.unlinked.len(), "issue")
     );
     Ok(ExitCode::SUCCESS)
 }

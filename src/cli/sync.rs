@@ -8,7 +8,7 @@ use git_intellimanage::auth;
 use git_intellimanage::plan::Direction;
 use git_intellimanage::sync::{self, Report, SyncError};
 
-use super::common::{CliError, CliResult, Context, exit, print_json};
+use super::common::{CliError, CliResult, Context, count, exit, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -105,9 +105,9 @@ fn print_text(ctx: &Context, report: &Report) {
     let p = ctx.out();
     if let Some(incoming) = &report.incoming {
         println!(
-            "fetched: {} changed on GitHub since the last sync, {} issues without an artifact",
+            "fetched: {} changed on GitHub since the last sync, {} without an artifact",
             incoming.items.len(),
-            incoming.unlinked.len()
+            count(incoming.unlinked.len(), "issue")
         );
         println!("{}", p.dim("see them with `git intellimanage diff --incoming`; `git intellimanage sync` brings them in"));
         return;
@@ -175,12 +175,12 @@ fn print_text(ctx: &Context, report: &Report) {
             "updated"
         };
         println!(
-            "  {verb} {} issues, {} milestones, {} labels; {upd} {} issues, {} milestones; {} unchanged; {} failed",
-            proj.count("create_issue"),
-            proj.count("create_milestone"),
-            proj.count("create_label"),
-            proj.count("update_issue"),
-            proj.count("update_milestone"),
+            "  {verb} {}, {}, {}; {upd} {}, {}; {} unchanged; {} failed",
+            count(proj.count("create_issue"), "issue"),
+            count(proj.count("create_milestone"), "milestone"),
+            count(proj.count("create_label"), "label"),
+            count(proj.count("update_issue"), "issue"),
+            count(proj.count("update_milestone"), "milestone"),
             proj.unchanged,
             proj.failures.len(),
         );
@@ -208,12 +208,15 @@ fn print_text(ctx: &Context, report: &Report) {
     println!(
         "{}",
         p.dim(&format!(
-            "{} requests to GitHub: {} reads ({} not modified), {} writes, {} retries{}",
-            r.requests,
-            r.reads,
+            "{} to GitHub: {} ({} not modified), {}, {}{}",
+            count(r.requests, "request"),
+            count(r.reads, "read"),
             r.not_modified,
-            r.writes,
-            r.retries,
+            count(r.writes, "write"),
+            match r.retries {
+                1 => "1 retry".to_string(),
+                n => format!("{n} retries"),
+            },
             if report.dry_run {
                 "; dry run: nothing was written"
             } else {
