@@ -5,24 +5,6 @@ mod support;
 
 use support::*;
 
-fn demo() -> TestRepo {
-    let repo = TestRepo::new();
-    write_demo_plan(&repo);
-    repo.commit_all("plan");
-    repo
-}
-
-fn ids(v: &serde_json::Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|a| a["id"].as_str().expect("id").to_string())
-        .collect();
-    out.sort();
-    out
-}
-
 /// One project with one broken file per kind of problem, plus good files that must still work.
 fn broken_repo() -> TestRepo {
     let repo = demo();

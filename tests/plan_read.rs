@@ -5,24 +5,6 @@ mod support;
 
 use support::*;
 
-fn demo() -> TestRepo {
-    let repo = TestRepo::new();
-    write_demo_plan(&repo);
-    repo.commit_all("plan");
-    repo
-}
-
-fn ids(v: &serde_json::Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|a| a["id"].as_str().expect("id").to_string())
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn list_json_has_every_artifact_with_its_fields() {
     let repo = demo();

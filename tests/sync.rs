@@ -106,11 +106,7 @@ impl Setup {
 
     /// Rewrites an artifact file through `edit` and commits.
     fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
-        let path = format!("{P}/{rel}");
-        let text = self.repo.read(&path);
-        let new = edit(text.clone());
-        assert_ne!(new, text, "the edit of {rel} changed nothing");
-        self.repo.write(&path, &new);
+        self.repo.edit(&format!("{P}/{rel}"), edit);
         self.repo.commit_all(&format!("edit {rel}"));
     }
 }

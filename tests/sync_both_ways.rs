@@ -258,10 +258,7 @@ impl Setup {
 
     /// Rewrites a file of the project through `edit`, without committing.
     fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
-        let text = self.read(rel);
-        let new = edit(text.clone());
-        assert_ne!(new, text, "the edit of {rel} changed nothing");
-        self.write(rel, &new);
+        self.repo.edit(&format!("{P}/{rel}"), edit);
     }
 
     /// [`Setup::edit`], then commits.

@@ -82,6 +82,16 @@ pub struct PostedComment {
     pub comment_id: u64,
 }
 
+/// A commit message's summary: its first line, trimmed.
+pub fn summary_of(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 /// Everything recorded about one commit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommitLinks {

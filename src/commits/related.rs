@@ -213,14 +213,7 @@ fn resolve(repo: &Repo, entry: &str) -> Option<(String, String)> {
     }
     let id = repo.gix().rev_parse_single(entry).ok()?;
     let commit = repo.gix().find_commit(id.detach()).ok()?;
-    let summary = commit
-        .message_raw_sloppy()
-        .to_str_lossy()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let summary = super::summary_of(&commit.message_raw_sloppy().to_str_lossy());
     Some((commit.id.to_string(), summary))
 }
 

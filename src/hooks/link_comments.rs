@@ -94,12 +94,7 @@ pub(super) fn comment_links(
             Some(d) => d,
             None => CommitLinks {
                 commit: sha.clone(),
-                summary: message
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
+                summary: commits::summary_of(&message),
                 artifacts: commits::touched_artifacts(repo, oid).unwrap_or_default(),
                 mentions: mentions.clone(),
                 ..CommitLinks::default()

@@ -166,12 +166,7 @@ pub fn record_commit(repo: &Repo, commit: ObjectId) -> Result<Outcome, PostCommi
 
     let mut links = CommitLinks {
         commit: commit.to_string(),
-        summary: message
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        summary: commits::summary_of(&message),
         branch: repo
             .gix()
             .head_name()

@@ -95,6 +95,15 @@ impl TestRepo {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Rewrites the file at `path` (repository-relative) through `edit`, which must change
+    /// it, without committing.
+    pub fn edit(&self, path: &str, edit: impl FnOnce(String) -> String) {
+        let text = self.read(path);
+        let new = edit(text.clone());
+        assert_ne!(new, text, "the edit of {path} changed nothing");
+        self.write(path, &new);
+    }
+
     /// `git add -A && git commit`; returns the new commit id.
     pub fn commit_all(&self, message: &str) -> String {
         self.git(&["add", "-A"]);
@@ -312,4 +321,24 @@ pub fn label_set(issue: &serde_json::Value) -> std::collections::BTreeSet<String
 
 pub fn set(items: &[&str]) -> std::collections::BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
+}
+
+/// A repository with the demo plan ([`write_demo_plan`]) committed.
+pub fn demo() -> TestRepo {
+    let repo = TestRepo::new();
+    write_demo_plan(&repo);
+    repo.commit_all("plan");
+    repo
+}
+
+/// The sorted `id`s of a JSON array of artifacts.
+pub fn ids(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_string())
+        .collect();
+    out.sort();
+    out
 }

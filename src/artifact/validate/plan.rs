@@ -243,7 +243,8 @@ mod tests {
     }
 
     #[test]
-    fn ten_thousand_artifacts_are_checked_quickly() {
+    fn ten_thousand_artifacts_report_their_one_dangling_dependency() {
+        // How fast this runs is the plan benchmark's business (`list` validates every file).
         let base = item("big", "tasks", "T-0", "Task", "");
         let mut artifacts = Vec::with_capacity(10_000);
         for i in 0..10_000 {
@@ -265,11 +266,9 @@ mod tests {
             artifacts.push(a);
         }
         let cfgs: BTreeMap<String, ProjectConfig> = [config("big", "")].into_iter().collect();
-        let start = std::time::Instant::now();
         let problems = check_plan(&artifacts, &cfgs);
-        let elapsed = start.elapsed();
         let p = only(&problems);
         assert!(p.message.contains("T-10000"));
-        assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+        assert_eq!(p.path, ".ruru/projects/big/tasks/T-9999.md");
     }
 }

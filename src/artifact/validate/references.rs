@@ -190,6 +190,22 @@ mod tests {
     use crate::artifact::validate::check_plan;
     use crate::artifact::validate::testing::*;
 
+    use crate::artifact::Problem;
+
+    /// Each problem as (file name, line, severity), for comparing a run at a glance.
+    fn file_line_severity(problems: &[Problem]) -> Vec<(&str, Option<usize>, Severity)> {
+        problems
+            .iter()
+            .map(|p| {
+                (
+                    p.path.rsplit('/').next().unwrap_or_default(),
+                    p.line,
+                    p.severity,
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn dangling_references() {
         let mut artifacts = plan();
@@ -222,16 +238,7 @@ mod tests {
             "feature_id = \"FEAT-1\"\ndepends_on = [\n  \"TASK-1\",\n  \"TASK-404\",\n  \"TASK-4\",\n]\n",
         ));
         let problems = check_plan(&artifacts, &configs());
-        let got: Vec<(&str, Option<usize>, Severity)> = problems
-            .iter()
-            .map(|p| {
-                (
-                    p.path.rsplit('/').next().unwrap_or_default(),
-                    p.line,
-                    p.severity,
-                )
-            })
-            .collect();
+        let got = file_line_severity(&problems);
         assert_eq!(
             got,
             [
@@ -296,16 +303,7 @@ mod tests {
         let mut problems = check_plan(&artifacts, &cfgs);
         // API-F has no Epic: a per-file problem, not checked here.
         problems.retain(|p| !p.path.ends_with("API-F.md"));
-        let got: Vec<(&str, Option<usize>, Severity)> = problems
-            .iter()
-            .map(|p| {
-                (
-                    p.path.rsplit('/').next().unwrap_or_default(),
-                    p.line,
-                    p.severity,
-                )
-            })
-            .collect();
+        let got = file_line_severity(&problems);
         assert_eq!(
             got,
             [
