@@ -200,17 +200,10 @@ fn api_protocol(api_base_url: &str) -> &'static str {
     }
 }
 
-/// True when `host` (as [`api_host`] gives it, port included) is this machine:
+/// True when `host` (a URL's host, without port; IPv6 in brackets or not) is this machine:
 /// `localhost`, `127.0.0.0/8`, `::1`.
 pub fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or(rest)
-    } else {
-        match host.rsplit_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => host,
-        }
-    };
+    let name = host.trim_start_matches('[').trim_end_matches(']');
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
@@ -221,7 +214,10 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// Refuses a plain `http://` API URL unless its host is a loopback one.
 pub fn check_transport(api_base_url: &str) -> Result<(), AuthError> {
-    if api_protocol(api_base_url) == "http" && !is_loopback_host(&api_host(api_base_url)) {
+    let host = ureq::http::Uri::try_from(api_base_url.trim())
+        .ok()
+        .and_then(|u| u.host().map(str::to_string));
+    if api_protocol(api_base_url) == "http" && !host.as_deref().is_some_and(is_loopback_host) {
         return Err(AuthError::Insecure {
             url: api_base_url.trim().to_string(),
         });
