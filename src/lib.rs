@@ -9,6 +9,7 @@
 //! | [`config`] | What a project's `project_config.toml` says, with the specification's defaults. |
 //! | [`repo`] | Reading plan files from git trees (gix) or the working tree. |
 //! | [`snapshot`] | A whole plan at one point (projects, artifacts, problems), loaded from a source. |
+//! | [`lock`] | The repository-wide sync lock: one run that writes to GitHub or our refs at a time, across worktrees. |
 //! | [`record`] | The record of the last sync, kept under `refs/intellimanage/sync`. |
 //! | [`diff`] | What changed between two snapshots, artifact by artifact and field by field. |
 //! | [`github`] | A blocking GitHub REST client (ureq): pagination, ETags, rate limits, retries. |
@@ -26,6 +27,7 @@ pub mod config;
 pub mod diff;
 pub mod github;
 pub mod hooks;
+pub mod lock;
 pub mod output;
 pub mod plan;
 pub mod record;

@@ -20,6 +20,7 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     pub const GITHUB: u8 = 6;
     pub const RACED: u8 = 7;
+    pub const LOCKED: u8 = 8;
 }
 
 /// An error as the user sees it: what happened, what to do, and the exit code.
@@ -90,6 +91,46 @@ impl From<RecordError> for CliError {
             RecordError::Write(_) => CliError::new(exit::REPO, e.to_string()),
         }
     }
+}
+
+impl From<git_intellimanage::lock::LockError> for CliError {
+    fn from(e: git_intellimanage::lock::LockError) -> CliError {
+        use git_intellimanage::lock::LockError;
+        let code = match &e {
+            LockError::Busy { .. } => exit::LOCKED,
+            LockError::Io { .. } => exit::REPO,
+        };
+        let hint = e.hint();
+        CliError::new(code, e.to_string()).hint(hint)
+    }
+}
+
+/// Takes the repository's sync lock for `command`, waiting up to `wait` and saying once on
+/// stderr who holds it; notes a previous owner that was interrupted.
+pub fn take_lock(
+    ctx: &Context,
+    repo: &Repo,
+    command: &str,
+    wait: std::time::Duration,
+) -> Result<git_intellimanage::lock::SyncLock, CliError> {
+    let lock = git_intellimanage::lock::acquire(repo.common_dir(), command, wait, |holder| {
+        let who = match holder {
+            Some(h) => h.to_string(),
+            None => "a run that is just starting".to_string(),
+        };
+        eprintln!(
+            "{} waiting for another run to finish ({who}); up to {} s",
+            ctx.err().dim("intellimanage:"),
+            wait.as_secs()
+        );
+    })?;
+    if let Some(h) = &lock.interrupted {
+        eprintln!(
+            "{} the previous run ({h}) ended without finishing; this run picks up where it stopped",
+            ctx.err().dim("intellimanage:")
+        );
+    }
+    Ok(lock)
 }
 
 pub type CliResult = Result<ExitCode, CliError>;

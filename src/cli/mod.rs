@@ -56,7 +56,8 @@ Exit codes:
   4  configuration problem (project_config.toml)
   5  authentication problem (no token, token rejected)
   6  GitHub could not be reached or refused the request
-  7  the sync record changed underneath this command (run it again)";
+  7  the sync record changed underneath this command (run it again)
+  8  another run held the sync lock for longer than --wait allowed";
 
 #[derive(Debug, Subcommand)]
 enum Command {

@@ -8,7 +8,7 @@ use git_intellimanage::auth;
 use git_intellimanage::plan::Direction;
 use git_intellimanage::sync::{self, Report, SyncError};
 
-use super::common::{CliError, CliResult, Context, count, exit, print_json};
+use super::common::{CliError, CliResult, Context, count, exit, print_json, take_lock};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,6 +42,10 @@ pub struct Args {
     /// the commits the hooks recorded into `related_commits`), keeping comments and layout.
     #[arg(long)]
     write_links: bool,
+    /// How long to wait for another run of this repository (a sync, a push's sync) to
+    /// finish before giving up with exit code 8.
+    #[arg(long, value_name = "SECONDS", default_value_t = git_intellimanage::lock::DEFAULT_WAIT.as_secs())]
+    wait: u64,
 }
 
 impl From<SyncError> for CliError {
@@ -67,6 +71,25 @@ impl From<SyncError> for CliError {
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
+    // Everything that writes (to GitHub, the sync record, the files) runs one at a time
+    // per repository; a dry run only reads.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        let command = if args.fetch_only {
+            "sync --fetch-only"
+        } else if args.write_links {
+            "sync --write-links"
+        } else {
+            "sync"
+        };
+        Some(take_lock(
+            ctx,
+            &repo,
+            command,
+            std::time::Duration::from_secs(args.wait),
+        )?)
+    };
     let options = sync::Options {
         rev: args.rev.clone(),
         dry_run: args.dry_run,

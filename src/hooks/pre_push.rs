@@ -249,6 +249,7 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
     };
     let _ = url;
     let mut said_unknown = false;
+    let mut lock: Option<crate::lock::SyncLock> = None;
     for update in parse_ref_lines(input) {
         if update.is_delete() {
             continue;
@@ -296,6 +297,19 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         }
         let blocks = syncing.iter().any(|c| c.github.block_push_on_failure);
         let failed_before = out.failed;
+        // One run at a time per repository (manual syncs, other pushes), held until the
+        // hook ends.
+        if lock.is_none() {
+            match take_lock(&repo, "pre-push", &mut out) {
+                Ok(l) => lock = Some(l),
+                Err(()) => {
+                    if blocks {
+                        out.block = true;
+                    }
+                    break;
+                }
+            }
+        }
         push_plan(&repo, cwd, remote, &update, verbosity, &mut out);
         if out.failed && !failed_before && blocks {
             out.block = true;
@@ -313,6 +327,33 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         }
     }
     out
+}
+
+/// Takes the repository's sync lock for a hook, saying once who holds it while waiting.
+/// `Err` (already reported) when it stays busy past the wait or can't be used.
+pub(super) fn take_lock(
+    repo: &Repo,
+    command: &str,
+    out: &mut Outcome,
+) -> Result<crate::lock::SyncLock, ()> {
+    let wait = crate::lock::DEFAULT_WAIT;
+    // Said at once (not with the hook's other lines at the end): the push is waiting.
+    let taken = crate::lock::acquire(repo.common_dir(), command, wait, |holder| {
+        let who = holder.map(|h| format!(" ({h})")).unwrap_or_default();
+        eprintln!(
+            "intellimanage: waiting for another run to finish{who}; up to {} s",
+            wait.as_secs()
+        );
+    });
+    match taken {
+        Ok(lock) => Ok(lock),
+        Err(e) => {
+            out.failed = true;
+            out.say(format!("not synced: {e}"));
+            out.say(format!("hint: {}", e.hint()));
+            Err(())
+        }
+    }
 }
 
 pub(super) fn tokens(

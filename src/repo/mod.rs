@@ -113,6 +113,12 @@ impl Repo {
         self.inner.git_dir()
     }
 
+    /// The git directory every worktree of the repository shares (`.git` of the main
+    /// worktree): where repository-wide state such as the sync lock lives.
+    pub fn common_dir(&self) -> &Path {
+        self.inner.common_dir()
+    }
+
     /// Resolves `rev` to a commit id (tags are peeled).
     pub fn resolve_commit(&self, rev: &str) -> Result<ObjectId> {
         let id = self.inner.rev_parse_single(rev).map_err(|e| {
