@@ -296,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_do_not_count() {
+        // GitHub's web editor saves CRLF; the plan's files have their own line ends.
+        let github = "First.\r\n\r\n- [ ] step\r\n\r\nIntelliManage-ID: TASK-1\r\n";
+        assert_eq!(
+            strip_marker(github),
+            normalize_text("\nFirst.\n\n- [ ] step\n")
+        );
+        assert_eq!(
+            normalize_text("\r\nFirst.\r\n\r\n- [ ] step\r\n"),
+            normalize_text("\nFirst.\n\n- [ ] step\n")
+        );
+        assert_eq!(marker_id(github).as_deref(), Some("TASK-1"));
+    }
+
+    #[test]
     fn logins_are_recognised() {
         assert_eq!(as_login("@ada").as_deref(), Some("ada"));
         assert_eq!(as_login("ada-l").as_deref(), Some("ada-l"));

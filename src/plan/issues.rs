@@ -59,6 +59,31 @@ impl LabelNeeds {
     pub(crate) fn is_missing(&self, name: &str) -> bool {
         self.missing.contains(&name.to_lowercase())
     }
+
+    /// The label creations that `issue_ops` use: a label no issue is sent with this run
+    /// (its issue is unchanged, or GitHub's value won) is not created, since nothing would
+    /// carry it. It is created by the run that first sends it.
+    pub(crate) fn used_by(self, issue_ops: &[&Op]) -> Vec<Op> {
+        let sent: BTreeSet<String> = issue_ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::CreateIssue { fields, .. } => Some(&fields.labels),
+                Op::UpdateIssue {
+                    fields, changed, ..
+                } if changed.iter().any(|c| c == "labels") => Some(&fields.labels),
+                _ => None,
+            })
+            .flatten()
+            .map(|l| l.to_lowercase())
+            .collect();
+        self.ops
+            .into_iter()
+            .filter(|op| match op {
+                Op::CreateLabel { name, .. } => sent.contains(&name.to_lowercase()),
+                _ => true,
+            })
+            .collect()
+    }
 }
 
 /// The plan's issue artifacts with their fields (milestone by title) and milestone key,
@@ -474,8 +499,20 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
             };
             // The new file names no parent, so the plan says "no milestone": a milestone the
             // issue has on GitHub is left alone (it is GitHub's until the plan says otherwise).
-            let local = fields::issue_fields(&created.0, cfg, None);
+            let mut local = fields::issue_fields(&created.0, cfg, None);
             let remote = fields::remote_issue_fields(issue);
+            // The file says what GitHub's labels did not (a plain issue is `🟡 To Do` and a
+            // Task): GitHub gets those labels now, with the marker. Recorded as the last
+            // synced state of both sides, labels GitHub lacks would look unchanged on both
+            // sides to every later sync, and never be sent.
+            let mut github = remote.clone();
+            for (label, cat) in implied_labels(&local.labels, &remote.labels, cfg) {
+                acc.labels.want(&label, cat, cfg, &mut acc.out.notes);
+                if !acc.labels.is_missing(&label) {
+                    github.labels.insert(label);
+                }
+            }
+            local.labels.retain(|l| !acc.labels.is_missing(l));
             acc.issue_ops.push(Op::CreateArtifact {
                 key: key.clone(),
                 path: path.clone(),
@@ -483,12 +520,16 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 text,
             });
             // Mark the issue so it stays linked even without this record.
+            let mut changed = vec!["body".to_string()];
+            if github.labels != remote.labels {
+                changed.push("labels".to_string());
+            }
             acc.issue_ops.push(Op::UpdateIssue {
                 key: key.clone(),
                 number: issue.number,
                 marker: id.clone(),
-                changed: vec!["body".to_string()],
-                fields: remote.clone(),
+                changed,
+                fields: github.clone(),
             });
             acc.out.settle.push(Settle {
                 key,
@@ -498,7 +539,7 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 path: Some(path),
                 committed: None,
                 local: Fields::Issue(local),
-                remote: Fields::Issue(remote),
+                remote: Fields::Issue(github),
                 updated_at: issue.updated_at.clone(),
                 url: issue.html_url.clone(),
                 retired: false,
@@ -506,6 +547,34 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
             });
         }
     }
+}
+
+/// The status, type and priority labels of a new artifact (`local`, its labels as the
+/// mapping gives them) for the categories GitHub's issue has no label of: what the file
+/// says that the issue didn't (its defaults, `🟡 To Do` and `🛠️ Task`). A category GitHub
+/// has a label of (known or not) is left as GitHub has it.
+fn implied_labels(
+    local: &BTreeSet<String>,
+    remote: &BTreeSet<String>,
+    cfg: &ProjectConfig,
+) -> Vec<(String, LabelCategory)> {
+    let mapping = &cfg.github.mapping;
+    let single = |c: &LabelCategory| {
+        matches!(
+            c,
+            LabelCategory::Status | LabelCategory::Type | LabelCategory::Priority
+        )
+    };
+    let on_github: BTreeSet<LabelCategory> = remote
+        .iter()
+        .filter_map(|l| mapping.label_category(l))
+        .filter(single)
+        .collect();
+    local
+        .iter()
+        .filter_map(|l| Some((l.clone(), mapping.label_category(l)?)))
+        .filter(|(_, c)| single(c) && !on_github.contains(c))
+        .collect()
 }
 
 /// The parent key (`epic_id`, or `feature_id` when `milestone_type` is Feature) and the ID

@@ -299,7 +299,8 @@ pub fn plan(input: &Input<'_>) -> Plan {
     retire::plan(&ctx, &mut acc);
     // Order: labels, milestones, issues (which may need both), then closes.
     let mut out = acc.out;
-    out.ops.extend(acc.labels.ops);
+    let issue_ops: Vec<&Op> = acc.issue_ops.iter().chain(&acc.retire_ops).collect();
+    out.ops.extend(acc.labels.used_by(&issue_ops));
     out.ops.extend(acc.milestone_ops);
     out.ops.extend(acc.issue_ops);
     out.ops.extend(acc.retire_ops);
