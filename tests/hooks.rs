@@ -31,7 +31,12 @@ fn clean_path() -> std::ffi::OsString {
 
 fn run_git(repo: &TestRepo, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = repo.command("git");
-    cmd.current_dir(dir).args(args).env("PATH", clean_path());
+    // These tests check what the pre-push hook does, in the terminal; when it runs (in
+    // the background after the push, by default) is tests/push_background.rs's subject.
+    cmd.current_dir(dir)
+        .args(args)
+        .env("PATH", clean_path())
+        .env("INTELLIMANAGE_PUSH_SYNC", "foreground");
     for (k, v) in env {
         cmd.env(k, v);
     }

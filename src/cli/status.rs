@@ -8,6 +8,8 @@ use git_intellimanage::record::Record;
 use git_intellimanage::repo::{Listing, Repo};
 use git_intellimanage::snapshot::Snapshot;
 
+use git_intellimanage::hooks::background::{self, LastRun, Result as BackgroundResult};
+
 use super::common::{CliError, CliResult, Context, print_json};
 
 /// The two sides of a pending-changes comparison (shared with `diff`).
@@ -202,8 +204,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     }
     // Done proposals from commit keywords (`Closes TASK-1`), recorded by the post-commit hook.
     let proposals = git_intellimanage::commits::proposals(&repo).unwrap_or_default();
+    let background = background::load(&repo);
     if args.json {
         print_json(&serde_json::json!({
+            "background_sync": background,
             "proposals": proposals,
             "base": compared.base,
             "target": compared.target,
@@ -276,5 +280,57 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         }
     }
     super::hooks::print_proposals(ctx, &proposals);
+    if let Some(last) = background.filter(|b| !b.seen) {
+        print_background(ctx, &repo, &last);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The last background sync (started by a push), shown until the user has seen it once.
+fn print_background(ctx: &Context, repo: &Repo, last: &LastRun) {
+    let p = ctx.out();
+    let pushed = last
+        .pushed
+        .iter()
+        .map(|b| match b.split_once(' ') {
+            Some((branch, sha)) => format!("{branch} {}", &sha[..sha.len().min(7)]),
+            None => b.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if last.result == BackgroundResult::Running {
+        println!(
+            "background sync: running since {} (pid {}, after the push of {pushed} to {})",
+            last.started_at, last.pid, last.remote
+        );
+        return;
+    }
+    let result = match last.result {
+        BackgroundResult::Failed => p.red(last.result.as_str()),
+        BackgroundResult::PushRejected => p.yellow(last.result.as_str()),
+        _ => p.green(last.result.as_str()),
+    };
+    println!(
+        "last background sync: {result} (push of {pushed} to {}, finished {})",
+        last.remote,
+        last.finished_at.as_deref().unwrap_or("?")
+    );
+    for line in &last.lines {
+        println!(
+            "    {}",
+            line.strip_prefix("intellimanage: ").unwrap_or(line)
+        );
+    }
+    if last.result == BackgroundResult::Failed {
+        println!(
+            "    {}",
+            p.dim(&format!(
+                "what did not sync stays pending: run `git intellimanage sync`; the full log is {}",
+                background::log_path(repo).display()
+            ))
+        );
+    }
+    if let Err(e) = background::mark_seen(repo) {
+        ctx.warn(&format!("could not note the background sync as seen: {e}"));
+    }
 }

@@ -26,6 +26,7 @@
 //! Installing again rewrites the block only if it differs (a new version, the binary
 //! moved); an identical install writes nothing.
 
+pub mod background;
 mod block;
 mod install;
 pub mod link_comments;
@@ -37,6 +38,36 @@ pub use install::*;
 
 /// Setting this variable (to anything but empty or `0`) makes the hooks do nothing.
 pub const ENV_DISABLE: &str = "INTELLIMANAGE_NO_HOOKS";
+
+/// Where the pre-push hook syncs: `INTELLIMANAGE_PUSH_SYNC`, else the git setting
+/// `intellimanage.pushSync` (`background`, the default, or `foreground`).
+pub const ENV_PUSH_SYNC: &str = "INTELLIMANAGE_PUSH_SYNC";
+
+/// When the pre-push hook syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushSync {
+    /// After the push has landed, in a detached process: the push never waits.
+    Background,
+    /// Before the push goes out, in the hook (always with `block_push_on_failure`).
+    Foreground,
+}
+
+impl PushSync {
+    /// The choice for `repo`: the environment, then git's configuration; unknown values
+    /// mean the default.
+    pub fn chosen(repo: &crate::repo::Repo) -> PushSync {
+        let value = std::env::var(ENV_PUSH_SYNC).ok().or_else(|| {
+            repo.gix()
+                .config_snapshot()
+                .string("intellimanage.pushSync")
+                .map(|v| v.to_string())
+        });
+        match value.as_deref().map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("foreground") => PushSync::Foreground,
+            _ => PushSync::Background,
+        }
+    }
+}
 
 /// True when [`ENV_DISABLE`] asks the hooks to do nothing.
 pub fn disabled_by_env() -> bool {

@@ -234,22 +234,19 @@ impl Outcome {
     }
 }
 
-/// Runs the hook: `remote` and `url` are git's arguments, `input` its standard input.
-pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> Outcome {
-    let mut out = Outcome::default();
-    if super::disabled_by_env() {
-        return out;
-    }
-    let repo = match Repo::discover(cwd) {
-        Ok(r) => r,
-        Err(e) => {
-            out.say(format!("skipped: {e}"));
-            return out;
-        }
-    };
-    let _ = url;
+/// One pushed update of the plan branch, and whether a project it syncs asks to block
+/// pushes on failure.
+#[derive(Debug, Clone)]
+pub struct PlanPush {
+    pub update: RefUpdate,
+    pub blocks: bool,
+}
+
+/// The updates of `input` that push the plan branch of a syncing project (what the hook
+/// acts on); lines for the user go to `out`.
+pub fn plan_pushes(repo: &Repo, remote: &str, input: &str, out: &mut Outcome) -> Vec<PlanPush> {
     let mut said_unknown = false;
-    let mut lock: Option<crate::lock::SyncLock> = None;
+    let mut found = Vec::new();
     for update in parse_ref_lines(input) {
         if update.is_delete() {
             continue;
@@ -261,7 +258,7 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
             continue;
         };
         let configs = match repo.plan_tree_of(commit) {
-            Ok(Some(tree)) => match super::post_commit::project_configs(&repo, tree) {
+            Ok(Some(tree)) => match super::post_commit::project_configs(repo, tree) {
                 Ok(c) => c,
                 Err(e) => {
                     out.failed = true;
@@ -284,7 +281,7 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
         if syncing.is_empty() {
             continue;
         }
-        match plan_branches(&repo, remote, &configs, branch) {
+        match plan_branches(repo, remote, &configs, branch) {
             Some(branches) if branches.iter().any(|b| b == branch) => {}
             Some(_) => continue,
             None => {
@@ -296,22 +293,88 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
             }
         }
         let blocks = syncing.iter().any(|c| c.github.block_push_on_failure);
+        found.push(PlanPush { update, blocks });
+    }
+    found
+}
+
+/// Runs the hook in the foreground: `remote` and `url` are git's arguments, `input` its
+/// standard input.
+pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> Outcome {
+    let mut out = Outcome::default();
+    if super::disabled_by_env() {
+        return out;
+    }
+    let repo = match Repo::discover(cwd) {
+        Ok(r) => r,
+        Err(e) => {
+            out.say(format!("skipped: {e}"));
+            return out;
+        }
+    };
+    let pushes = plan_pushes(&repo, remote, input, &mut out);
+    sync_pushes(
+        &repo,
+        cwd,
+        remote,
+        url,
+        &pushes,
+        verbosity,
+        &Waiting::foreground(),
+        &mut out,
+    );
+    out
+}
+
+/// How a hook run waits for the repository's sync lock.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// The command named in the lock file.
+    pub command: &'static str,
+    pub wait: std::time::Duration,
+}
+
+impl Waiting {
+    /// A push waiting in the user's terminal.
+    pub fn foreground() -> Waiting {
+        Waiting {
+            command: "pre-push",
+            wait: crate::lock::DEFAULT_WAIT,
+        }
+    }
+}
+
+/// Syncs and comments the plan pushes, holding the sync lock for the whole run.
+#[allow(clippy::too_many_arguments)]
+pub fn sync_pushes(
+    repo: &Repo,
+    cwd: &Path,
+    remote: &str,
+    url: &str,
+    pushes: &[PlanPush],
+    verbosity: u8,
+    waiting: &Waiting,
+    out: &mut Outcome,
+) {
+    let _ = url;
+    let mut lock: Option<crate::lock::SyncLock> = None;
+    for push in pushes {
         let failed_before = out.failed;
         // One run at a time per repository (manual syncs, other pushes), held until the
         // hook ends.
         if lock.is_none() {
-            match take_lock(&repo, "pre-push", &mut out) {
+            match take_lock(repo, waiting, out) {
                 Ok(l) => lock = Some(l),
                 Err(()) => {
-                    if blocks {
+                    if push.blocks {
                         out.block = true;
                     }
                     break;
                 }
             }
         }
-        push_plan(&repo, cwd, remote, &update, verbosity, &mut out);
-        if out.failed && !failed_before && blocks {
+        push_plan(repo, cwd, remote, &push.update, verbosity, out);
+        if out.failed && !failed_before && push.blocks {
             out.block = true;
         }
     }
@@ -326,17 +389,17 @@ pub fn run(cwd: &Path, remote: &str, url: &str, input: &str, verbosity: u8) -> O
             );
         }
     }
-    out
 }
 
 /// Takes the repository's sync lock for a hook, saying once who holds it while waiting.
 /// `Err` (already reported) when it stays busy past the wait or can't be used.
 pub(super) fn take_lock(
     repo: &Repo,
-    command: &str,
+    waiting: &Waiting,
     out: &mut Outcome,
 ) -> Result<crate::lock::SyncLock, ()> {
-    let wait = crate::lock::DEFAULT_WAIT;
+    let wait = waiting.wait;
+    let command = waiting.command;
     // Said at once (not with the hook's other lines at the end): the push is waiting.
     let taken = crate::lock::acquire(repo.common_dir(), command, wait, |holder| {
         let who = holder.map(|h| format!(" ({h})")).unwrap_or_default();
