@@ -8,6 +8,7 @@
 //! | [`artifact`] | What an artifact file is: parsing, the vocabulary of types/statuses/priorities, validation. |
 //! | [`config`] | What a project's `project_config.toml` says, with the specification's defaults. |
 //! | [`repo`] | Reading plan files from git trees (gix) or the working tree. |
+//! | [`share`] | Sharing the sync record through the git remote, and the lock ref there that serialises every clone's syncs. |
 //! | [`snapshot`] | A whole plan at one point (projects, artifacts, problems), loaded from a source. |
 //! | [`lock`] | The repository-wide sync lock: one run that writes to GitHub or our refs at a time, across worktrees. |
 //! | [`record`] | The record of the last sync, kept under `refs/intellimanage/sync`. |
@@ -32,6 +33,7 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod repo;
+pub mod share;
 pub mod snapshot;
 pub mod sync;
 pub mod writeback;

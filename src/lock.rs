@@ -35,6 +35,20 @@ pub struct Holder {
     pub command: String,
 }
 
+impl Holder {
+    /// This process, running `command`, from now.
+    pub fn me(command: &str) -> Holder {
+        Holder {
+            pid: std::process::id(),
+            host: host_name(),
+            since: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            command: command.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -158,14 +172,7 @@ pub fn acquire(
         }
     }
     let interrupted = read_holder(&file);
-    let me = Holder {
-        pid: std::process::id(),
-        host: host_name(),
-        since: jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string(),
-        command: command.to_string(),
-    };
+    let me = Holder::me(command);
     let mut lock = SyncLock {
         file,
         path: path.clone(),

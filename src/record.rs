@@ -101,6 +101,12 @@ impl Record {
             .peel_to_id()
             .map_err(|e| RepoError::git(SYNC_REF, e))?
             .detach();
+        Record::load_at(repo, commit_id)
+    }
+
+    /// Loads the record as it was at record commit `commit_id` (e.g. a teammate's, fetched).
+    pub fn load_at(repo: &Repo, commit_id: ObjectId) -> Result<Record> {
+        let gix = repo.gix();
         let tree = repo.commit_tree(commit_id)?;
         let mut record = Record {
             head: Some(commit_id),
@@ -224,12 +230,8 @@ impl Record {
         }
     }
 
-    /// Writes the record as a new commit and moves the ref to it, atomically and only if
-    /// nobody moved it since this record was loaded. Does nothing when nothing changed.
-    pub fn commit(&mut self, repo: &Repo, message: &str) -> Result<Option<ObjectId>> {
-        if !self.dirty {
-            return Ok(None);
-        }
+    /// Writes the record's tree (documents and plan tree) into the object database.
+    pub fn write_tree(&self, repo: &Repo) -> Result<ObjectId> {
         let gix = repo.gix();
         let mut entries: Vec<gix::objs::tree::Entry> = Vec::new();
         for (name, data) in &self.documents {
@@ -255,6 +257,16 @@ impl Record {
             .write_object(gix::objs::Tree { entries })
             .map_err(|e| RecordError::Write(format!("the record tree: {e}")))?
             .detach();
+        Ok(tree)
+    }
+
+    /// Writes the record as a new commit and moves the ref to it, atomically and only if
+    /// nobody moved it since this record was loaded. Does nothing when nothing changed.
+    pub fn commit(&mut self, repo: &Repo, message: &str) -> Result<Option<ObjectId>> {
+        if !self.dirty {
+            return Ok(None);
+        }
+        let tree = self.write_tree(repo)?;
         let commit_id = commit_to_ref(repo, SYNC_REF, self.head, tree, message)?;
         self.head = Some(commit_id);
         self.dirty = false;
@@ -272,6 +284,20 @@ pub fn commit_to_ref(
     tree: ObjectId,
     message: &str,
 ) -> Result<ObjectId> {
+    let parents: Vec<ObjectId> = head.into_iter().collect();
+    commit_to_ref_with_parents(repo, refname, head, &parents, tree, message)
+}
+
+/// Like [`commit_to_ref`], with the commit's parents given (a merge of two records has
+/// two); the ref still moves only if it points at `head`.
+pub fn commit_to_ref_with_parents(
+    repo: &Repo,
+    refname: &str,
+    head: Option<ObjectId>,
+    parents: &[ObjectId],
+    tree: ObjectId,
+    message: &str,
+) -> Result<ObjectId> {
     let gix = repo.gix();
     let signature = record_signature();
     let commit = gix::objs::Commit {
@@ -280,7 +306,7 @@ pub fn commit_to_ref(
         author: signature.clone(),
         committer: signature.clone(),
         encoding: None,
-        parents: head.into_iter().collect(),
+        parents: parents.iter().copied().collect(),
         extra_headers: Vec::new(),
     };
     let commit_id = gix
@@ -291,6 +317,40 @@ pub fn commit_to_ref(
         Some(prev) => PreviousValue::MustExistAndMatch(Target::Object(prev)),
         None => PreviousValue::MustNotExist,
     };
+    set_ref(repo, refname, expected, commit_id, message)?;
+    Ok(commit_id)
+}
+
+/// Moves `refname` to the existing commit `new` if it still points at `expected` (`None`:
+/// does not exist yet): a compare-and-swap, as for every ref of ours.
+pub fn move_ref(
+    repo: &Repo,
+    refname: &str,
+    expected: Option<ObjectId>,
+    new: ObjectId,
+    message: &str,
+) -> Result<()> {
+    let expected = match expected {
+        Some(prev) => PreviousValue::MustExistAndMatch(Target::Object(prev)),
+        None => PreviousValue::MustNotExist,
+    };
+    set_ref(repo, refname, expected, new, message)
+}
+
+/// Sets `refname` to `new` whatever it was (remote-tracking copies only).
+pub fn force_ref(repo: &Repo, refname: &str, new: ObjectId, message: &str) -> Result<()> {
+    set_ref(repo, refname, PreviousValue::Any, new, message)
+}
+
+fn set_ref(
+    repo: &Repo,
+    refname: &str,
+    expected: PreviousValue,
+    new: ObjectId,
+    message: &str,
+) -> Result<()> {
+    let gix = repo.gix();
+    let signature = record_signature();
     let name: FullName = refname
         .try_into()
         .map_err(|e| RecordError::Write(format!("{refname}: {e}")))?;
@@ -304,7 +364,7 @@ pub fn commit_to_ref(
                 message: format!("intellimanage: {first_line}").into(),
             },
             expected,
-            new: Target::Object(commit_id),
+            new: Target::Object(new),
         },
     );
     let mut time_buf = gix::date::parse::TimeBuf::default();
@@ -317,7 +377,7 @@ pub fn commit_to_ref(
                 RecordError::Write(text)
             }
         })?;
-    Ok(commit_id)
+    Ok(())
 }
 
 /// The identity record commits are made with: fixed, so recording never depends on the

@@ -5,6 +5,7 @@
 mod auth;
 mod common;
 mod diff;
+mod fetch;
 mod hook;
 mod hooks;
 mod list;
@@ -73,6 +74,8 @@ enum Command {
     Diff(diff::Args),
     /// Bring the plan and GitHub in step, both ways: issues, milestones, labels (--dry-run to preview).
     Sync(sync::Args),
+    /// Bring the team's sync record from the git remote (then `status` and `diff` are the team's).
+    Fetch(fetch::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
     Auth(auth::Args),
     /// Install, remove or inspect the git hooks (post-commit links, pre-push sync).
@@ -98,6 +101,7 @@ pub fn run() -> ExitCode {
         Command::Status(args) => status::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Fetch(args) => fetch::run(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),

@@ -205,8 +205,11 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     // Done proposals from commit keywords (`Closes TASK-1`), recorded by the post-commit hook.
     let proposals = git_intellimanage::commits::proposals(&repo).unwrap_or_default();
     let background = background::load(&repo);
+    let duplicates: git_intellimanage::share::merge::Duplicates =
+        record.json(git_intellimanage::share::merge::DUPLICATES_DOC)?;
     if args.json {
         print_json(&serde_json::json!({
+            "duplicates": duplicates.items,
             "background_sync": background,
             "proposals": proposals,
             "base": compared.base,
@@ -280,6 +283,13 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         }
     }
     super::hooks::print_proposals(ctx, &proposals);
+    for d in &duplicates.items {
+        println!(
+            "{} {}",
+            p.yellow("duplicate:"),
+            super::sync::duplicate_line(d)
+        );
+    }
     if let Some(last) = background.filter(|b| !b.seen) {
         print_background(ctx, &repo, &last);
     }

@@ -5,7 +5,12 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use git_intellimanage::auth;
+use git_intellimanage::lock::Holder;
 use git_intellimanage::plan::Direction;
+use git_intellimanage::repo::Repo;
+use git_intellimanage::share::merge::Duplicate;
+use git_intellimanage::share::remote_lock::RemoteLockError;
+use git_intellimanage::share::{Session, Start};
 use git_intellimanage::sync::{self, Report, SyncError};
 
 use super::common::{CliError, CliResult, Context, count, exit, print_json, take_lock};
@@ -90,7 +95,47 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             std::time::Duration::from_secs(args.wait),
         )?)
     };
+    // With a remote to share through: the lock every clone respects, and the team's record.
+    let wait = std::time::Duration::from_secs(args.wait);
+    let start = if args.dry_run || !plan_syncs(&repo, &args.rev) {
+        Start::Alone
+    } else {
+        let holder = Holder::me(if args.fetch_only {
+            "sync --fetch-only"
+        } else {
+            "sync"
+        });
+        Session::start(&repo, &holder, wait, |who| {
+            eprintln!(
+                "{} waiting for another clone's sync to finish ({who}); up to {} s",
+                ctx.err().dim("intellimanage:"),
+                wait.as_secs()
+            )
+        })
+        .map_err(remote_lock_error)?
+    };
+    let mut share_notes = Vec::new();
+    let session = match start {
+        Start::Shared(session) => {
+            if let Some(who) = session.took_over() {
+                share_notes.push(format!(
+                    "took over the sync lock on {} from a run that stopped renewing it ({who})",
+                    session.remote
+                ));
+            }
+            for d in &session.integrated.duplicates {
+                share_notes.push(duplicate_line(d));
+            }
+            Some(session)
+        }
+        Start::Alone => None,
+        Start::Unreachable(note) => {
+            share_notes.push(note);
+            None
+        }
+    };
     let options = sync::Options {
+        narrow_creates: session.is_none(),
         rev: args.rev.clone(),
         dry_run: args.dry_run,
         direction: if args.push_only {
@@ -110,7 +155,18 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name)
             .map(|(secret, _)| secret)
     };
-    let report = sync::run(&repo, &options, &tokens)?;
+    let result = sync::run(&repo, &options, &tokens);
+    // Whatever happened, what synced is shared and the remote's lock let go.
+    if let Some(session) = session
+        && let Some(note) = session.finish(&repo)
+    {
+        share_notes.push(note);
+    }
+    let mut report = result?;
+    report.share_notes = share_notes;
+    for note in &report.share_notes {
+        ctx.warn(note);
+    }
     ctx.warn_problems(&report.problems);
     if args.json {
         print_json(&report)?;
@@ -247,4 +303,38 @@ fn print_text(ctx: &Context, report: &Report) {
             }
         ))
     );
+}
+
+/// True when the plan at `rev` has a project that syncs (only then is the remote involved).
+fn plan_syncs(repo: &Repo, rev: &str) -> bool {
+    repo.resolve_commit(rev)
+        .ok()
+        .and_then(|c| repo.plan_tree_of(c).ok().flatten())
+        .and_then(|t| git_intellimanage::hooks::post_commit::project_configs(repo, t).ok())
+        .is_some_and(|configs| configs.iter().any(|c| c.github.enable_sync))
+}
+
+fn remote_lock_error(e: RemoteLockError) -> CliError {
+    match &e {
+        RemoteLockError::Busy { .. } => CliError::new(exit::LOCKED, e.to_string()).hint(
+            "another clone is syncing this plan: let it finish (its record reaches you with the next sync), or wait longer with --wait SECONDS",
+        ),
+        RemoteLockError::Share(_) => CliError::new(exit::REPO, e.to_string()),
+    }
+}
+
+/// The line for an artifact two clones linked to two different issues.
+pub fn duplicate_line(d: &Duplicate) -> String {
+    format!(
+        "{} is linked to two issues of {}: #{} (kept) and #{}{}; close #{} on GitHub",
+        d.key,
+        d.repo,
+        d.kept,
+        d.other,
+        d.other_repo
+            .as_deref()
+            .map(|r| format!(" of {r}"))
+            .unwrap_or_default(),
+        d.other
+    )
 }

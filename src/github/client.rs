@@ -268,6 +268,20 @@ impl Client {
         iso_utc(t)
     }
 
+    /// A `since` for "created in the last moments": two minutes ago (slack for clock
+    /// skew), but never before [`Client::run_started_since`]. What a check just before a
+    /// create asks for, so that it reads a page, not everything this run created.
+    pub fn recent_since(&self) -> String {
+        let recent = SystemTime::now()
+            .checked_sub(Duration::from_secs(120))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let run = self
+            .started
+            .checked_sub(Duration::from_secs(300))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        iso_utc(recent.max(run))
+    }
+
     /// `base_url + path` (path starts with `/`).
     pub(crate) fn url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.base_url, path_and_query)

@@ -358,6 +358,7 @@ pub fn sync_pushes(
 ) {
     let _ = url;
     let mut lock: Option<crate::lock::SyncLock> = None;
+    let mut session: Option<Option<crate::share::Session>> = None;
     for push in pushes {
         let failed_before = out.failed;
         // One run at a time per repository (manual syncs, other pushes), held until the
@@ -373,10 +374,27 @@ pub fn sync_pushes(
                 }
             }
         }
-        push_plan(repo, cwd, remote, &push.update, verbosity, out);
+        if session.is_none() {
+            match start_session(repo, waiting, out) {
+                Ok(s) => session = Some(s),
+                Err(()) => {
+                    if push.blocks {
+                        out.block = true;
+                    }
+                    break;
+                }
+            }
+        }
+        let narrow = !matches!(session, Some(Some(_)));
+        push_plan(repo, cwd, remote, &push.update, verbosity, narrow, out);
         if out.failed && !failed_before && push.blocks {
             out.block = true;
         }
+    }
+    if let Some(Some(s)) = session
+        && let Some(note) = s.finish(repo)
+    {
+        out.say(note);
     }
     if out.failed {
         if out.block {
@@ -419,6 +437,45 @@ pub(super) fn take_lock(
     }
 }
 
+/// Takes the lock on the shared remote and brings the team's record in: `Ok(None)` when
+/// there is no remote to share with (or it can't be reached: said), `Err` (said) when
+/// another clone holds the lock past the wait.
+fn start_session(
+    repo: &Repo,
+    waiting: &Waiting,
+    out: &mut Outcome,
+) -> Result<Option<crate::share::Session>, ()> {
+    use crate::share::{Session, Start};
+    let holder = crate::lock::Holder::me(waiting.command);
+    let wait = waiting.wait;
+    match Session::start(repo, &holder, wait, |who| {
+        eprintln!(
+            "intellimanage: waiting for another clone's sync to finish ({who}); up to {} s",
+            wait.as_secs()
+        )
+    }) {
+        Ok(Start::Shared(s)) => {
+            for d in &s.integrated.duplicates {
+                out.say(format!(
+                    "{} is linked to two issues: #{} (kept) and #{}; close #{} on GitHub",
+                    d.key, d.kept, d.other, d.other
+                ));
+            }
+            Ok(Some(s))
+        }
+        Ok(Start::Alone) => Ok(None),
+        Ok(Start::Unreachable(note)) => {
+            out.say(note);
+            Ok(None)
+        }
+        Err(e) => {
+            out.failed = true;
+            out.say(format!("not synced: {e}"));
+            Err(())
+        }
+    }
+}
+
 pub(super) fn tokens(
     cfg: &ProjectConfig,
     base_url: &str,
@@ -433,6 +490,7 @@ fn push_plan(
     remote: &str,
     update: &RefUpdate,
     verbosity: u8,
+    narrow: bool,
     out: &mut Outcome,
 ) {
     let short = &update.local_sha[..update.local_sha.len().min(7)];
@@ -454,6 +512,7 @@ fn push_plan(
             verbosity,
             progress: false,
             write_delay: None,
+            narrow_creates: narrow,
             ..sync::Options::default()
         };
         match sync::run(repo, &options, &tokens) {

@@ -95,6 +95,10 @@ pub struct Options {
     /// Write the links into the artifact files: `related_issues` (`owner/name#N`),
     /// `related_milestone` (the milestone's URL) and the recorded `related_commits`.
     pub write_links: bool,
+    /// No lock on a shared remote is held (none configured, or unreachable), so another
+    /// clone may be syncing the same plan right now: just before creating an issue, look
+    /// for one created meanwhile with the artifact's `IntelliManage-ID:` line and adopt it.
+    pub narrow_creates: bool,
 }
 
 impl Default for Options {
@@ -110,6 +114,7 @@ impl Default for Options {
             commit: false,
             fetch_only: false,
             write_links: false,
+            narrow_creates: false,
         }
     }
 }

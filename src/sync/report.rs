@@ -213,6 +213,8 @@ pub struct Report {
     /// With `--fetch-only`: what GitHub has that the plan doesn't.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incoming: Option<super::incoming::Incoming>,
+    /// What sharing the record through the git remote could not do, or found.
+    pub share_notes: Vec<String>,
 }
 
 impl Report {
@@ -231,6 +233,7 @@ impl Report {
             pull_skipped: None,
             links_skipped: None,
             incoming: None,
+            share_notes: Vec::new(),
         }
     }
 

@@ -91,6 +91,16 @@ impl Executor<'_> {
                 };
                 let marker_line = fields::marker_line(marker);
                 let since = client.run_started_since();
+                // Another clone may have created it since this run read GitHub.
+                if self.options.narrow_creates
+                    && let Some(found) = client.find_issue_with_marker(
+                        repo,
+                        &marker_line,
+                        Some(&client.recent_since()),
+                    )?
+                {
+                    return Ok(Done::issue(&found, true));
+                }
                 let mut note = note;
                 let created = match client.create_issue(repo, &new, |c| {
                     c.find_issue_with_marker(repo, &marker_line, Some(&since))

@@ -1,0 +1,379 @@
+//! The sync record shared through the git remote, and the lock there that every clone
+//! respects: real clones of one local bare remote, the real binary, the GitHub emulator.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::{Child, Output, Stdio};
+
+use github_emulator::Emulator;
+use serde_json::Value;
+use support::*;
+
+const TOKEN: &str = "ghp_SharedRecordT0ken77";
+const OWNER: &str = "acme";
+const REPO: &str = "demo";
+const P: &str = ".ruru/projects/demo";
+
+fn emulator() -> Emulator {
+    let emu = Emulator::start();
+    emu.add_token(TOKEN, "ada", &["repo"]);
+    emu.add_repo(OWNER, REPO);
+    emu
+}
+
+/// A bare remote holding the demo plan, and the first clone (which made it).
+struct Team {
+    remote: tempfile::TempDir,
+    first: TestRepo,
+}
+
+fn team() -> Team {
+    let first = TestRepo::new();
+    write_demo_plan(&first);
+    first.commit_all("plan");
+    let remote = tempfile::tempdir().expect("remote");
+    first.git(&[
+        "init",
+        "-q",
+        "--bare",
+        "-b",
+        "main",
+        &remote.path().to_string_lossy(),
+    ]);
+    first.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    first.git(&["push", "-q", "origin", "main"]);
+    Team { remote, first }
+}
+
+impl Team {
+    /// Another teammate's clone of the remote.
+    fn clone(&self) -> TestRepo {
+        let repo = TestRepo::new();
+        std::fs::remove_dir_all(repo.path().join(".git")).expect("reset");
+        repo.git(&["clone", "-q", &self.remote.path().to_string_lossy(), "."]);
+        repo
+    }
+}
+
+fn sync(repo: &TestRepo, emu: &Emulator, env: &[(&str, &str)]) -> Output {
+    let url = emu.url();
+    let mut all: Vec<(&str, &str)> = github_env(&url, TOKEN).to_vec();
+    all.extend_from_slice(env);
+    repo.im_env(&["sync"], &all)
+}
+
+fn links(repo: &TestRepo) -> BTreeMap<String, u64> {
+    let text = repo.git(&["show", "refs/intellimanage/sync:links.json"]);
+    let doc: Value = serde_json::from_str(&text).expect("links.json");
+    doc["items"]
+        .as_object()
+        .expect("items")
+        .iter()
+        .map(|(k, v)| (k.clone(), v["number"].as_u64().expect("number")))
+        .collect()
+}
+
+fn remote_has(team: &Team, name: &str) -> bool {
+    team.first
+        .command("git")
+        .args(["--git-dir", &team.remote.path().to_string_lossy()])
+        .args(["rev-parse", "-q", "--verify", name])
+        .output()
+        .expect("git")
+        .status
+        .success()
+}
+
+/// Issues per `IntelliManage-ID:` marker.
+fn issues_per_artifact(emu: &Emulator) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for issue in emu.issues(OWNER, REPO) {
+        let id = marker(&issue["body"]).unwrap_or_else(|| format!("#{}", issue["number"]));
+        *out.entry(id).or_default() += 1;
+    }
+    out
+}
+
+fn add_task(repo: &TestRepo, id: &str) {
+    repo.write(
+        &format!("{P}/tasks/{id}_new.md"),
+        &artifact(
+            id,
+            TASK,
+            &format!("New work {id}"),
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "To do.\n",
+        ),
+    );
+}
+
+#[test]
+fn a_fresh_clone_starts_from_the_teams_record() {
+    let team = team();
+    let emu = emulator();
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "first clone's sync");
+    assert!(
+        remote_has(&team, "refs/intellimanage/sync"),
+        "the record was pushed"
+    );
+    assert!(
+        !remote_has(&team, "refs/intellimanage/lock"),
+        "the lock was released"
+    );
+
+    let other = team.clone();
+    let out = other.im_ok(&["fetch"]);
+    assert!(
+        out.contains("sync record: updated from the remote"),
+        "{out}"
+    );
+    // Offline: the team's last sync is this clone's.
+    let status = other.im_ok(&["status"]);
+    assert!(status.contains("up to date"), "{status}");
+    assert!(!status.contains("no sync recorded"), "{status}");
+    // Its first sync writes nothing and searches nothing: three conditional reads.
+    emu.reset_log();
+    let out = sync(&other, &emu, &[]);
+    assert_exit(&out, 0, "the other clone's first sync");
+    assert_eq!(emu.write_count(), 0, "{}", stdout(&out));
+    let requests = emu.requests();
+    assert!(
+        requests.len() <= 3,
+        "no adoption search: {:?}",
+        requests
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(links(&other), links(&team.first));
+}
+
+#[test]
+fn a_sync_fetches_the_teams_record_by_itself() {
+    let team = team();
+    let emu = emulator();
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "first clone's sync");
+    let other = team.clone();
+    emu.reset_log();
+    // No `fetch` first: the sync takes the remote's lock and brings the record in.
+    let out = sync(&other, &emu, &[]);
+    assert_exit(&out, 0, "sync");
+    assert_eq!(emu.write_count(), 0, "{}", stdout(&out));
+    assert_eq!(issues_per_artifact(&emu).len(), 3);
+}
+
+#[test]
+fn records_written_apart_merge_without_losing_a_link() {
+    let team = team();
+    let emu = emulator();
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "first sync, shared");
+    let other = team.clone();
+    other.im_ok(&["fetch"]);
+    let alone = [("INTELLIMANAGE_REMOTE", "none")];
+
+    // Each clone plans and syncs something of its own, without the remote.
+    add_task(&team.first, "TASK-201");
+    team.first.commit_all("A's task");
+    assert_exit(&sync(&team.first, &emu, &alone), 0, "A alone");
+    add_task(&other, "TASK-202");
+    other.commit_all("B's task");
+    assert_exit(&sync(&other, &emu, &alone), 0, "B alone");
+
+    // Both share again: A pushes, B merges with A's and pushes, A fetches the merge.
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "A shares");
+    assert_exit(&sync(&other, &emu, &[]), 0, "B merges and shares");
+    let out = team.first.im_ok(&["fetch"]);
+    assert!(out.contains("updated from the remote"), "{out}");
+    for repo in [&team.first, &other] {
+        let l = links(repo);
+        for key in [
+            "demo/TASK-201",
+            "demo/TASK-202",
+            "demo/TASK-001",
+            "demo/EPIC-001",
+        ] {
+            assert!(l.contains_key(key), "{key} missing in {l:?}");
+        }
+    }
+    assert_eq!(links(&team.first), links(&other));
+    let per = issues_per_artifact(&emu);
+    assert!(per.values().all(|n| *n == 1), "{per:?}");
+}
+
+#[test]
+fn the_same_artifact_synced_apart_is_reported_as_a_duplicate() {
+    let team = team();
+    let emu = emulator();
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "first sync, shared");
+    let other = team.clone();
+    other.im_ok(&["fetch"]);
+    let alone = [("INTELLIMANAGE_REMOTE", "none")];
+    add_task(&team.first, "TASK-300");
+    team.first.commit_all("the same task, in both clones");
+    assert_exit(&sync(&team.first, &emu, &alone), 0, "A alone");
+    // B can't see A's issue for a moment (its marker line is away, as in a race where
+    // both created at the same instant), so B creates its own.
+    let a_issue = emu
+        .issues(OWNER, REPO)
+        .into_iter()
+        .find(|i| marker(&i["body"]).as_deref() == Some("TASK-300"))
+        .expect("A's issue");
+    let number = a_issue["number"].as_u64().expect("number");
+    let body = a_issue["body"].as_str().expect("body").to_string();
+    emu.edit_issue(
+        OWNER,
+        REPO,
+        number,
+        serde_json::json!({"body": "no marker"}),
+    );
+    add_task(&other, "TASK-300");
+    other.commit_all("the same task, in both clones");
+    assert_exit(&sync(&other, &emu, &alone), 0, "B alone");
+    emu.edit_issue(OWNER, REPO, number, serde_json::json!({"body": body}));
+    assert_eq!(issues_per_artifact(&emu)["TASK-300"], 2, "two issues");
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "A shares");
+    let out = sync(&other, &emu, &[]);
+    assert_exit(&out, 0, "B merges");
+    assert!(
+        stderr(&out).contains("demo/TASK-300 is linked to two issues"),
+        "{}",
+        stderr(&out)
+    );
+    let status = other.im_json(&["status", "--json"]);
+    let dups = status["duplicates"].as_array().expect("duplicates");
+    assert_eq!(dups.len(), 1, "{status:#}");
+    assert_eq!(dups[0]["key"], "demo/TASK-300");
+    assert!(dups[0]["kept"].as_u64() < dups[0]["other"].as_u64());
+    // The link kept is one of the two issues; nothing was dropped silently.
+    let kept = links(&other)["demo/TASK-300"];
+    assert_eq!(Some(kept), dups[0]["kept"].as_u64());
+}
+
+fn spawn_sync(repo: &TestRepo, emu: &Emulator, env: &[(&str, &str)]) -> Child {
+    let mut cmd = repo.command(BIN);
+    cmd.arg("sync")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in github_env(&emu.url(), TOKEN) {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start sync")
+}
+
+fn pull(repo: &TestRepo) {
+    repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
+}
+
+/// `rounds` rounds of: A plans three new tasks and pushes the plan, B pulls it, both sync at
+/// the same moment. Returns the number of duplicated issues.
+fn two_clones_race(rounds: usize, env: &[(&str, &str)]) -> usize {
+    let team = team();
+    let emu = emulator();
+    emu.set_latency(std::time::Duration::from_millis(2));
+    let a = &team.first;
+    let b = team.clone();
+    let mut next = 400;
+    for round in 0..rounds {
+        for _ in 0..3 {
+            add_task(a, &format!("TASK-{next}"));
+            next += 1;
+        }
+        a.commit_all(&format!("round {round}"));
+        a.git(&["push", "-q", "origin", "main"]);
+        pull(&b);
+        let children = [spawn_sync(a, &emu, env), spawn_sync(&b, &emu, env)];
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert_exit(&out, 0, &format!("round {round}"));
+        }
+    }
+    let per = issues_per_artifact(&emu);
+    assert_eq!(per.len(), 3 + 3 * rounds, "every artifact has its issue");
+    per.values().map(|n| n - 1).sum()
+}
+
+#[test]
+fn two_clones_syncing_at_once_through_a_shared_remote_never_duplicate() {
+    let duplicates = two_clones_race(20, &[]);
+    assert_eq!(duplicates, 0, "20 rounds, shared remote");
+}
+
+#[test]
+fn two_clones_without_a_shared_remote_narrow_the_window() {
+    // No lock spans the clones here; re-reading just before each create is all there is.
+    // The rate is measured and printed (docs/SYNC.md gives it and why it can't be 0).
+    let rounds = 20;
+    let duplicates = two_clones_race(rounds, &[("INTELLIMANAGE_REMOTE", "none")]);
+    eprintln!(
+        "two clones, no shared remote: {duplicates} duplicated issues in {} created ({rounds} rounds)",
+        3 + 3 * rounds
+    );
+    assert!(
+        duplicates <= 3 * rounds,
+        "at most one extra issue per artifact"
+    );
+}
+
+#[test]
+fn a_stale_remote_lock_is_taken_over_and_a_live_one_waited_for() {
+    let team = team();
+    let emu = emulator();
+    // A lock left on the remote by a run that died long ago (its heartbeat is old).
+    let git_dir = team.remote.path().to_string_lossy().to_string();
+    let empty_tree = team.first.git(&["hash-object", "-t", "tree", "/dev/null"]);
+    let old = team
+        .first
+        .command("git")
+        .args(["--git-dir", &git_dir, "commit-tree", &empty_tree, "-m"])
+        .arg(r#"{"pid":1,"host":"gone","since":"2025-05-01T12:00:00Z","command":"sync"}"#)
+        .output()
+        .expect("commit-tree");
+    let old_id = String::from_utf8_lossy(&old.stdout).trim().to_string();
+    team.first.git(&[
+        "--git-dir",
+        &git_dir,
+        "update-ref",
+        "refs/intellimanage/lock",
+        &old_id,
+    ]);
+    let out = sync(&team.first, &emu, &[]);
+    assert_exit(&out, 0, "sync past a stale lock");
+    assert!(
+        stderr(&out).contains("took over the sync lock"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!remote_has(&team, "refs/intellimanage/lock"));
+
+    // A live lock (just written): a sync that may not wait gives up with exit 8.
+    let now = team
+        .first
+        .command("git")
+        .env_remove("GIT_COMMITTER_DATE")
+        .args(["--git-dir", &git_dir, "commit-tree", &empty_tree, "-m"])
+        .arg(r#"{"pid":2,"host":"teammate","since":"now","command":"sync"}"#)
+        .output()
+        .expect("commit-tree");
+    let live = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    team.first.git(&[
+        "--git-dir",
+        &git_dir,
+        "update-ref",
+        "refs/intellimanage/lock",
+        &live,
+    ]);
+    let url = emu.url();
+    let env = github_env(&url, TOKEN);
+    let out = team.first.im_env(&["sync", "--wait", "1"], &env);
+    assert_exit(&out, 8, "a live lock on the remote");
+    assert!(stderr(&out).contains("teammate"), "{}", stderr(&out));
+    assert!(
+        remote_has(&team, "refs/intellimanage/lock"),
+        "a live lock is never broken"
+    );
+}
