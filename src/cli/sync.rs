@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     // With a remote to share through: the lock every clone respects, and the team's record.
     let wait = std::time::Duration::from_secs(args.wait);
     let start = if args.dry_run || !plan_syncs(&repo, &args.rev) {
-        Start::Alone
+        Start::Alone { narrow: false }
     } else {
         let holder = Holder::me(if args.fetch_only {
             "sync --fetch-only"
@@ -115,6 +115,11 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         .map_err(remote_lock_error)?
     };
     let mut share_notes = Vec::new();
+    let narrow = match &start {
+        Start::Shared(_) => false,
+        Start::Alone { narrow } => *narrow,
+        Start::Unreachable(_) => true,
+    };
     let session = match start {
         Start::Shared(session) => {
             if let Some(who) = session.took_over() {
@@ -128,14 +133,14 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             }
             Some(session)
         }
-        Start::Alone => None,
+        Start::Alone { .. } => None,
         Start::Unreachable(note) => {
             share_notes.push(note);
             None
         }
     };
     let options = sync::Options {
-        narrow_creates: session.is_none(),
+        narrow_creates: narrow,
         rev: args.rev.clone(),
         dry_run: args.dry_run,
         direction: if args.push_only {

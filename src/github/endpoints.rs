@@ -155,6 +155,20 @@ impl Client {
         marker: &str,
         since: Option<&str>,
     ) -> Result<Option<Issue>, Error> {
+        Ok(self
+            .issues_with_marker(repo, marker, since)?
+            .into_iter()
+            .max_by_key(|i| i.number))
+    }
+
+    /// Every issue (not pull request) whose body carries `marker`, among those updated
+    /// since `since`, oldest (lowest number) first. Bypasses the ETag cache.
+    pub fn issues_with_marker(
+        &self,
+        repo: &RepoRef,
+        marker: &str,
+        since: Option<&str>,
+    ) -> Result<Vec<Issue>, Error> {
         let mut params = vec![("state", "all".to_owned())];
         if let Some(since) = since {
             params.push(("since", since.to_owned()));
@@ -162,7 +176,7 @@ impl Client {
         params.push(per_page());
         let path = with_query(&format!("{}/issues", repo_path(repo)), &params);
         let issues: Vec<Issue> = self.get_all(&path, false)?;
-        Ok(issues
+        let mut found: Vec<Issue> = issues
             .into_iter()
             .filter(|i| !i.is_pull_request())
             .filter(|i| {
@@ -170,7 +184,9 @@ impl Client {
                     .as_deref()
                     .is_some_and(|b| body_has_marker(b, marker))
             })
-            .max_by_key(|i| i.number))
+            .collect();
+        found.sort_by_key(|i| i.number);
+        Ok(found)
     }
 
     /// `PATCH /repos/{o}/{r}/issues/{n}`; only the fields set in `patch` are sent.

@@ -358,7 +358,7 @@ pub fn sync_pushes(
 ) {
     let _ = url;
     let mut lock: Option<crate::lock::SyncLock> = None;
-    let mut session: Option<Option<crate::share::Session>> = None;
+    let mut session: Option<(Option<crate::share::Session>, bool)> = None;
     for push in pushes {
         let failed_before = out.failed;
         // One run at a time per repository (manual syncs, other pushes), held until the
@@ -385,13 +385,13 @@ pub fn sync_pushes(
                 }
             }
         }
-        let narrow = !matches!(session, Some(Some(_)));
+        let narrow = session.as_ref().is_some_and(|(_, narrow)| *narrow);
         push_plan(repo, cwd, remote, &push.update, verbosity, narrow, out);
         if out.failed && !failed_before && push.blocks {
             out.block = true;
         }
     }
-    if let Some(Some(s)) = session
+    if let Some((Some(s), _)) = session
         && let Some(note) = s.finish(repo)
     {
         out.say(note);
@@ -437,14 +437,14 @@ pub(super) fn take_lock(
     }
 }
 
-/// Takes the lock on the shared remote and brings the team's record in: `Ok(None)` when
-/// there is no remote to share with (or it can't be reached: said), `Err` (said) when
-/// another clone holds the lock past the wait.
+/// Takes the lock on the shared remote and brings the team's record in: no session when
+/// there is no remote to share with (or it can't be reached: said), with whether creates
+/// must then be re-checked; `Err` (said) when another clone holds the lock past the wait.
 fn start_session(
     repo: &Repo,
     waiting: &Waiting,
     out: &mut Outcome,
-) -> Result<Option<crate::share::Session>, ()> {
+) -> Result<(Option<crate::share::Session>, bool), ()> {
     use crate::share::{Session, Start};
     let holder = crate::lock::Holder::me(waiting.command);
     let wait = waiting.wait;
@@ -461,12 +461,12 @@ fn start_session(
                     d.key, d.kept, d.other, d.other
                 ));
             }
-            Ok(Some(s))
+            Ok((Some(s), false))
         }
-        Ok(Start::Alone) => Ok(None),
+        Ok(Start::Alone { narrow }) => Ok((None, narrow)),
         Ok(Start::Unreachable(note)) => {
             out.say(note);
-            Ok(None)
+            Ok((None, true))
         }
         Err(e) => {
             out.failed = true;

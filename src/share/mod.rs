@@ -347,8 +347,10 @@ pub struct Session {
 pub enum Start {
     /// The remote's lock is held and its record brought in.
     Shared(Session),
-    /// No remote to share with (none configured, or `intellimanage.remote = none`).
-    Alone,
+    /// No remote to share with. `narrow`: the repository has remotes, so other clones may
+    /// sync the same plan unseen (sharing turned off with `intellimanage.remote = none`);
+    /// without any remote no other clone can exist.
+    Alone { narrow: bool },
     /// The remote could not be reached: the sync runs on its own; the note says why.
     Unreachable(String),
 }
@@ -363,7 +365,8 @@ impl Session {
         on_wait: impl FnMut(&str),
     ) -> Result<Start, remote_lock::RemoteLockError> {
         let Some(remote) = remote(repo) else {
-            return Ok(Start::Alone);
+            let narrow = !repo.gix().remote_names().is_empty();
+            return Ok(Start::Alone { narrow });
         };
         let lock = match remote_lock::RemoteLock::acquire(repo, &remote, holder, wait, on_wait) {
             Ok(l) => l,

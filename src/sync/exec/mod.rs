@@ -249,6 +249,13 @@ impl<'a> Executor<'a> {
                             incomplete: true,
                         });
                     }
+                    if let Some(info) = done.info {
+                        report.notes.push(plan::Note {
+                            key: key.clone(),
+                            message: info,
+                            incomplete: false,
+                        });
+                    }
                 }
                 Err(OpError::Local(message)) => {
                     let message = format!("{}: {message}", entry.path);
@@ -390,5 +397,8 @@ struct Done {
     /// An artifact edit is in what this run commits (or changed nothing committed).
     in_commit: bool,
     item: Option<(u64, Fields, Option<String>, Option<String>)>,
+    /// Something did not fully go through (the run exits 1).
     note: Option<String>,
+    /// Worth saying, but everything synced.
+    info: Option<String>,
 }

@@ -118,6 +118,40 @@ impl Executor<'_> {
                     other => other?,
                 };
                 let mut issue = created.item;
+                let mut adopted = created.adopted;
+                let mut info = None;
+                // Two runs that passed the check above at the same moment both created
+                // one. GitHub numbers issues in the order they were created, so the later
+                // one always sees the earlier: it closes its own (taking the marker line
+                // off, so nothing adopts it) and uses the earlier.
+                if self.options.narrow_creates && !adopted {
+                    let earlier = client
+                        .issues_with_marker(repo, &marker_line, Some(&client.recent_since()))?
+                        .into_iter()
+                        .find(|i| i.number < issue.number);
+                    if let Some(first) = earlier {
+                        client.update_issue(
+                            repo,
+                            issue.number,
+                            &IssuePatch {
+                                state: Some(State::Closed),
+                                state_reason: Some(Some("not_planned".to_string())),
+                                body: Some(format!(
+                                    "{}\n\nDuplicate of #{}: another sync created it at the same moment.",
+                                    fields.body.trim_end(),
+                                    first.number
+                                )),
+                                ..IssuePatch::default()
+                            },
+                        )?;
+                        info = Some(format!(
+                            "another sync created {} at the same moment (#{}): #{} was closed as its duplicate",
+                            marker, first.number, issue.number
+                        ));
+                        issue = first;
+                        adopted = true;
+                    }
+                }
                 if fields.closed && issue.state != State::Closed {
                     issue = client.update_issue(
                         repo,
@@ -129,8 +163,9 @@ impl Executor<'_> {
                         },
                     )?;
                 }
-                let mut done = Done::issue(&issue, created.adopted);
+                let mut done = Done::issue(&issue, adopted);
                 done.note = note;
+                done.info = info;
                 Ok(done)
             }
             Op::UpdateIssue {
@@ -215,6 +250,7 @@ impl Done {
                 i.html_url.clone(),
             )),
             note: None,
+            info: None,
             in_commit: false,
         }
     }
@@ -229,6 +265,7 @@ impl Done {
                 m.html_url.clone(),
             )),
             note: None,
+            info: None,
             in_commit: false,
         }
     }
