@@ -411,3 +411,92 @@ fn a_stale_remote_lock_is_taken_over_and_a_live_one_waited_for() {
         "a live lock is never broken"
     );
 }
+
+#[test]
+fn a_long_sync_keeps_its_remote_lock_alive() {
+    let team = team();
+    let emu = emulator();
+    for n in 0..10 {
+        add_task(&team.first, &format!("TASK-{}", 500 + n));
+    }
+    team.first.commit_all("ten more");
+    team.first.git(&["push", "-q", "origin", "main"]);
+    let other = team.clone();
+    // A renews every 200 ms; B deems a lock stale after 2 s; A's sync takes longer.
+    let slow = spawn_sync(
+        &team.first,
+        &emu,
+        &[
+            ("INTELLIMANAGE_WRITE_DELAY_MS", "400"),
+            ("INTELLIMANAGE_LOCK_HEARTBEAT_MS", "200"),
+        ],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !remote_has(&team, "refs/intellimanage/lock") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = sync(&other, &emu, &[("INTELLIMANAGE_LOCK_STALE_SECS", "2")]);
+    assert_exit(&out, 0, "B, after waiting");
+    assert!(
+        stderr(&out).contains("waiting for another clone's sync"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("took over"),
+        "a live lock is never taken over: {}",
+        stderr(&out)
+    );
+    let first = slow.wait_with_output().expect("wait");
+    assert_exit(&first, 0, "A");
+    let per = issues_per_artifact(&emu);
+    assert_eq!(per.len(), 13);
+    assert!(per.values().all(|n| *n == 1), "{per:?}");
+}
+
+#[test]
+fn a_remote_that_refuses_deletions_still_passes_the_lock_on() {
+    let team = team();
+    let emu = emulator();
+    // A server-side rule refusing every deletion (hosting services have such rules for
+    // refs; git's own receive.denyDeletes covers branches only).
+    let hook = team.remote.path().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  case \"$new\" in 0000000000000000000000000000000000000000) echo \"deleting $ref is not allowed\" >&2; exit 1;; esac\ndone\n",
+    )
+    .expect("hook");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "first sync");
+    assert!(
+        remote_has(&team, "refs/intellimanage/lock"),
+        "released by a marker commit, not deleted"
+    );
+    let other = team.clone();
+    let out = other.im_env(&["sync", "--wait", "0"], &github_env(&emu.url(), TOKEN));
+    assert_exit(&out, 0, "the next clone takes the released lock at once");
+    assert!(!stderr(&out).contains("took over"), "{}", stderr(&out));
+}
+
+#[test]
+fn fetch_reports_in_json() {
+    let team = team();
+    let emu = emulator();
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "sync");
+    let other = team.clone();
+    let v = other.im_json(&["fetch", "--json"]);
+    assert_eq!(v["remote"], "origin");
+    assert_eq!(v["record"], "fast_forward");
+    assert_eq!(v["duplicates"], serde_json::json!([]));
+    let v = other.im_json(&["fetch", "--json"]);
+    assert_eq!(v["record"], "up_to_date");
+    // Sharing off: nothing to fetch from, said with a hint.
+    let out = other.im_env(&["fetch"], &[("INTELLIMANAGE_REMOTE", "none")]);
+    assert_exit(&out, 4, "fetch with sharing off");
+    assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+}

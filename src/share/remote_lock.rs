@@ -32,8 +32,37 @@ pub const LOCK_REF: &str = "refs/intellimanage/lock";
 pub const STALE_AFTER: Duration = Duration::from_secs(10 * 60);
 /// How often the holder renews it.
 pub const HEARTBEAT: Duration = Duration::from_secs(60);
+/// `INTELLIMANAGE_LOCK_STALE_SECS` / `INTELLIMANAGE_LOCK_HEARTBEAT_MS` shorten these (for
+/// tests of long runs).
+fn stale_after() -> Duration {
+    std::env::var("INTELLIMANAGE_LOCK_STALE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(STALE_AFTER)
+}
+
+fn heartbeat_every() -> Duration {
+    std::env::var("INTELLIMANAGE_LOCK_HEARTBEAT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(HEARTBEAT)
+}
+
 /// How often a waiting run looks again.
 const POLL: Duration = Duration::from_millis(200);
+/// The message of a lock commit that gives the lock back.
+const RELEASED: &str = r#"{"released":true}"#;
+
+/// True when the lock commit `id` gives the lock back.
+fn is_released(repo: &Repo, id: ObjectId) -> bool {
+    repo.gix()
+        .find_commit(id)
+        .ok()
+        .and_then(|c| c.message_raw().ok().map(|m| m.to_string()))
+        .is_some_and(|m| m.trim() == RELEASED)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteLockError {
@@ -54,6 +83,7 @@ pub enum RemoteLockError {
 pub struct RemoteLock {
     git_dir: PathBuf,
     remote: String,
+    empty_tree: ObjectId,
     current: Arc<Mutex<ObjectId>>,
     stop: Arc<AtomicBool>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
@@ -228,22 +258,25 @@ impl RemoteLock {
         let mut told = false;
         loop {
             if push_lock(&git_dir, remote, None, Some(mine))? {
-                return Ok(RemoteLock::held(git_dir, remote, mine, None));
+                return Ok(RemoteLock::held(repo, git_dir, remote, mine, None));
             }
             let Some(theirs) = current_lock(repo, remote)? else {
                 continue;
             };
             let (who, age) = describe(repo, theirs);
-            if age > STALE_AFTER {
-                let fresh =
-                    lock_commit(&git_dir, empty_tree(repo), holder, None).map_err(|message| {
-                        ShareError::Unreachable {
-                            remote: remote.to_string(),
-                            message,
-                        }
-                    })?;
+            let released = is_released(repo, theirs);
+            if released || age > stale_after() {
+                // On top of the one found (a fast-forward, for remotes that refuse others),
+                // leased on exactly it: two runs can't both take it.
+                let fresh = lock_commit(&git_dir, empty_tree(repo), holder, Some(theirs)).map_err(
+                    |message| ShareError::Unreachable {
+                        remote: remote.to_string(),
+                        message,
+                    },
+                )?;
                 if push_lock(&git_dir, remote, Some(theirs), Some(fresh))? {
-                    return Ok(RemoteLock::held(git_dir, remote, fresh, Some(who)));
+                    let took_over = (!released).then_some(who);
+                    return Ok(RemoteLock::held(repo, git_dir, remote, fresh, took_over));
                 }
                 continue;
             }
@@ -262,7 +295,13 @@ impl RemoteLock {
         }
     }
 
-    fn held(git_dir: PathBuf, remote: &str, id: ObjectId, took_over: Option<String>) -> RemoteLock {
+    fn held(
+        repo: &Repo,
+        git_dir: PathBuf,
+        remote: &str,
+        id: ObjectId,
+        took_over: Option<String>,
+    ) -> RemoteLock {
         let current = Arc::new(Mutex::new(id));
         let stop = Arc::new(AtomicBool::new(false));
         let heartbeat = {
@@ -276,6 +315,7 @@ impl RemoteLock {
         RemoteLock {
             git_dir,
             remote: remote.to_string(),
+            empty_tree: empty_tree(repo),
             current,
             stop,
             heartbeat,
@@ -300,7 +340,29 @@ impl RemoteLock {
             let _ = h.join();
         }
         let current = *self.current.lock().unwrap_or_else(|p| p.into_inner());
-        push_lock(&self.git_dir, &self.remote, Some(current), None).map(|_| ())
+        if push_lock(&self.git_dir, &self.remote, Some(current), None)? {
+            return Ok(());
+        }
+        // A remote that refuses deletions (`receive.denyDeletes`): leave a released lock
+        // commit instead, which the next run takes as free.
+        let released = git_as_tool(
+            &self.git_dir,
+            &[
+                "commit-tree",
+                &self.empty_tree.to_string(),
+                "-p",
+                &current.to_string(),
+                "-m",
+                RELEASED,
+            ],
+        )
+        .ok()
+        .filter(|o| o.code == Some(0))
+        .and_then(|o| ObjectId::from_hex(o.stdout.trim().as_bytes()).ok());
+        if let Some(id) = released {
+            push_lock(&self.git_dir, &self.remote, Some(current), Some(id))?;
+        }
+        Ok(())
     }
 }
 
@@ -316,13 +378,14 @@ fn heartbeat(git_dir: &Path, remote: &str, current: &Mutex<ObjectId>, stop: &Ato
         return;
     };
     let tree = ObjectId::empty_tree(gix.object_hash());
+    let every = heartbeat_every();
     let mut last = Instant::now();
     while !stop.load(Ordering::SeqCst) {
-        std::thread::park_timeout(HEARTBEAT.saturating_sub(last.elapsed()));
+        std::thread::park_timeout(every.saturating_sub(last.elapsed()));
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        if last.elapsed() < HEARTBEAT {
+        if last.elapsed() < every {
             continue;
         }
         last = Instant::now();
