@@ -500,3 +500,39 @@ fn fetch_reports_in_json() {
     assert_exit(&out, 4, "fetch with sharing off");
     assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
 }
+
+#[test]
+fn after_hooks_install_a_plain_git_fetch_brings_the_teams_record() {
+    let team = team();
+    let emu = emulator();
+    let other = team.clone();
+    let out = other.im_ok(&["hooks", "install"]);
+    assert!(out.contains("remote.origin.fetch: added"), "{out}");
+    let specs = other.git(&["config", "--get-all", "remote.origin.fetch"]);
+    assert!(
+        specs.contains("+refs/intellimanage/*:refs/intellimanage/remotes/origin/*"),
+        "{specs}"
+    );
+    assert!(
+        other
+            .im_ok(&["hooks", "install"])
+            .contains("already brings")
+    );
+    // Nothing on the remote yet: the user's fetch is unaffected.
+    other.git(&["fetch", "-q"]);
+    assert!(other.im_ok(&["status"]).contains("no sync recorded yet"));
+
+    assert_exit(&sync(&team.first, &emu, &[]), 0, "a teammate syncs");
+    other.git(&["fetch", "-q"]);
+    let status = other.im_ok(&["status"]);
+    assert!(status.contains("up to date"), "{status}");
+    assert!(!status.contains("no sync recorded"), "{status}");
+    // `diff` reads the same team record, offline.
+    let diff = other.im_json(&["diff", "--json"]);
+    assert_eq!(diff["artifacts"], serde_json::json!([]), "{diff:#}");
+
+    let out = other.im_ok(&["hooks", "uninstall"]);
+    assert!(out.contains("removed"), "{out}");
+    let specs = other.git(&["config", "--get-all", "remote.origin.fetch"]);
+    assert!(!specs.contains("intellimanage"), "{specs}");
+}

@@ -240,7 +240,7 @@ fn summary_line(diff: &PlanDiff, base: &str, target: &str) -> String {
 /// `diff --incoming`: the record's copy of what GitHub changed, no network needed.
 fn incoming(ctx: &Context, repo: &git_intellimanage::repo::Repo, args: &Args) -> CliResult {
     use git_intellimanage::sync::incoming::{INCOMING_DOC, Incoming};
-    let record = git_intellimanage::record::Record::load(repo)?;
+    let record = git_intellimanage::share::team_record(repo)?;
     let mut doc: Incoming = record.json(INCOMING_DOC)?;
     if !args.ids.is_empty() {
         doc.items.retain(|i| {

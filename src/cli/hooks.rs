@@ -7,6 +7,8 @@ use git_intellimanage::hooks::{
     self, BinaryFound, Hook, HookState, HooksDir, HooksError, Mode, Outcome,
 };
 
+use git_intellimanage::share;
+
 use super::common::{CliError, CliResult, Context, exit, print_json};
 
 #[derive(Debug, clap::Args)]
@@ -116,6 +118,25 @@ fn install(ctx: &Context) -> CliResult {
         };
         println!("{} {}: {what}", p.bold(hook.name()), path.display());
     }
+    // `git fetch` brings the team's sync record along (forced, by glob: it never fails).
+    if let Ok(repo) = ctx.repo()
+        && let Some(remote) = share::remote(&repo)
+    {
+        let spec = share::fetch_refspec(&remote);
+        match share::configure_fetch(&repo, &remote) {
+            Ok(true) => println!(
+                "{} remote.{remote}.fetch: added {spec} (`git fetch` brings the team's sync record)",
+                p.bold("fetch")
+            ),
+            Ok(false) => println!(
+                "{} remote.{remote}.fetch: already brings the team's sync record",
+                p.bold("fetch")
+            ),
+            Err(e) => ctx.warn(&format!(
+                "could not add {spec} to remote.{remote}.fetch: {e}"
+            )),
+        }
+    }
     if let BinaryFound::OnPath(on_path) = hooks::binary_found(&bin)
         && std::fs::canonicalize(&on_path).ok().as_deref() != Some(bin.as_path())
     {
@@ -140,6 +161,22 @@ fn uninstall(ctx: &Context) -> CliResult {
             _ => "not installed",
         };
         println!("{} {}: {what}", p.bold(hook.name()), path.display());
+    }
+    if let Ok(repo) = ctx.repo()
+        && let Some(remote) = share::remote(&repo)
+    {
+        match share::unconfigure_fetch(&repo, &remote) {
+            Ok(true) => println!(
+                "{} remote.{remote}.fetch: {} removed",
+                p.bold("fetch"),
+                share::fetch_refspec(&remote)
+            ),
+            Ok(false) => {}
+            Err(e) => ctx.warn(&format!(
+                "could not remove {} from remote.{remote}.fetch: {e}",
+                share::fetch_refspec(&remote)
+            )),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -183,6 +220,14 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     for hook in Hook::ALL {
         states.push((hook, hooks::inspect(&dir, hook, &bin).map_err(hooks_error)?));
     }
+    let record_fetch = ctx.repo().ok().and_then(|repo| {
+        share::remote(&repo).map(|remote| {
+            serde_json::json!({
+                "remote": remote,
+                "configured": share::fetch_configured(&repo, &remote),
+            })
+        })
+    });
     if args.json {
         let hooks_json: Vec<serde_json::Value> = states
             .iter()
@@ -210,6 +255,7 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
                 BinaryFound::Missing => serde_json::json!({"found": null}),
             },
             "hooks": hooks_json,
+            "record_fetch": record_fetch,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -222,6 +268,16 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     for (hook, state) in &states {
         let (_, text) = state_words(state);
         println!("{:<12} {text}", p.bold(hook.name()));
+    }
+    if let Some(rf) = &record_fetch {
+        let remote = rf["remote"].as_str().unwrap_or_default();
+        if rf["configured"] == true {
+            println!("`git fetch {remote}` brings the team's sync record");
+        } else {
+            println!(
+                "`git fetch {remote}` does not bring the team's sync record (`hooks install` sets that up; `git intellimanage fetch` fetches it)"
+            );
+        }
     }
     match found {
         BinaryFound::OnPath(path) => println!("the hooks run {} (on PATH)", path.display()),

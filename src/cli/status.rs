@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use git_intellimanage::diff::{self, ChangeKind, PlanDiff, Side};
-use git_intellimanage::record::Record;
 use git_intellimanage::repo::{Listing, Repo};
 use git_intellimanage::snapshot::Snapshot;
 
@@ -42,7 +41,7 @@ pub struct Compared {
 
 impl PendingArgs {
     pub fn compare(&self, repo: &Repo) -> Result<Compared, CliError> {
-        let record = Record::load(repo)?;
+        let record = git_intellimanage::share::team_record(repo)?;
         let (base_tree, base_name) = match &self.base {
             Some(rev) => {
                 let commit = repo.resolve_commit(rev)?;
@@ -120,7 +119,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
     let compared = args.sides.compare(&repo)?;
     ctx.warn_problems(&compared.diff.problems);
-    let record = Record::load(&repo)?;
+    let record = git_intellimanage::share::team_record(&repo)?;
     let meta = record.meta()?;
     // Configs come from the target side, so a project added since the last sync shows up.
     let snap = if args.sides.worktree {

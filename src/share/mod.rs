@@ -417,3 +417,81 @@ impl Session {
         }
     }
 }
+
+/// The fetch refspec that brings the remote's refs of ours along with every `git fetch`
+/// (added by `hooks install`): forced and by glob, so it can never fail the user's fetch.
+pub fn fetch_refspec(remote: &str) -> String {
+    format!("+refs/intellimanage/*:refs/intellimanage/remotes/{remote}/*")
+}
+
+fn fetch_specs(repo: &Repo, remote: &str) -> Vec<String> {
+    git(
+        repo.git_dir(),
+        &["config", "--get-all", &format!("remote.{remote}.fetch")],
+    )
+    .map(|o| o.stdout.lines().map(|l| l.trim().to_string()).collect())
+    .unwrap_or_default()
+}
+
+/// True when `git fetch <remote>` brings our refs too.
+pub fn fetch_configured(repo: &Repo, remote: &str) -> bool {
+    fetch_specs(repo, remote).contains(&fetch_refspec(remote))
+}
+
+/// Makes `git fetch <remote>` bring our refs too; `Ok(false)` when it already does.
+pub fn configure_fetch(repo: &Repo, remote: &str) -> Result<bool, String> {
+    if fetch_configured(repo, remote) {
+        return Ok(false);
+    }
+    let out = git(
+        repo.git_dir(),
+        &[
+            "config",
+            "--add",
+            &format!("remote.{remote}.fetch"),
+            &fetch_refspec(remote),
+        ],
+    )
+    .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.code != Some(0) {
+        return Err(out.stderr.trim().to_string());
+    }
+    Ok(true)
+}
+
+/// Takes our refspec out of `remote.<remote>.fetch` again; `Ok(false)` when it wasn't there.
+pub fn unconfigure_fetch(repo: &Repo, remote: &str) -> Result<bool, String> {
+    if !fetch_configured(repo, remote) {
+        return Ok(false);
+    }
+    let out = git(
+        repo.git_dir(),
+        &[
+            "config",
+            "--fixed-value",
+            "--unset-all",
+            &format!("remote.{remote}.fetch"),
+            &fetch_refspec(remote),
+        ],
+    )
+    .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.code != Some(0) {
+        return Err(out.stderr.trim().to_string());
+    }
+    Ok(true)
+}
+
+/// The record as the team last left it, for reading commands (offline): ours, or the
+/// remote's copy last fetched when ours is missing or behind it. When both moved on, ours
+/// (the next sync merges them).
+pub fn team_record(repo: &Repo) -> Result<crate::record::Record, RecordError> {
+    let ours = ref_id(repo, SYNC_REF);
+    let theirs = remote(repo).and_then(|r| ref_id(repo, &tracking_ref(&r, SYNC_REF)));
+    match (ours, theirs) {
+        (None, Some(t)) => crate::record::Record::load_at(repo, t),
+        (Some(o), Some(t)) if o != t && is_ancestor(repo, o, t) => {
+            crate::record::Record::load_at(repo, t)
+        }
+        _ => crate::record::Record::load(repo),
+    }
+}
