@@ -9,6 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use github_emulator::Emulator;
+use serde_json::Value;
 use support::*;
 
 const TOKEN: &str = "ghp_C0ncurrentSyncT0ken9";
@@ -273,4 +274,29 @@ fn git_intellimanage_lock_holder(repo: &TestRepo) -> std::fs::File {
         .expect("open");
     file.lock().expect("lock");
     file
+}
+
+#[test]
+fn status_names_a_sync_that_is_running() {
+    let emu = emulator();
+    let repo = plan_repo(12);
+    let mut cmd = repo.command(BIN);
+    cmd.arg("sync").stdout(Stdio::null()).stderr(Stdio::null());
+    for (k, v) in github_env(&emu.url(), TOKEN) {
+        cmd.env(k, v);
+    }
+    cmd.env("INTELLIMANAGE_WRITE_DELAY_MS", "100");
+    let mut child = cmd.spawn().expect("start sync");
+    wait_for_holder(&repo, child.id());
+    let v = repo.im_json(&["status", "--json"]);
+    assert_eq!(v["running"]["pid"].as_u64(), Some(u64::from(child.id())));
+    assert_eq!(v["running"]["command"], "sync");
+    let text = repo.im_ok(&["status"]);
+    assert!(
+        text.contains(&format!("running now: `sync`, pid {}", child.id())),
+        "{text}"
+    );
+    child.wait().expect("wait");
+    let v = repo.im_json(&["status", "--json"]);
+    assert_eq!(v["running"], Value::Null, "released");
 }

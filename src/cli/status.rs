@@ -204,10 +204,13 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     // Done proposals from commit keywords (`Closes TASK-1`), recorded by the post-commit hook.
     let proposals = git_intellimanage::commits::proposals(&repo).unwrap_or_default();
     let background = background::load(&repo);
+    // A sync (or push's sync) holding the repository's lock right now.
+    let running = git_intellimanage::lock::current_holder(repo.common_dir());
     let duplicates: git_intellimanage::share::merge::Duplicates =
         record.json(git_intellimanage::share::merge::DUPLICATES_DOC)?;
     if args.json {
         print_json(&serde_json::json!({
+            "running": running,
             "duplicates": duplicates.items,
             "background_sync": background,
             "proposals": proposals,
@@ -282,6 +285,9 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         }
     }
     super::hooks::print_proposals(ctx, &proposals);
+    if let Some(h) = &running {
+        println!("{} {h}", p.yellow("running now:"));
+    }
     for d in &duplicates.items {
         println!(
             "{} {}",
