@@ -27,9 +27,7 @@ fn sync_step() -> Vec<String> {
 
 /// Runs the job's step in a fresh clone of `remote`; returns the clone.
 fn run_job(remote: &Path, emu: &Emulator) -> TestRepo {
-    let job = TestRepo::new();
-    std::fs::remove_dir_all(job.path().join(".git")).expect("reset");
-    job.git(&["clone", "-q", &remote.to_string_lossy(), "."]);
+    let job = clone_of(remote);
     let bin_dir = Path::new(BIN).parent().expect("bin dir");
     let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),

@@ -5,7 +5,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use github_emulator::Emulator;
@@ -48,18 +48,9 @@ fn plan_repo(extra: usize) -> TestRepo {
     repo
 }
 
-/// `sync` started in the background in `dir` (a repository or worktree of `repo`).
-fn spawn_sync(repo: &TestRepo, dir: &std::path::Path, emu: &Emulator, extra: &[&str]) -> Child {
-    let mut cmd = repo.command(BIN);
-    cmd.current_dir(dir)
-        .arg("sync")
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in github_env(&emu.url(), TOKEN) {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("start sync")
+/// `sync` started in the background in the repository, with `env` added.
+fn spawn_sync(repo: &TestRepo, emu: &Emulator, env: &[(&str, &str)]) -> Child {
+    repo.spawn_github(&emu.url(), TOKEN, &["sync"], env)
 }
 
 /// Issues per `IntelliManage-ID:` marker.
@@ -89,9 +80,7 @@ fn syncs_at_once(n: usize) {
     // A little latency so the runs really overlap.
     emu.set_latency(Duration::from_millis(3));
     let repo = plan_repo(12);
-    let children: Vec<Child> = (0..n)
-        .map(|_| spawn_sync(&repo, repo.path(), &emu, &[]))
-        .collect();
+    let children: Vec<Child> = (0..n).map(|_| spawn_sync(&repo, &emu, &[])).collect();
     let outputs: Vec<Output> = children
         .into_iter()
         .map(|c| c.wait_with_output().expect("wait"))
@@ -152,13 +141,7 @@ fn a_run_killed_while_holding_the_lock_does_not_stop_the_next() {
     let emu = emulator();
     let repo = plan_repo(12);
     // Slow writes, so the run is killed mid-way, holding the lock.
-    let mut cmd = repo.command(BIN);
-    cmd.arg("sync").stdout(Stdio::null()).stderr(Stdio::null());
-    for (k, v) in github_env(&emu.url(), TOKEN) {
-        cmd.env(k, v);
-    }
-    cmd.env("INTELLIMANAGE_WRITE_DELAY_MS", "150");
-    let mut child = cmd.spawn().expect("start sync");
+    let mut child = spawn_sync(&repo, &emu, &[("INTELLIMANAGE_WRITE_DELAY_MS", "150")]);
     wait_for_holder(&repo, child.id());
     // Let it write a few things.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -194,15 +177,7 @@ fn linked_worktrees_share_the_lock() {
     let wt = wt_parent.path().join("wt");
     repo.git(&["worktree", "add", "-q", &wt.to_string_lossy(), "HEAD"]);
 
-    let mut cmd = repo.command(BIN);
-    cmd.arg("sync")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in github_env(&emu.url(), TOKEN) {
-        cmd.env(k, v);
-    }
-    cmd.env("INTELLIMANAGE_WRITE_DELAY_MS", "100");
-    let slow = cmd.spawn().expect("start sync");
+    let slow = spawn_sync(&repo, &emu, &[("INTELLIMANAGE_WRITE_DELAY_MS", "100")]);
     wait_for_holder(&repo, slow.id());
 
     // From the other worktree: the same lock, busy; a zero wait gives up at once.
@@ -280,13 +255,7 @@ fn git_intellimanage_lock_holder(repo: &TestRepo) -> std::fs::File {
 fn status_names_a_sync_that_is_running() {
     let emu = emulator();
     let repo = plan_repo(12);
-    let mut cmd = repo.command(BIN);
-    cmd.arg("sync").stdout(Stdio::null()).stderr(Stdio::null());
-    for (k, v) in github_env(&emu.url(), TOKEN) {
-        cmd.env(k, v);
-    }
-    cmd.env("INTELLIMANAGE_WRITE_DELAY_MS", "100");
-    let mut child = cmd.spawn().expect("start sync");
+    let mut child = spawn_sync(&repo, &emu, &[("INTELLIMANAGE_WRITE_DELAY_MS", "100")]);
     wait_for_holder(&repo, child.id());
     let v = repo.im_json(&["status", "--json"]);
     assert_eq!(v["running"]["pid"].as_u64(), Some(u64::from(child.id())));

@@ -19,16 +19,6 @@ const COMMITS_REF: &str = "refs/intellimanage/commits";
 
 // ----------------------------------------------------------------------------- helpers
 
-/// PATH without any directory holding a `git-intellimanage` (an installed copy would be
-/// run by the hooks instead of the binary under test).
-fn clean_path() -> std::ffi::OsString {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
-        .filter(|d| !d.join("git-intellimanage").exists())
-        .collect();
-    std::env::join_paths(dirs).expect("PATH")
-}
-
 fn run_git(repo: &TestRepo, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = repo.command("git");
     // These tests check what the pre-push hook does, in the terminal; when it runs (in
@@ -225,14 +215,6 @@ fn comments_with_marker(emu: &Emulator, number: u64, sha: &str) -> usize {
         .iter()
         .filter(|c| c["body"].as_str().is_some_and(|b| b.contains(&marker)))
         .count()
-}
-
-/// An API URL where nothing listens.
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
 }
 
 // ----------------------------------------------------------------------------- install

@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -16,15 +16,6 @@ const TOKEN: &str = "ghp_BackgroundPushT0ken42";
 const OWNER: &str = "acme";
 const REPO: &str = "demo";
 const P: &str = ".ruru/projects/demo";
-
-/// PATH without an installed `git-intellimanage` (the hooks would run it instead).
-fn clean_path() -> std::ffi::OsString {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
-        .filter(|d| !d.join("git-intellimanage").exists())
-        .collect();
-    std::env::join_paths(dirs).expect("PATH")
-}
 
 fn git_in(repo: &TestRepo, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = repo.command("git");

@@ -4,7 +4,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Output};
 
 use github_emulator::Emulator;
 use serde_json::Value;
@@ -49,10 +49,7 @@ fn team() -> Team {
 impl Team {
     /// Another teammate's clone of the remote.
     fn clone(&self) -> TestRepo {
-        let repo = TestRepo::new();
-        std::fs::remove_dir_all(repo.path().join(".git")).expect("reset");
-        repo.git(&["clone", "-q", &self.remote.path().to_string_lossy(), "."]);
-        repo
+        clone_of(self.remote.path())
     }
 }
 
@@ -252,17 +249,7 @@ fn the_same_artifact_synced_apart_is_reported_as_a_duplicate() {
 }
 
 fn spawn_sync(repo: &TestRepo, emu: &Emulator, env: &[(&str, &str)]) -> Child {
-    let mut cmd = repo.command(BIN);
-    cmd.arg("sync")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in github_env(&emu.url(), TOKEN) {
-        cmd.env(k, v);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("start sync")
+    repo.spawn_github(&emu.url(), TOKEN, &["sync"], env)
 }
 
 fn pull(repo: &TestRepo) {

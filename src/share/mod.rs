@@ -173,26 +173,42 @@ pub fn redact_userinfo(text: &str) -> String {
     out
 }
 
-/// Fetches the remote's `refs/intellimanage/*` into the remote-tracking copies.
-pub fn fetch(repo: &Repo, remote: &str) -> Result<(), ShareError> {
-    let refspec = format!("+refs/intellimanage/*:refs/intellimanage/remotes/{remote}/*");
-    let out = git(
-        repo.git_dir(),
-        &[
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--prune",
-            "--no-recurse-submodules",
-            remote,
-            &refspec,
-        ],
-    )
-    .map_err(|e| ShareError::Unreachable {
+/// Runs git against `remote`; a git that can't even start counts as the remote unreachable.
+pub(crate) fn git_remote(
+    git_dir: &Path,
+    remote: &str,
+    args: &[&str],
+) -> Result<GitOutput, ShareError> {
+    git(git_dir, args).map_err(|e| ShareError::Unreachable {
         remote: remote.to_string(),
         message: format!("cannot run git: {e}"),
-    })?;
+    })
+}
+
+/// `git fetch` of `refspec` from `remote`: quiet, no tags, no FETCH_HEAD, no submodules.
+pub(crate) fn fetch_from(
+    git_dir: &Path,
+    remote: &str,
+    refspec: &str,
+    prune: bool,
+) -> Result<GitOutput, ShareError> {
+    let mut args = vec![
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--no-recurse-submodules",
+    ];
+    if prune {
+        args.push("--prune");
+    }
+    args.extend([remote, refspec]);
+    git_remote(git_dir, remote, &args)
+}
+
+/// Fetches the remote's `refs/intellimanage/*` into the remote-tracking copies.
+pub fn fetch(repo: &Repo, remote: &str) -> Result<(), ShareError> {
+    let out = fetch_from(repo.git_dir(), remote, &fetch_refspec(remote), true)?;
     if out.code != Some(0) {
         return Err(unreachable(remote, &out));
     }
@@ -327,10 +343,7 @@ pub fn push(repo: &Repo, remote: &str) -> Result<bool, ShareError> {
         args.push(remote.to_string());
         args.extend(specs);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = git(repo.git_dir(), &argv).map_err(|e| ShareError::Unreachable {
-            remote: remote.to_string(),
-            message: format!("cannot run git: {e}"),
-        })?;
+        let out = git_remote(repo.git_dir(), remote, &argv)?;
         if out.code == Some(0) {
             // The remote has ours now.
             for local in SHARED_REFS {

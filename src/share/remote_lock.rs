@@ -146,8 +146,9 @@ fn push_lock(
         Some(id) => format!("{id}:{LOCK_REF}"),
         None => format!(":{LOCK_REF}"),
     };
-    let out = git(
+    let out = super::git_remote(
         git_dir,
+        remote,
         &[
             "push",
             "--quiet",
@@ -157,11 +158,7 @@ fn push_lock(
             remote,
             &spec,
         ],
-    )
-    .map_err(|e| ShareError::Unreachable {
-        remote: remote.to_string(),
-        message: format!("cannot run git: {e}"),
-    })?;
+    )?;
     if out.code == Some(0) {
         return Ok(true);
     }
@@ -177,36 +174,15 @@ fn push_lock(
 /// The lock commit on the remote now (fetched), if there is one.
 fn current_lock(repo: &Repo, remote: &str) -> Result<Option<ObjectId>, ShareError> {
     let tracking = tracking_ref(remote, LOCK_REF);
-    // The ref may vanish between two commands: fetch by the glob, which never fails for a
-    // missing ref, and prune our copy.
-    let refspec = format!("+refs/intellimanage/lock:{tracking}");
-    let listed = git(repo.git_dir(), &["ls-remote", remote, LOCK_REF]).map_err(|e| {
-        ShareError::Unreachable {
-            remote: remote.to_string(),
-            message: format!("cannot run git: {e}"),
-        }
-    })?;
+    let listed = super::git_remote(repo.git_dir(), remote, &["ls-remote", remote, LOCK_REF])?;
     if listed.code != Some(0) {
         return Err(super::unreachable(remote, &listed));
     }
     if listed.stdout.trim().is_empty() {
         return Ok(None);
     }
-    let out = git(
-        repo.git_dir(),
-        &[
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-            &refspec,
-        ],
-    )
-    .map_err(|e| ShareError::Unreachable {
-        remote: remote.to_string(),
-        message: format!("cannot run git: {e}"),
-    })?;
+    let refspec = format!("+{LOCK_REF}:{tracking}");
+    let out = super::fetch_from(repo.git_dir(), remote, &refspec, false)?;
     if out.code != Some(0) {
         // Released between the listing and the fetch.
         return Ok(None);

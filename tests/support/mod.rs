@@ -342,3 +342,53 @@ pub fn ids(v: &serde_json::Value) -> Vec<String> {
     out.sort();
     out
 }
+
+/// PATH without any directory holding a `git-intellimanage` (an installed copy would be
+/// run by the hooks instead of the binary under test).
+pub fn clean_path() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| !d.join("git-intellimanage").exists())
+        .collect();
+    std::env::join_paths(dirs).expect("PATH")
+}
+
+/// An API URL where nothing listens.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A new clone of the repository at `remote` (a teammate's), with its own HOME.
+pub fn clone_of(remote: &Path) -> TestRepo {
+    let repo = TestRepo::new();
+    std::fs::remove_dir_all(repo.path().join(".git")).expect("reset");
+    repo.git(&["clone", "-q", &remote.to_string_lossy(), "."]);
+    repo
+}
+
+impl TestRepo {
+    /// Starts the binary in the background against the GitHub API at `api_url` (stdout
+    /// and stderr piped), with `env` on top of [`github_env`].
+    pub fn spawn_github(
+        &self,
+        api_url: &str,
+        token: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::process::Child {
+        let mut cmd = self.command(BIN);
+        cmd.args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in github_env(api_url, token)
+            .into_iter()
+            .chain(env.iter().copied())
+        {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("start git-intellimanage")
+    }
+}
