@@ -571,3 +571,62 @@ fn today() -> String {
         .date()
         .to_string()
 }
+
+/// Found with the pre-push sync (which only pushes): the same field changed and pushed
+/// twice before a two-way sync was a conflict with our own first push, and GitHub's value
+/// (that first push) won, so the second change never reached GitHub.
+#[test]
+fn a_field_pushed_twice_before_a_two_way_sync_reaches_github_both_times() {
+    let s = Setup::synced(
+        "",
+        &[(
+            "tasks/TASK-1_x.md",
+            artifact("TASK-1", TASK, "First title", "🟡 To Do", "", "Body.\n"),
+        )],
+    );
+    let number = s.number("TASK-1");
+    let path = format!("{P}/tasks/TASK-1_x.md");
+    // Meanwhile, someone adds a label on GitHub: a push-only run must leave it for later.
+    s.emu.edit_issue(
+        OWNER,
+        REPO,
+        number,
+        json!({"labels": ["PM:Status:ToDo", "PM:Type:Task", "from-github"]}),
+    );
+    for title in ["Second title", "Third title"] {
+        s.repo.edit(&path, |t| {
+            t.replace("First title", title)
+                .replace("Second title", title)
+        });
+        s.repo.commit_all(title);
+        let out = s.repo.im_github(
+            &s.emu.url(),
+            TOKEN,
+            &["sync", "--push-only", "--no-progress", "--json"],
+        );
+        assert_exit(&out, 0, title);
+        let report = parse_json(&out);
+        assert_eq!(
+            report["projects"][0]["conflicts"],
+            json!([]),
+            "{title}: no conflict with our own earlier push"
+        );
+        assert_eq!(s.issue(number)["title"], title, "{title} reached GitHub");
+    }
+    // The two-way sync then brings GitHub's own change in, and puts nothing back.
+    let report = s.sync_ok();
+    assert_no_failures(&report);
+    assert_eq!(s.issue(number)["title"], "Third title");
+    assert!(
+        s.read("tasks/TASK-1_x.md")
+            .contains("title = \"Third title\"")
+    );
+    let tags = front(&s.read("tasks/TASK-1_x.md"))["tags"].clone();
+    assert_eq!(
+        tags,
+        toml::Value::Array(vec!["from-github".into()]),
+        "GitHub's label came in"
+    );
+    s.repo.commit_all("take GitHub's change");
+    s.assert_quiet("after the two-way sync");
+}

@@ -117,3 +117,65 @@ impl Links {
             .filter(move |(k, _)| k.starts_with(&prefix))
     }
 }
+
+/// GitHub's side of the merge base after a push-only run, field by field: where GitHub now
+/// agrees with the plan (`local`), that value; where it doesn't, the `old` base (so that
+/// what GitHub changed is still seen as a change by the next two-way sync). Labels and
+/// assignees go element by element, as they merge.
+pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
+    use std::collections::BTreeSet;
+    fn pick<T: Clone + PartialEq>(old: &T, now: &T, local: &T) -> T {
+        if now == local {
+            now.clone()
+        } else {
+            old.clone()
+        }
+    }
+    fn set(
+        old: &BTreeSet<String>,
+        now: &BTreeSet<String>,
+        local: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        old.iter()
+            .chain(now)
+            .chain(local)
+            .filter(|x| {
+                if now.contains(*x) == local.contains(*x) {
+                    now.contains(*x)
+                } else {
+                    old.contains(*x)
+                }
+            })
+            .cloned()
+            .collect()
+    }
+    match (old, now, local) {
+        (Fields::Issue(o), Fields::Issue(n), Fields::Issue(l)) => {
+            let state_now = (n.closed, n.state_reason.clone());
+            let (closed, state_reason) = pick(
+                &(o.closed, o.state_reason.clone()),
+                &state_now,
+                &(l.closed, l.state_reason.clone()),
+            );
+            Fields::Issue(IssueFields {
+                title: pick(&o.title, &n.title, &l.title),
+                body: pick(&o.body, &n.body, &l.body),
+                closed,
+                state_reason,
+                labels: set(&o.labels, &n.labels, &l.labels),
+                assignees: set(&o.assignees, &n.assignees, &l.assignees),
+                milestone: pick(&o.milestone, &n.milestone, &l.milestone),
+            })
+        }
+        (Fields::Milestone(o), Fields::Milestone(n), Fields::Milestone(l)) => {
+            Fields::Milestone(MilestoneFields {
+                title: pick(&o.title, &n.title, &l.title),
+                description: pick(&o.description, &n.description, &l.description),
+                closed: pick(&o.closed, &n.closed, &l.closed),
+                due_on: pick(&o.due_on, &n.due_on, &l.due_on),
+            })
+        }
+        // The item changed kind: GitHub's side as it is now.
+        _ => now.clone(),
+    }
+}

@@ -362,13 +362,17 @@ impl<'a> Executor<'a> {
         }
         let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
         link.local = Some(local);
-        // A push-only run leaves GitHub's side of the merge base where it was: what GitHub
-        // changed meanwhile is still a change for the next two-way sync to bring in (what
-        // this run pushed reads back as "changed to the plan's value", a no-op).
+        // A push-only run leaves GitHub's side of the merge base where it was for what
+        // GitHub has differently from the plan: a change made there meanwhile is still a
+        // change for the next two-way sync to bring in. What GitHub and the plan agree on
+        // (what this run pushed) is the new base, so a later push of the same field is
+        // a change of the plan only, not a conflict with our own earlier push.
         if self.options.direction == plan::Direction::Push
-            && let Some(old) = self.links.items.get(&s.key).filter(|l| l.remote.is_some())
+            && let Some(old) = self.links.items.get(&s.key)
+            && let (Some(old_remote), Some(now), Some(local)) =
+                (&old.remote, &link.remote, &link.local)
         {
-            link.remote = old.remote.clone();
+            link.remote = Some(plan::links::push_only_base(old_remote, now, local));
             link.updated_at = old.updated_at.clone();
         }
         if self.in_commit.contains(&s.key) {
