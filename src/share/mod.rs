@@ -333,6 +333,16 @@ pub fn push(repo: &Repo, remote: &str) -> Result<bool, ShareError> {
             if theirs == Some(ours) {
                 continue;
             }
+            // Only ever a fast-forward of what the remote has (the ref is pushed by name:
+            // what it points at once merged).
+            if let Some(t) = theirs
+                && !is_ancestor(repo, t, ours)
+            {
+                integrate(repo, remote)?;
+                if !ref_id(repo, local).is_some_and(|m| m != t && is_ancestor(repo, t, m)) {
+                    continue;
+                }
+            }
             let expect = theirs.map(|t| t.to_string()).unwrap_or_default();
             args.push(format!("--force-with-lease={local}:{expect}"));
             specs.push(format!("{local}:{local}"));
