@@ -630,3 +630,40 @@ fn a_field_pushed_twice_before_a_two_way_sync_reaches_github_both_times() {
     s.repo.commit_all("take GitHub's change");
     s.assert_quiet("after the two-way sync");
 }
+
+/// Every configuration error of a sync used to end with the same hint ("set enable_sync =
+/// true, repo_owner and repo_name …"), even for an unknown `--project`.
+#[test]
+fn each_sync_configuration_error_gets_the_hint_of_its_own_cause() {
+    let repo = demo();
+    let emu = Emulator::start();
+    emu.add_token(TOKEN, "ada", &["repo"]);
+    emu.add_repo(OWNER, REPO);
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync", "--project", "nope"]);
+    assert_exit(&out, 3, "an unknown project");
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: no project `nope` under .ruru/projects"),
+        "{err}"
+    );
+    assert!(err.contains("hint: the projects here: demo"), "{err}");
+    assert!(!err.contains("enable_sync"), "{err}");
+
+    repo.write(
+        &format!("{P}/project_config.toml"),
+        "project_name = \"demo\"\nproject_slug = \"demo\"\n\n[github_integration]\nenable_sync = true\n",
+    );
+    repo.commit_all("no repository");
+    let out = repo.im_github(&emu.url(), TOKEN, &["sync"]);
+    assert_exit(&out, 4, "sync enabled without a repository");
+    let err = stderr(&out);
+    assert!(
+        err.contains(".ruru/projects/demo/project_config.toml: enable_sync is true but no repository is configured"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: set repo_owner and repo_name (or github_repo = \"owner/name\") under [github_integration] in .ruru/projects/demo/project_config.toml"),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "one error: {err}");
+}

@@ -11,7 +11,7 @@ use git_intellimanage::repo::Repo;
 use git_intellimanage::share::merge::Duplicate;
 use git_intellimanage::share::remote_lock::RemoteLockError;
 use git_intellimanage::share::{Session, Start};
-use git_intellimanage::sync::{self, Report, SyncError};
+use git_intellimanage::sync::{self, OpKind, Outcome, Report, SyncError};
 
 use super::common::{CliError, CliResult, Context, count, exit, print_json, take_lock};
 
@@ -63,7 +63,9 @@ impl From<SyncError> for CliError {
             SyncError::Auth { .. } => exit::AUTH,
             SyncError::Github { source, .. } if source.denies_token() => exit::AUTH,
             SyncError::Github { .. } => exit::GITHUB,
-            SyncError::Config(_) => exit::CONFIG,
+            SyncError::NoRepository { .. } => exit::CONFIG,
+            SyncError::NoProject { .. } => exit::REPO,
+            SyncError::NoWorktree => exit::REPO,
             SyncError::Commit(_) => exit::REPO,
         };
         let err = CliError::new(code, e.to_string());
@@ -205,17 +207,17 @@ fn print_text(ctx: &Context, report: &Report) {
     for proj in &report.projects {
         println!("{} → {}", p.bold(&proj.project), proj.repo);
         for op in &proj.ops {
-            if !report.dry_run && op.outcome == "done" && op.op == "create_label" {
+            if !report.dry_run && op.outcome == Outcome::Done && op.op == OpKind::CreateLabel {
                 continue;
             }
             let what = match &op.key {
                 Some(k) => format!("{} {}", k.rsplit('/').next().unwrap_or(k), op.title),
                 None => op.title.clone(),
             };
-            let outcome = match op.outcome.as_str() {
-                "planned" | "done" => String::new(),
-                "failed" => format!("  {}", p.red("failed")),
-                other => format!("  {}", p.yellow(other)),
+            let outcome = match op.outcome {
+                Outcome::Planned | Outcome::Done => String::new(),
+                Outcome::Failed => format!("  {}", p.red("failed")),
+                other => format!("  {}", p.yellow(other.as_str())),
             };
             println!(
                 "  {:<6} {}  {}  {}{}",
@@ -260,11 +262,11 @@ fn print_text(ctx: &Context, report: &Report) {
         };
         println!(
             "  {verb} {}, {}, {}; {upd} {}, {}; {} unchanged; {} failed",
-            count(proj.count("create_issue"), "issue"),
-            count(proj.count("create_milestone"), "milestone"),
-            count(proj.count("create_label"), "label"),
-            count(proj.count("update_issue"), "issue"),
-            count(proj.count("update_milestone"), "milestone"),
+            count(proj.count(OpKind::CreateIssue), "issue"),
+            count(proj.count(OpKind::CreateMilestone), "milestone"),
+            count(proj.count(OpKind::CreateLabel), "label"),
+            count(proj.count(OpKind::UpdateIssue), "issue"),
+            count(proj.count(OpKind::UpdateMilestone), "milestone"),
             proj.unchanged,
             proj.failures.len(),
         );

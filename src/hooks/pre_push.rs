@@ -36,7 +36,7 @@ use crate::config::ProjectConfig;
 use crate::github;
 use crate::record::Record;
 use crate::repo::Repo;
-use crate::sync;
+use crate::sync::{self, OpKind};
 
 pub use super::link_comments::comment_marker;
 
@@ -519,8 +519,8 @@ fn push_plan(
             Ok(report) => {
                 out.synced = true;
                 for p in &report.projects {
-                    let created = p.count("create_issue") + p.count("create_milestone");
-                    let updated = p.count("update_issue") + p.count("update_milestone");
+                    let created = p.count(OpKind::CreateIssue) + p.count(OpKind::CreateMilestone);
+                    let updated = p.count(OpKind::UpdateIssue) + p.count(OpKind::UpdateMilestone);
                     out.say(format!(
                         "synced {} with {} at {short}: {created} created, {updated} updated, {} unchanged{}",
                         p.project,

@@ -356,9 +356,10 @@ pub(super) fn plan(
                 &head,
                 &plan_side,
                 parent.as_ref().map(|(k, v)| (*k, v.as_str())),
+                ctx.input.today,
             );
             if to.is_some() && edit.is_empty() {
-                edit = edit.set("updated_date", pull::today());
+                edit = edit.set("updated_date", ctx.input.today);
             }
             let moved = pull::unarchived(a);
             // What the plan says once the edit is in (the label of the status GitHub's state
@@ -484,7 +485,8 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 continue;
             }
             let id = pull::next_id(&ctx.input.artifacts, &taken);
-            let Some((name, text)) = pull::new_artifact(&id, issue, cfg, &repo) else {
+            let Some((name, text)) = pull::new_artifact(&id, issue, cfg, &repo, ctx.input.today)
+            else {
                 continue;
             };
             taken.insert(id.clone());

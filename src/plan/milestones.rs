@@ -240,18 +240,20 @@ pub(super) fn plan(
             .and_then(pull::unarchived_path);
         if ctx.input.direction == Direction::Both && (plan_side != d.fields || tag_it) {
             let mut edit = match (&d.path, artifact) {
-                (Some(_), Some(a)) => pull::milestone_edit(a, cfg, &d.fields, &plan_side),
+                (Some(_), Some(a)) => {
+                    pull::milestone_edit(a, cfg, &d.fields, &plan_side, ctx.input.today)
+                }
                 _ => crate::writeback::Edit::new(),
             };
             if to.is_some() && edit.is_empty() {
-                edit = edit.set("updated_date", pull::today());
+                edit = edit.set("updated_date", ctx.input.today);
             }
             if let (true, Some(a), Some(_)) = (tag_it, artifact, &d.path) {
                 let mut tags = a.tags();
                 tags.push(pull::CONFLICT_TAG.to_string());
                 edit = edit
                     .set_list("tags", tags)
-                    .set("updated_date", pull::today());
+                    .set("updated_date", ctx.input.today);
             }
             // What the plan says once the edit is in (what it can't say stays as it is);
             // GitHub gets the difference in this same run.

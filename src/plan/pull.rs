@@ -14,14 +14,6 @@ use super::fields::{self, IssueFields, MilestoneFields};
 /// The tag that stands for the conflict label in the plan.
 pub const CONFLICT_TAG: &str = "conflict";
 
-/// Today's date in UTC, as artifacts write it.
-pub fn today() -> String {
-    jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
-        .to_string()
-}
-
 /// The body text to write for `body`, keeping the file's conventions of a blank line after
 /// the frontmatter and of a line end (or none) after the last line.
 fn body_text(old_body: &str, body: &str) -> String {
@@ -119,6 +111,7 @@ pub fn issue_edit(
     before: &IssueFields,
     after: &IssueFields,
     parent: Option<(&str, &str)>,
+    today: &str,
 ) -> Edit {
     let mut edit = Edit::new();
     if let Some((key, id)) = parent
@@ -180,7 +173,7 @@ pub fn issue_edit(
         };
     }
     if !edit.is_empty() {
-        edit = edit.set("updated_date", today());
+        edit = edit.set("updated_date", today);
     }
     edit
 }
@@ -227,6 +220,7 @@ pub fn milestone_edit(
     cfg: &ProjectConfig,
     before: &MilestoneFields,
     after: &MilestoneFields,
+    today: &str,
 ) -> Edit {
     let mut edit = Edit::new();
     if after.title != before.title {
@@ -261,7 +255,7 @@ pub fn milestone_edit(
         };
     }
     if !edit.is_empty() {
-        edit = edit.set("updated_date", today());
+        edit = edit.set("updated_date", today);
     }
     edit
 }
@@ -306,6 +300,7 @@ pub fn new_artifact(
     issue: &Issue,
     cfg: &ProjectConfig,
     repo: &str,
+    today: &str,
 ) -> Option<(String, String)> {
     let m = &cfg.github.mapping;
     let f = fields::remote_issue_fields(issue);
@@ -336,7 +331,7 @@ pub fn new_artifact(
         .created_at
         .as_deref()
         .and_then(fields::utc_date)
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| today.to_string());
     let title = f.title.trim();
     let title = if title.is_empty() {
         "Untitled issue"
@@ -349,7 +344,7 @@ pub fn new_artifact(
         ("status".into(), status.into()),
         ("type".into(), kind.canonical().into()),
         ("created_date".into(), created.into()),
-        ("updated_date".into(), today().into()),
+        ("updated_date".into(), today.into()),
         ("project_name".into(), cfg.project_name.clone().into()),
     ];
     if let Some(p) = labels

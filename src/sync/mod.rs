@@ -11,7 +11,7 @@ mod fetch;
 pub mod incoming;
 mod report;
 
-pub use report::{OpReport, ProjectReport, Report, RequestStats};
+pub use report::{Method, OpKind, OpReport, Outcome, ProjectReport, Report, RequestStats};
 
 use std::collections::BTreeMap;
 
@@ -49,8 +49,15 @@ pub enum SyncError {
         #[source]
         source: github::Error,
     },
-    #[error("{0}")]
-    Config(String),
+    /// A project enables sync without saying which repository.
+    #[error("{config}: enable_sync is true but no repository is configured")]
+    NoRepository { config: String },
+    /// `--project` names a project the plan does not have.
+    #[error("no project `{name}` under .ruru/projects")]
+    NoProject { name: String, known: Vec<String> },
+    /// `--commit` in a repository without a working tree.
+    #[error("cannot commit the changes from GitHub: this repository has no working tree")]
+    NoWorktree,
     #[error("could not commit the changes from GitHub: {0}")]
     Commit(String),
 }
@@ -61,9 +68,18 @@ impl SyncError {
         match self {
             SyncError::Auth { hint, .. } => Some(hint.clone()),
             SyncError::Github { source, .. } => Some(source.hint()),
-            SyncError::Config(_) => Some(
-                "set enable_sync = true, repo_owner and repo_name under [github_integration] in the project's project_config.toml".to_string(),
+            SyncError::NoRepository { config } => Some(format!(
+                "set repo_owner and repo_name (or github_repo = \"owner/name\") under [github_integration] in {config}"
+            )),
+            SyncError::NoProject { known, .. } if known.is_empty() => Some(
+                "this plan has no project yet: a project is a directory under .ruru/projects with a project_config.toml".to_string(),
             ),
+            SyncError::NoProject { known, .. } => {
+                Some(format!("the projects here: {}", known.join(", ")))
+            }
+            SyncError::NoWorktree => {
+                Some("sync without --commit, or from a clone with a working tree".to_string())
+            }
             _ => None,
         }
     }
@@ -165,10 +181,9 @@ pub fn run(
             continue;
         }
         let Some((owner, name)) = gh.repo() else {
-            return Err(SyncError::Config(format!(
-                "{}: enable_sync is true but no repository is configured",
-                cfg.path
-            )));
+            return Err(SyncError::NoRepository {
+                config: cfg.path.clone(),
+            });
         };
         let base_url = gh.api_base_url();
         let repo_ref = RepoRef::new(owner, name);
@@ -190,9 +205,15 @@ pub fn run(
             .iter()
             .find(|p| !snapshot.configs.contains_key(*p))
         {
-            return Err(SyncError::Config(format!(
-                "no project `{p}` under .ruru/projects"
-            )));
+            return Err(SyncError::NoProject {
+                name: p.clone(),
+                known: snapshot
+                    .configs
+                    .keys()
+                    .chain(&snapshot.unreadable_configs)
+                    .cloned()
+                    .collect(),
+            });
         }
         return Ok(report);
     }
@@ -224,6 +245,8 @@ pub fn run(
     }
     // Links written into files are reported like GitHub's changes.
     let options = &options;
+    // The one clock reading of the plan: the date files edited by this run get.
+    let today = today_utc();
     let mut fetched = incoming::Incoming {
         fetched_at: Some(meta_now("").synced_at.unwrap_or_default()),
         ..incoming::Incoming::default()
@@ -300,6 +323,7 @@ pub fn run(
                 links: exec.links(),
                 remote: &remote,
                 direction: options.direction,
+                today: &today,
             };
             let planned = plan::plan(&input);
             let project_report = exec.execute(slug, cfg, &client, &group.repo, planned, &remote)?;
@@ -344,9 +368,7 @@ pub fn run(
 
 /// Commits `paths` (and only them) with git, as the user would.
 fn commit_files(repo: &Repo, paths: &[&str]) -> Result<String, SyncError> {
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| SyncError::Config("no working tree".into()))?;
+    let workdir = repo.workdir().ok_or(SyncError::NoWorktree)?;
     let mut message = format!(
         "Sync from GitHub: {} artifact{}\n\n",
         paths.len(),
@@ -375,6 +397,14 @@ fn commit_files(repo: &Repo, paths: &[&str]) -> Result<String, SyncError> {
     commit.extend_from_slice(paths);
     git(&commit)?;
     git(&["rev-parse", "HEAD"])
+}
+
+/// Today's date in UTC, as artifacts write it.
+pub fn today_utc() -> String {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string()
 }
 
 /// The metadata written at the end of a completed run.

@@ -7,21 +7,89 @@ use crate::github::Stats;
 use crate::plan::merge::Conflict;
 use crate::plan::{Note, Op};
 
+/// What kind of operation (serialised as `create_issue`, `update_milestone`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    CreateLabel,
+    CreateMilestone,
+    UpdateMilestone,
+    DeleteMilestone,
+    CreateIssue,
+    UpdateIssue,
+    EditArtifact,
+    CreateArtifact,
+    WriteLink,
+}
+
+/// How an operation ended (`planned` in a dry run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Planned,
+    Done,
+    /// An item that existed already (created meanwhile, or by an interrupted run) was used.
+    Adopted,
+    Failed,
+    /// Not tried: an earlier operation of the same item failed.
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Planned => "planned",
+            Outcome::Done => "done",
+            Outcome::Adopted => "adopted",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// How an operation is sent: an HTTP method, or a change of an artifact file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Post,
+    Patch,
+    Delete,
+    /// An artifact file rewritten.
+    Edit,
+    /// An artifact file created.
+    Create,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Edit => "EDIT",
+            Method::Create => "CREATE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One operation as reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpReport {
-    /// `create_issue`, `update_milestone`, …
-    pub op: String,
+    pub op: OpKind,
     pub key: Option<String>,
-    /// `POST`, `PATCH`, `DELETE`, or `EDIT` for artifact files.
-    pub method: String,
+    pub method: Method,
     /// The API path, or the artifact file for `EDIT`.
     pub path: String,
     /// The fields sent (or changed).
     pub fields: Vec<String>,
     pub title: String,
-    /// `planned` (dry run), `done`, `adopted`, `failed`.
-    pub outcome: String,
+    pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,8 +101,8 @@ impl OpReport {
         let base = format!("/repos/{repo}");
         let (kind, method, path, fields, title, number) = match op {
             Op::CreateLabel { name, color, .. } => (
-                "create_label",
-                "POST",
+                OpKind::CreateLabel,
+                Method::Post,
                 format!("{base}/labels"),
                 vec![format!("name={name}"), format!("color={color}")],
                 name.clone(),
@@ -49,8 +117,8 @@ impl OpReport {
                     f.push("state".to_string());
                 }
                 (
-                    "create_milestone",
-                    "POST",
+                    OpKind::CreateMilestone,
+                    Method::Post,
                     format!("{base}/milestones"),
                     f,
                     fields.title.clone(),
@@ -63,16 +131,16 @@ impl OpReport {
                 changed,
                 ..
             } => (
-                "update_milestone",
-                "PATCH",
+                OpKind::UpdateMilestone,
+                Method::Patch,
                 format!("{base}/milestones/{number}"),
                 changed.clone(),
                 fields.title.clone(),
                 Some(*number),
             ),
             Op::DeleteMilestone { number, key } => (
-                "delete_milestone",
-                "DELETE",
+                OpKind::DeleteMilestone,
+                Method::Delete,
                 format!("{base}/milestones/{number}"),
                 Vec::new(),
                 key.clone(),
@@ -90,8 +158,8 @@ impl OpReport {
                     f.push("milestone".to_string());
                 }
                 (
-                    "create_issue",
-                    "POST",
+                    OpKind::CreateIssue,
+                    Method::Post,
                     format!("{base}/issues"),
                     f,
                     fields.title.clone(),
@@ -104,24 +172,24 @@ impl OpReport {
                 changed,
                 ..
             } => (
-                "update_issue",
-                "PATCH",
+                OpKind::UpdateIssue,
+                Method::Patch,
                 format!("{base}/issues/{number}"),
                 changed.clone(),
                 fields.title.clone(),
                 Some(*number),
             ),
             Op::EditArtifact { path, changed, .. } => (
-                "edit_artifact",
-                "EDIT",
+                OpKind::EditArtifact,
+                Method::Edit,
                 path.clone(),
                 changed.clone(),
                 String::new(),
                 None,
             ),
             Op::CreateArtifact { path, number, .. } => (
-                "create_artifact",
-                "CREATE",
+                OpKind::CreateArtifact,
+                Method::Create,
                 path.clone(),
                 Vec::new(),
                 String::new(),
@@ -129,13 +197,13 @@ impl OpReport {
             ),
         };
         OpReport {
-            op: kind.to_string(),
+            op: kind,
             key: op.key().map(str::to_string),
-            method: method.to_string(),
+            method,
             path,
             fields,
             title,
-            outcome: "planned".to_string(),
+            outcome: Outcome::Planned,
             number,
             error: None,
         }
@@ -169,10 +237,11 @@ pub struct ProjectReport {
 }
 
 impl ProjectReport {
-    pub fn count(&self, op: &str) -> usize {
+    /// Operations of `kind` that did not fail.
+    pub fn count(&self, kind: OpKind) -> usize {
         self.ops
             .iter()
-            .filter(|o| o.op == op && o.outcome != "failed")
+            .filter(|o| o.op == kind && o.outcome != Outcome::Failed)
             .count()
     }
 }
@@ -255,7 +324,7 @@ impl Report {
                 .any(|p| !p.failures.is_empty() || p.notes.iter().any(|n| n.incomplete))
     }
 
-    pub fn total(&self, op: &str) -> usize {
+    pub fn total(&self, op: OpKind) -> usize {
         self.projects.iter().map(|p| p.count(op)).sum()
     }
 }

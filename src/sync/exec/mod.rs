@@ -21,7 +21,7 @@ mod checkpoint;
 mod requests;
 mod worktree;
 
-use super::report::{ConflictReport, Failure, OpReport, ProjectReport};
+use super::report::{ConflictReport, Failure, Method, OpKind, OpReport, Outcome, ProjectReport};
 use super::{CHECKPOINT_EVERY, ETAGS_DOC, Options, SyncError, keys_by_path, meta_now};
 
 pub struct Executor<'a> {
@@ -211,7 +211,7 @@ impl<'a> Executor<'a> {
             let mut entry = OpReport::planned(op, &repo_name);
             let key = op.key().map(str::to_string);
             if key.as_ref().is_some_and(|k| self.failed.contains(k)) {
-                entry.outcome = "skipped".to_string();
+                entry.outcome = Outcome::Skipped;
                 report.ops.push(entry);
                 continue;
             }
@@ -226,7 +226,11 @@ impl<'a> Executor<'a> {
             };
             match result {
                 Ok(done) => {
-                    entry.outcome = if done.adopted { "adopted" } else { "done" }.to_string();
+                    entry.outcome = if done.adopted {
+                        Outcome::Adopted
+                    } else {
+                        Outcome::Done
+                    };
                     if let Some(k) = &key {
                         match op {
                             Op::EditArtifact { .. } if done.in_commit => {
@@ -326,7 +330,7 @@ impl<'a> Executor<'a> {
         message: String,
         error: String,
     ) {
-        entry.outcome = "failed".to_string();
+        entry.outcome = Outcome::Failed;
         entry.error = Some(error);
         report.failures.push(Failure {
             key: key.map(str::to_string),

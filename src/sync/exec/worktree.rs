@@ -39,13 +39,13 @@ impl Executor<'_> {
             .collect();
         for (key, path, edit) in wanted {
             let mut entry = OpReport {
-                op: "write_link".to_string(),
+                op: OpKind::WriteLink,
                 key: Some(key.clone()),
-                method: "EDIT".to_string(),
+                method: Method::Edit,
                 path: path.clone(),
                 fields: edit.fields.iter().map(|(k, _)| k.clone()).collect(),
                 title: String::new(),
-                outcome: "done".to_string(),
+                outcome: Outcome::Done,
                 number: None,
                 error: None,
             };
@@ -54,7 +54,7 @@ impl Executor<'_> {
                     OpError::Local(m) => m,
                     OpError::Github(g) => g.to_string(),
                 };
-                entry.outcome = "failed".to_string();
+                entry.outcome = Outcome::Failed;
                 entry.error = Some(message.clone());
                 report.notes.push(plan::Note {
                     key: Some(key),
