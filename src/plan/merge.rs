@@ -485,7 +485,9 @@ pub fn merge_milestone(
     }
 }
 
-/// A line-based three-way merge; `None` when the two sides' edits overlap.
+/// The line-based three-way merge of field texts (bodies, descriptions: normalised, without
+/// a final line end); `None` when the two sides' edits overlap. The one text merge of the
+/// tool ([`crate::writeback::merge_text`]), which files use too.
 pub fn three_way_text(base: &str, ours: &str, theirs: &str) -> Option<String> {
     // Every line ends in a newline, so a last line edited on one side merges like any other.
     let (base, ours, theirs) = (
@@ -493,11 +495,9 @@ pub fn three_way_text(base: &str, ours: &str, theirs: &str) -> Option<String> {
         format!("{ours}\n"),
         format!("{theirs}\n"),
     );
-    let merged = similar::merge::TextMerge::from_lines(&base, &ours, &theirs);
-    if merged.is_conflicted() {
-        return None;
-    }
-    Some(merged.to_string().trim_end_matches('\n').to_string())
+    crate::writeback::merge_text(&base, &ours, &theirs)
+        .ok()
+        .map(|merged| merged.trim_end_matches('\n').to_string())
 }
 
 #[cfg(test)]
