@@ -299,14 +299,42 @@ impl Snapshot {
     }
 
     /// Runs the cross-file checks (statuses, duplicate IDs, missing parents) and adds their
-    /// problems. Per-file problems are found while loading.
+    /// problems. Per-file problems are found while loading. A file that could not be read
+    /// is one problem, its own: references to its ID (known from its file name, or its `id`
+    /// line) are not reported as missing.
     pub fn validate(&mut self) {
-        let more = artifact::validate::check_plan_with(
+        let more = artifact::validate::check_plan_with_unreadable(
             &self.artifacts,
             &self.configs,
-            &self.unreadable_configs,
+            &self.unreadable_files(),
         );
         self.problems.extend(more);
+    }
+
+    /// What could not be read: configs, and the (project, ID) of each unreadable artifact
+    /// file, from its file name (as the sync recognises it) and its declared `id`.
+    fn unreadable_files(&self) -> artifact::validate::Unreadable {
+        let mut artifacts = BTreeSet::new();
+        for path in self.unreadable.keys() {
+            let Some(location) = path
+                .strip_prefix(crate::PLAN_ROOT)
+                .and_then(|rel| rel.strip_prefix('/'))
+                .and_then(Location::of)
+            else {
+                continue;
+            };
+            let declared = self.unparsed_ids.get(path).map(String::as_str);
+            for id in crate::diff::id_from_file_name(path)
+                .into_iter()
+                .chain(declared)
+            {
+                artifacts.insert((location.project.clone(), id.to_string()));
+            }
+        }
+        artifact::validate::Unreadable {
+            configs: self.unreadable_configs.clone(),
+            artifacts,
+        }
     }
 
     /// The artifact `id` of `project`.

@@ -524,3 +524,282 @@ fn a_variation_selector_alone_is_no_change_in_diff() {
     let text = repo.im_ok(&["diff", "--base", "HEAD~2"]);
     assert!(!text.contains("To Do"), "{text}");
 }
+
+// ----- One root cause, one error -----
+//
+// A file that can't be read, or an ID two files of a project use, is said once, at the
+// file that is broken: the artifacts that refer to that ID are not "missing" it.
+
+/// The demo plan plus `TASK-010`, whose file (`broken`) can't be read, and TASK-011..013,
+/// which depend on it. Committed.
+fn dependents_of(broken: &str) -> TestRepo {
+    let repo = demo();
+    let t = ".ruru/projects/demo/tasks";
+    repo.write(&format!("{t}/TASK-010_broken.md"), broken);
+    for n in 11..=13 {
+        repo.write(
+            &format!("{t}/TASK-0{n}_dependent.md"),
+            &artifact(
+                &format!("TASK-0{n}"),
+                TASK,
+                "Dependent",
+                "🟡 To Do",
+                "feature_id = \"FEAT-001\"\ndepends_on = [\"TASK-010\"]\n",
+                "",
+            ),
+        );
+    }
+    repo.commit_all("three tasks depend on a broken one");
+    repo
+}
+
+/// The problems of `validate --json`, after checking it exits `code`.
+fn validate_problems(repo: &TestRepo, code: i32) -> Vec<serde_json::Value> {
+    let out = repo.im(&["validate", "--json"]);
+    assert_exit(&out, code, "validate --json");
+    let report = parse_json(&out);
+    let problems = report["problems"].as_array().expect("problems").clone();
+    assert_eq!(
+        report["errors"].as_u64().expect("errors") + report["warnings"].as_u64().expect("warnings"),
+        problems.len() as u64,
+        "{report:#}"
+    );
+    problems
+}
+
+/// The lines of `validate`'s text output that report an error.
+fn error_lines(repo: &TestRepo) -> Vec<String> {
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 1, "validate");
+    stdout(&out)
+        .lines()
+        .filter(|l| l.contains("error:"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_malformed_file_that_others_depend_on_is_one_error_not_a_cascade() {
+    let repo = dependents_of(
+        "+++\nid = \"TASK-010\"\ntitle = \"unterminated\nstatus = \"🟡 To Do\"\n+++\n",
+    );
+    let broken = ".ruru/projects/demo/tasks/TASK-010_broken.md";
+    let problems = validate_problems(&repo, 1);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(p["severity"], "error", "{p:#}");
+    assert_eq!(p["path"], broken, "{p:#}");
+    assert_eq!(p["line"], 3, "{p:#}");
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("malformed TOML")),
+        "{p:#}"
+    );
+    let lines = error_lines(&repo);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(&format!("{broken}:3: error: ")),
+        "{lines:#?}"
+    );
+
+    // The other commands say it once too, and never that TASK-010 does not exist.
+    for args in [
+        &["list"][..],
+        &["show", "TASK-011"][..],
+        &["status"][..],
+        &["diff", "--base", "HEAD~1"][..],
+    ] {
+        let out = repo.im(args);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains("does not exist"), "{args:?}:\n{all}");
+        assert!(all.matches(": error:").count() <= 1, "{args:?}:\n{all}");
+    }
+}
+
+#[test]
+fn a_file_without_frontmatter_or_id_is_one_error_for_its_dependents_and_children() {
+    for broken in [
+        "# Just markdown, no frontmatter\n",
+        "+++\ntitle = \"No ID\"\nstatus = \"🟡 To Do\"\n+++\n",
+    ] {
+        let repo = dependents_of(broken);
+        // A Feature that can't be read, and a task under it; an Epic that can't be read
+        // (its ID only in its `id` line), and a Feature under it.
+        repo.write(
+            ".ruru/projects/demo/features/FEAT-009_broken.md",
+            "+++\nid = \"FEAT-009\"\nepic_id = [\n+++\n",
+        );
+        repo.write(
+            ".ruru/projects/demo/tasks/TASK-014_child.md",
+            &artifact(
+                "TASK-014",
+                TASK,
+                "Child",
+                "🟡 To Do",
+                "feature_id = \"FEAT-009\"\n",
+                "",
+            ),
+        );
+        repo.write(
+            ".ruru/projects/demo/epics/notes.md",
+            "+++\nid = \"EPIC-009\"\ntitle = 1 2\n+++\n",
+        );
+        repo.write(
+            ".ruru/projects/demo/features/FEAT-010_child.md",
+            &artifact(
+                "FEAT-010",
+                FEATURE,
+                "Child",
+                "🟡 To Do",
+                "epic_id = \"EPIC-009\"\n",
+                "",
+            ),
+        );
+        repo.commit_all("broken parents");
+        let problems = validate_problems(&repo, 1);
+        let paths: Vec<&str> = problems
+            .iter()
+            .map(|p| p["path"].as_str().expect("path"))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ".ruru/projects/demo/epics/notes.md",
+                ".ruru/projects/demo/features/FEAT-009_broken.md",
+                ".ruru/projects/demo/tasks/TASK-010_broken.md",
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems.iter().all(|p| p["severity"] == "error"));
+        assert_eq!(error_lines(&repo).len(), 3);
+    }
+}
+
+#[test]
+fn a_duplicated_id_with_dependents_is_one_error_naming_both_files() {
+    let repo = dependents_of(&artifact(
+        "TASK-010",
+        TASK,
+        "One",
+        "🟡 To Do",
+        "feature_id = \"FEAT-001\"\n",
+        "",
+    ));
+    let t = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{t}/TASK-010_copy.md"),
+        &artifact(
+            "TASK-010",
+            TASK,
+            "Copy",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "",
+        ),
+    );
+    // A Feature's ID used by a Task too, whose file comes first: the artifacts under the
+    // Feature are not told that FEAT-001 is a Task.
+    repo.write(
+        ".ruru/projects/demo/archive/tasks/FEAT-001_not-a-feature.md",
+        &artifact("FEAT-001", TASK, "Not a feature", "🟡 To Do", "", ""),
+    );
+    repo.commit_all("duplicates");
+    let problems = validate_problems(&repo, 1);
+    let dups: Vec<&serde_json::Value> = problems
+        .iter()
+        .filter(|p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("duplicate ID TASK-010"))
+        })
+        .collect();
+    assert_eq!(dups.len(), 1, "{problems:#?}");
+    let named = format!("{} {}", dups[0]["path"], dups[0]["message"]);
+    for file in ["TASK-010_broken.md", "TASK-010_copy.md"] {
+        assert!(named.contains(&format!("{t}/{file}")), "{named}");
+    }
+    assert!(dups[0]["line"].is_u64(), "{problems:#?}");
+    let feat_dups = problems
+        .iter()
+        .filter(|p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("duplicate ID FEAT-001"))
+        })
+        .count();
+    assert_eq!(feat_dups, 1, "{problems:#?}");
+    // Nothing else: no "does not exist", no "is a Task, not a Feature" for FEAT-001's
+    // children. (The Task named FEAT-001 names no Feature: its own warning.)
+    let others: Vec<&serde_json::Value> = problems
+        .iter()
+        .filter(|p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| !m.contains("duplicate ID") && !m.contains("names no Feature"))
+        })
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+    let lines = error_lines(&repo);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+}
+
+#[test]
+fn a_reference_to_an_id_that_does_not_exist_is_still_an_error() {
+    // TASK-010 is broken; TASK-011..013 depend on it; TASK-015 depends on TASK-404, which
+    // no file has, and names FEAT-404 as its Feature.
+    let repo = dependents_of("+++\nid = \"TASK-010\"\ntags = [\n+++\n");
+    let t = ".ruru/projects/demo/tasks";
+    repo.write(
+        &format!("{t}/TASK-015_dangling.md"),
+        &artifact(
+            "TASK-015",
+            TASK,
+            "Dangling",
+            "🟡 To Do",
+            "feature_id = \"FEAT-404\"\ndepends_on = [\"TASK-010\", \"TASK-404\"]\n",
+            "",
+        ),
+    );
+    repo.commit_all("dangling references");
+    let problems = validate_problems(&repo, 1);
+    let got: Vec<(String, u64, String)> = problems
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().expect("path").to_string(),
+                p["line"].as_u64().unwrap_or_default(),
+                p["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(got[0].0, format!("{t}/TASK-010_broken.md"), "{got:#?}");
+    let dangling = format!("{t}/TASK-015_dangling.md");
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1, got[1].2.as_str()),
+        (
+            dangling.as_str(),
+            9,
+            "`feature_id` names FEAT-404, which does not exist in project `demo`"
+        ),
+        "{got:#?}"
+    );
+    assert_eq!(
+        (got[2].0.as_str(), got[2].1, got[2].2.as_str()),
+        (
+            dangling.as_str(),
+            10,
+            "`depends_on` names TASK-404, which does not exist in project `demo` or any other"
+        ),
+        "{got:#?}"
+    );
+    let text = stdout(&repo.im(&["validate"]));
+    assert!(
+        text.contains(&format!(
+            "{dangling}:10: error: `depends_on` names TASK-404, which does not exist in project `demo` or any other\n  hint: check the ID, or remove it from depends_on"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("names TASK-010"), "{text}");
+}

@@ -8,7 +8,7 @@ mod plan;
 mod references;
 
 pub use file::{DATE_KEYS, REQUIRED_KEYS, check_artifact};
-pub use plan::{check_plan, check_plan_with};
+pub use plan::{Unreadable, check_plan, check_plan_with, check_plan_with_unreadable};
 
 #[cfg(test)]
 mod testing {

@@ -25,7 +25,8 @@ fn project_dir(a: &Artifact) -> String {
 
 /// Cross-file checks over a whole plan: every project has a configuration, statuses are
 /// known (standard or the project's `custom_statuses`), IDs are unique within a project
-/// (two projects may use the same ID), `initiative_id`/`epic_id`/`feature_id` name an
+/// (two projects may use the same ID; a duplicate is one error, at the first file that
+/// uses the ID, naming the others), `initiative_id`/`epic_id`/`feature_id` name an
 /// artifact of the same project (an error when there is none; a warning when it is of
 /// another kind), `depends_on` names one artifact (of the same project, else of the one
 /// other project that has the ID), nothing depends on itself. `configs` is keyed by project
@@ -37,6 +38,18 @@ pub fn check_plan(
     check_plan_with(artifacts, configs, &BTreeSet::new())
 }
 
+/// The files of a plan that are there but could not be read. Each has its own problem (found
+/// while loading), which is the one thing to say about it: the cross-file checks must not
+/// report what follows from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Projects whose `project_config.toml` could not be read.
+    pub configs: BTreeSet<String>,
+    /// (project, ID) for each artifact file that could not be read: the ID its file name
+    /// suggests and the one its `id = "…"` line declares (one file may give both).
+    pub artifacts: BTreeSet<(String, String)>,
+}
+
 /// [`check_plan`] for a plan where the projects in `unreadable_configs` have a
 /// `project_config.toml` that could not be read: that file's own problem says so, so they
 /// are not reported as having none, and their statuses are not checked (the custom statuses
@@ -46,6 +59,22 @@ pub fn check_plan_with(
     configs: &BTreeMap<String, ProjectConfig>,
     unreadable_configs: &BTreeSet<String>,
 ) -> Vec<Problem> {
+    let unreadable = Unreadable {
+        configs: unreadable_configs.clone(),
+        artifacts: BTreeSet::new(),
+    };
+    check_plan_with_unreadable(artifacts, configs, &unreadable)
+}
+
+/// [`check_plan_with`], knowing too which artifact files could not be read: a reference to
+/// an ID such a file holds is not reported as naming an artifact that does not exist (the
+/// file's own problem is the one error). Real missing references are still errors.
+pub fn check_plan_with_unreadable(
+    artifacts: &[Artifact],
+    configs: &BTreeMap<String, ProjectConfig>,
+    unreadable: &Unreadable,
+) -> Vec<Problem> {
+    let unreadable_configs = &unreadable.configs;
     let mut problems = Vec::new();
 
     let mut unconfigured = BTreeMap::new();
@@ -69,7 +98,7 @@ pub fn check_plan_with(
         );
     }
 
-    let ids = Ids::new(artifacts);
+    let ids = Ids::new(artifacts, unreadable);
 
     let standard = STANDARD_STATUSES.map(|(s, _)| s);
     let no_custom: Vec<String> = Vec::new();
@@ -101,9 +130,9 @@ pub fn check_plan_with(
             );
         }
 
-        // Duplicate IDs.
+        // Duplicate IDs: one error for the ID, at its first file, naming the others.
         let same = ids.same(a.project(), &a.id);
-        if same.len() > 1 {
+        if same.len() > 1 && same.first() == Some(&i) {
             let others: Vec<&str> = same
                 .iter()
                 .filter(|j| **j != i)
@@ -220,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_ids_within_a_project_name_each_other() {
+    fn a_duplicate_id_is_one_error_at_its_first_file_naming_the_others() {
         let mut artifacts = plan();
         let mut dup = item(
             "web",
@@ -233,13 +262,20 @@ mod tests {
         artifacts.push(dup);
         // The same ID in another project is not a duplicate.
         artifacts.push(item("api", "tasks", "TASK-2", "Task", ""));
+        // A third file with the ID: still one error, naming both others.
+        let mut third = artifacts[artifacts.len() - 2].clone();
+        third.path = ".ruru/projects/web/tasks/TASK-1_third.md".into();
+        artifacts.push(third);
         let problems = check_plan(&artifacts, &configs());
-        assert_eq!(problems.len(), 2, "{problems:#?}");
-        assert!(problems[0].path.ends_with("TASK-1.md"));
-        assert!(problems[0].message.contains("TASK-1_copy.md"));
-        assert!(problems[1].path.ends_with("TASK-1_copy.md"));
-        assert!(problems[1].message.contains("web/tasks/TASK-1.md"));
-        assert!(problems.iter().all(|p| p.is_error() && p.line == Some(2)));
+        let p = only(&problems);
+        assert!(p.path.ends_with("web/tasks/TASK-1.md"), "{p}");
+        assert!(
+            p.message.ends_with(
+                "also used by .ruru/projects/web/tasks/TASK-1_copy.md, .ruru/projects/web/tasks/TASK-1_third.md"
+            ),
+            "{p}"
+        );
+        assert!(p.is_error() && p.line == Some(2), "{p}");
     }
 
     #[test]

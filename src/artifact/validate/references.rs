@@ -1,9 +1,15 @@
 //! References between artifacts: `initiative_id`, `epic_id` and `feature_id` name a parent
 //! of the same project; `depends_on` names one artifact, of the same project or of the one
 //! other project that has the ID.
+//!
+//! One root cause, one error: a reference to an ID whose file is there but can't be read
+//! (see [`Unreadable`]) is not reported, that file's own problem says what is wrong; an ID
+//! two files of a project use is reported once, as a duplicate, and a reference to it
+//! is not.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use super::plan::Unreadable;
 use crate::artifact::lines::{entry_line, line_of};
 use crate::artifact::problem::with_article;
 use crate::artifact::vocab::Kind;
@@ -15,10 +21,14 @@ pub(super) struct Ids<'a> {
     by_key: HashMap<(&'a str, &'a str), Vec<usize>>,
     /// The projects that use each ID.
     projects_of: HashMap<&'a str, Vec<&'a str>>,
+    /// (project, lowercased ID) of the artifact files that could not be read.
+    unreadable: HashSet<(&'a str, String)>,
+    /// The projects of [`Ids::unreadable`] by lowercased ID.
+    unreadable_projects_of: HashMap<String, Vec<&'a str>>,
 }
 
 impl<'a> Ids<'a> {
-    pub(super) fn new(artifacts: &'a [Artifact]) -> Ids<'a> {
+    pub(super) fn new(artifacts: &'a [Artifact], unreadable: &'a Unreadable) -> Ids<'a> {
         let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::with_capacity(artifacts.len());
         let mut projects_of: HashMap<&str, Vec<&str>> = HashMap::with_capacity(artifacts.len());
         for (i, a) in artifacts.iter().enumerate() {
@@ -31,10 +41,22 @@ impl<'a> Ids<'a> {
                 projects.push(a.project());
             }
         }
+        let mut unreadable_ids = HashSet::new();
+        let mut unreadable_projects_of: HashMap<String, Vec<&str>> = HashMap::new();
+        for (project, id) in &unreadable.artifacts {
+            let id = id.trim().to_lowercase();
+            let projects = unreadable_projects_of.entry(id.clone()).or_default();
+            if !projects.contains(&project.as_str()) {
+                projects.push(project.as_str());
+            }
+            unreadable_ids.insert((project.as_str(), id));
+        }
         Ids {
             artifacts,
             by_key,
             projects_of,
+            unreadable: unreadable_ids,
+            unreadable_projects_of,
         }
     }
 
@@ -46,8 +68,10 @@ impl<'a> Ids<'a> {
             .unwrap_or_default()
     }
 
-    fn in_project(&self, project: &'a str, id: &'a str) -> Option<&'a Artifact> {
-        self.same(project, id).first().map(|i| &self.artifacts[*i])
+    /// The artifacts of `project` whose ID is `id` (several when the ID is duplicated).
+    fn in_project(&self, project: &'a str, id: &'a str) -> impl Iterator<Item = &'a Artifact> {
+        let artifacts = self.artifacts;
+        self.same(project, id).iter().map(move |i| &artifacts[*i])
     }
 
     /// The other projects that have an artifact `id`.
@@ -56,6 +80,20 @@ impl<'a> Ids<'a> {
             .get(id)
             .map(|v| v.iter().copied().filter(|p| *p != project).collect())
             .unwrap_or_default()
+    }
+
+    /// Whether `project` has a file that could not be read and seems to hold `id` (by its
+    /// name or its `id` line; case is ignored, as file names are only a hint).
+    fn unreadable_in(&self, project: &'a str, id: &str) -> bool {
+        self.unreadable.contains(&(project, id.to_lowercase()))
+    }
+
+    /// Whether a project other than `project` has a file that could not be read and seems
+    /// to hold `id`.
+    fn unreadable_elsewhere(&self, project: &str, id: &str) -> bool {
+        self.unreadable_projects_of
+            .get(&id.to_lowercase())
+            .is_some_and(|v| v.iter().any(|p| *p != project))
     }
 }
 
@@ -81,7 +119,10 @@ pub(super) fn check_references<'a>(a: &'a Artifact, ids: &Ids<'a>, problems: &mu
             continue;
         };
         let line = line_of(a, key);
-        match ids.in_project(a.project(), target) {
+        let found: Vec<&Artifact> = ids.in_project(a.project(), target).collect();
+        match found.first() {
+            // Its file is there but can't be read: that file's own problem says it.
+            None if ids.unreadable_in(a.project(), target) => {}
             None => {
                 let others = ids.elsewhere(a.project(), target);
                 let problem = if others.is_empty() {
@@ -113,8 +154,13 @@ pub(super) fn check_references<'a>(a: &'a Artifact, ids: &Ids<'a>, problems: &mu
                 problems.push(problem);
             }
             Some(t) => {
+                // A duplicated ID (reported once, as such) is fine as a parent when one of
+                // its artifacts is of the expected kind, or may be when one can't be read.
+                let fits = |other: &&Artifact| other.kind.is_none_or(|k| k == expected);
                 if let Some(k) = t.kind
                     && k != expected
+                    && !found.iter().any(fits)
+                    && !ids.unreadable_in(a.project(), target)
                 {
                     problems.push(
                         Problem::warning(
@@ -151,10 +197,16 @@ pub(super) fn check_references<'a>(a: &'a Artifact, ids: &Ids<'a>, problems: &mu
                 );
                 continue;
             }
-            if ids.in_project(a.project(), target).is_some() {
+            // In its own project, or there in a file that can't be read (whose own
+            // problem says it).
+            if ids.in_project(a.project(), target).next().is_some()
+                || ids.unreadable_in(a.project(), target)
+            {
                 continue;
             }
             match ids.elsewhere(a.project(), target).as_slice() {
+                // In another project, in a file that can't be read.
+                [] if ids.unreadable_elsewhere(a.project(), target) => {}
                 [] => problems.push(
                     Problem::error(
                         &a.path,
@@ -187,8 +239,8 @@ pub(super) fn check_references<'a>(a: &'a Artifact, ids: &Ids<'a>, problems: &mu
 #[cfg(test)]
 mod tests {
     use crate::artifact::Severity;
-    use crate::artifact::validate::check_plan;
     use crate::artifact::validate::testing::*;
+    use crate::artifact::validate::{Unreadable, check_plan, check_plan_with_unreadable};
 
     use crate::artifact::Problem;
 
@@ -353,5 +405,124 @@ mod tests {
         ));
         let problems = check_plan(&artifacts, &configs());
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// Artifact files that could not be read, as (project, ID).
+    fn unreadable(ids: &[(&str, &str)]) -> Unreadable {
+        Unreadable {
+            configs: Default::default(),
+            artifacts: ids
+                .iter()
+                .map(|(p, id)| (p.to_string(), id.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn references_to_an_unreadable_file_are_not_reported_as_missing() {
+        let mut artifacts = plan();
+        // web: FEAT-9 and TASK-9 can't be read; api: API-9 can't be read.
+        artifacts.push(item(
+            "web",
+            "tasks",
+            "TASK-3",
+            "Task",
+            "feature_id = \"FEAT-9\"\ndepends_on = [\"TASK-9\", \"task-9\", \"API-9\"]\n",
+        ));
+        artifacts.push(item(
+            "web",
+            "features",
+            "FEAT-3",
+            "Feature",
+            "epic_id = \"EPIC-9\"\n",
+        ));
+        artifacts.push(item(
+            "web",
+            "epics",
+            "EPIC-3",
+            "Epic",
+            "initiative_id = \"INIT-9\"\n",
+        ));
+        let broken = unreadable(&[
+            ("web", "FEAT-9"),
+            ("web", "TASK-9"),
+            ("web", "EPIC-9"),
+            ("web", "init-9"),
+            ("api", "API-9"),
+        ]);
+        let problems = check_plan_with_unreadable(&artifacts, &configs(), &broken);
+        assert!(problems.is_empty(), "{problems:#?}");
+        // Without knowing those files are there, each reference is a missing artifact.
+        let problems = check_plan(&artifacts, &configs());
+        assert_eq!(problems.len(), 6, "{problems:#?}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.message.contains("does not exist"))
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_excuses_only_what_it_could_be() {
+        let mut artifacts = plan();
+        artifacts.push(item(
+            "web",
+            "tasks",
+            "TASK-3",
+            "Task",
+            "feature_id = \"FEAT-9\"\ndepends_on = [\"TASK-404\", \"TASK-3\"]\n",
+        ));
+        // FEAT-9's unreadable file is in api: a parent must be in web.
+        let broken = unreadable(&[("api", "FEAT-9"), ("web", "TASK-9")]);
+        let problems = check_plan_with_unreadable(&artifacts, &configs(), &broken);
+        let got = file_line_severity(&problems);
+        assert_eq!(
+            got,
+            [
+                ("TASK-3.md", Some(9), Severity::Error),
+                ("TASK-3.md", Some(10), Severity::Error),
+                ("TASK-3.md", Some(10), Severity::Error),
+            ],
+            "{problems:#?}"
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("FEAT-9, which does not exist in project `web`"),
+            "{problems:#?}"
+        );
+        assert!(problems.iter().any(|p| p.message.contains("TASK-404")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("depends on itself"))
+        );
+    }
+
+    #[test]
+    fn a_duplicated_parent_id_is_not_also_a_parent_of_the_wrong_kind() {
+        // web's FEAT-1 is a Feature, and (first, by order) a Task too: a duplicate, reported
+        // once as such; FEAT-1's children are not told it is a Task.
+        let mut artifacts = vec![item("web", "tasks", "FEAT-1", "Task", "")];
+        artifacts.extend(plan());
+        let problems = check_plan(&artifacts, &configs());
+        let got = file_line_severity(&problems);
+        assert_eq!(
+            got,
+            [("FEAT-1.md", Some(2), Severity::Error)],
+            "{problems:#?}"
+        );
+        assert!(problems[0].message.contains("duplicate ID FEAT-1"));
+        // When no artifact of that ID is a Feature, it still is the wrong kind.
+        let mut artifacts = plan();
+        artifacts.retain(|a| a.id != "FEAT-1");
+        artifacts.push(item("web", "tasks", "FEAT-1", "Task", ""));
+        artifacts.push(item("web", "epics", "FEAT-1", "Epic", ""));
+        let problems = check_plan(&artifacts, &configs());
+        let wrong_kind = problems
+            .iter()
+            .filter(|p| p.message.contains("not a Feature"))
+            .count();
+        assert_eq!(wrong_kind, 2, "{problems:#?}");
     }
 }
