@@ -142,7 +142,8 @@ fn github_error(e: github::Error, what: &str) -> CliError {
         Some(401) | Some(403) => exit::AUTH,
         _ => exit::GITHUB,
     };
-    CliError::new(code, format!("{what}: {e}"))
+    let hint = e.hint();
+    CliError::new(code, format!("{what}: {}", e.without_hint())).hint(hint)
 }
 
 fn auth_error(e: AuthError, pat_env_var_name: &str) -> CliError {

@@ -11,6 +11,7 @@ use super::error::Error;
 use super::log::{Sink, stderr_sink};
 use super::retry::{RateLimit, RetryPolicy};
 use super::secret::Secret;
+use super::trust::{Roots, Trust};
 use super::urls::origin;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,6 +55,10 @@ pub struct ClientOptions {
     pub notice: Sink,
     /// Default [`SystemClock`].
     pub clock: Arc<dyn Clock>,
+    /// The certificate authorities an https API must be signed by. Default
+    /// [`Trust::System`]: `SSL_CERT_FILE` / `SSL_CERT_DIR` when set, else the system's
+    /// store, as git and curl.
+    pub trust: Trust,
 }
 
 impl ClientOptions {
@@ -70,6 +75,7 @@ impl ClientOptions {
             log: stderr_sink(),
             notice: stderr_sink(),
             clock: Arc::new(SystemClock),
+            trust: Trust::System,
         }
     }
 }
@@ -84,6 +90,7 @@ impl fmt::Debug for ClientOptions {
             .field("write_delay", &self.write_delay)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("trust", &self.trust)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +138,8 @@ pub struct Client {
     pub(super) notice: Sink,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) started: SystemTime,
+    /// Where the trusted roots came from, for certificate errors.
+    pub(super) trusted: String,
     pub(super) shared: Mutex<Shared>,
     /// Held for the whole of a write; holds when the last write ended.
     pub(super) write_lock: Mutex<Option<SystemTime>>,
@@ -181,6 +190,15 @@ impl Client {
             });
         }
         let timeout = options.timeout.max(Duration::from_millis(1));
+        // Reading the system's store costs a few milliseconds: only an https API needs it.
+        let roots = if lower.starts_with("https://") {
+            options.trust.load()
+        } else {
+            Roots::bundled()
+        };
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(roots.certs)
+            .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
@@ -189,6 +207,7 @@ impl Client {
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .user_agent(options.user_agent.as_str())
             .accept(MEDIA_TYPE)
+            .tls_config(tls)
             .build();
         let seed = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -212,6 +231,7 @@ impl Client {
             notice: options.notice,
             clock: options.clock,
             started,
+            trusted: roots.described,
             shared: Mutex::new(Shared {
                 stats: Stats::default(),
                 rate: RateLimit::default(),

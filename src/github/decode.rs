@@ -3,7 +3,7 @@
 
 use super::client::Client;
 use super::engine::Req;
-use super::error::{Error, FieldError};
+use super::error::{CertificateFailure, CertificateProblem, Error, FieldError};
 use serde::de::DeserializeOwned;
 use ureq::http;
 
@@ -43,6 +43,25 @@ impl Client {
             message,
             maybe_sent,
         }
+    }
+
+    pub(super) fn certificate_error(
+        &self,
+        req: &Req,
+        problem: CertificateProblem,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Error {
+        let host = http::Uri::try_from(req.url.as_str())
+            .ok()
+            .and_then(|u| u.host().map(|h| h.trim_matches(['[', ']']).to_owned()))
+            .unwrap_or_else(|| self.base_origin.clone());
+        Error::Certificate(Box::new(CertificateFailure {
+            host,
+            request: req.display(),
+            problem,
+            trusted: self.trusted.clone(),
+            source,
+        }))
     }
 
     pub(super) fn status_error(

@@ -89,6 +89,11 @@ pub enum Error {
         /// Whether the request may have reached GitHub (connection lost after sending).
         maybe_sent: bool,
     },
+    /// The server's TLS certificate was refused (an unknown certificate authority, an
+    /// expired certificate, another host name...). Not retried: every attempt would fail
+    /// the same way. Boxed: it is rare and large.
+    #[error(transparent)]
+    Certificate(Box<CertificateFailure>),
     /// A response that is not the JSON the endpoint documents.
     #[error("{request}: could not read GitHub's answer ({message}); hint: {}", self.hint())]
     Decode {
@@ -99,6 +104,108 @@ pub enum Error {
     /// The client was set up wrongly (bad base URL, empty token...).
     #[error("GitHub client setup: {message}; hint: {}", self.hint())]
     Config { message: String },
+}
+
+/// The details of [`Error::Certificate`].
+#[derive(Debug, thiserror::Error)]
+#[error("{request}: the certificate of {host} is not trusted ({problem}; trusted roots: {trusted}); hint: {}", self.hint())]
+pub struct CertificateFailure {
+    /// The host the client connected to, e.g. `ghe.example.com`.
+    pub host: String,
+    /// The request, e.g. `GET /user`.
+    pub request: String,
+    pub problem: CertificateProblem,
+    /// Where the trusted roots came from, e.g. `SSL_CERT_FILE=/etc/ca.pem (1
+    /// certificate)` or `the system's certificate store (146 certificates)`.
+    pub trusted: String,
+    /// The TLS library's error.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl CertificateFailure {
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        certificate_hint(&self.host, &self.problem)
+    }
+}
+
+/// Why a server's certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// Signed by no certificate authority the client trusts (a company CA, a self-signed
+    /// certificate, an intercepting proxy).
+    UnknownIssuer,
+    /// Past its end date (or this machine's clock is ahead).
+    Expired,
+    /// Before its start date (or this machine's clock is behind).
+    NotYetValid,
+    /// Issued for other names than the host connected to.
+    WrongName {
+        /// The names the certificate holds, when known.
+        presented: Vec<String>,
+    },
+    /// Revoked by its authority.
+    Revoked,
+    /// Anything else, as the TLS library words it.
+    Other(String),
+}
+
+impl std::fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateProblem::UnknownIssuer => f.write_str("unknown issuer"),
+            CertificateProblem::Expired => f.write_str("expired"),
+            CertificateProblem::NotYetValid => f.write_str("not valid yet"),
+            CertificateProblem::WrongName { presented } if presented.is_empty() => {
+                f.write_str("issued for another name")
+            }
+            CertificateProblem::WrongName { presented } => {
+                write!(f, "issued for {}", presented.join(", "))
+            }
+            CertificateProblem::Revoked => f.write_str("revoked"),
+            CertificateProblem::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+fn certificate_hint(host: &str, problem: &CertificateProblem) -> String {
+    const UNKNOWN_CA: &str = "if the server uses your company's certificate authority, add it \
+         to the system's store or point SSL_CERT_FILE at it (a PEM file; SSL_CERT_DIR for a \
+         directory of them), as for git and curl";
+    match problem {
+        CertificateProblem::UnknownIssuer | CertificateProblem::Other(_) => UNKNOWN_CA.to_owned(),
+        CertificateProblem::Expired => "the server's certificate has expired, or this \
+             machine's clock is ahead: check the date, else ask the server's administrators \
+             to renew the certificate"
+            .to_owned(),
+        CertificateProblem::NotYetValid => "this machine's clock is probably behind (the \
+             certificate is not valid yet): check the date and time"
+            .to_owned(),
+        CertificateProblem::WrongName { presented } => {
+            let names: Vec<&str> = presented
+                .iter()
+                .map(String::as_str)
+                .filter(|n| !n.contains('*'))
+                .collect();
+            match names.first() {
+                Some(name) => format!(
+                    "the server's certificate does not name {host}: use a name it holds \
+                     (e.g. {name}) in the API URL (api_url in the project configuration, or \
+                     GITHUB_API_URL)"
+                ),
+                None => format!(
+                    "the server's certificate does not name {host}: use the host name the \
+                     server is known by in the API URL (api_url in the project \
+                     configuration, or GITHUB_API_URL)"
+                ),
+            }
+        }
+        CertificateProblem::Revoked => "the server's certificate was revoked: ask the \
+             server's administrators for a new one"
+            .to_owned(),
+    }
 }
 
 fn fmt_field_errors(errors: &[FieldError]) -> String {
@@ -119,7 +226,10 @@ impl Error {
             Error::NotFound { .. } => Some(404),
             Error::Validation { .. } => Some(422),
             Error::Http { status, .. } => Some(*status),
-            Error::Transport { .. } | Error::Decode { .. } | Error::Config { .. } => None,
+            Error::Transport { .. }
+            | Error::Certificate(_)
+            | Error::Decode { .. }
+            | Error::Config { .. } => None,
         }
     }
 
@@ -137,6 +247,11 @@ impl Error {
     /// a scope or permission, or the repository or organization does not let it in.
     pub fn is_forbidden(&self) -> bool {
         matches!(self, Error::Forbidden { .. })
+    }
+
+    /// The server's TLS certificate was refused (see [`Error::Certificate`]).
+    pub fn is_certificate(&self) -> bool {
+        matches!(self, Error::Certificate(_))
     }
 
     /// The token cannot do this at all (401, or a 403 that is no rate limit): every further
@@ -242,6 +357,7 @@ impl Error {
                         .to_owned()
                 }
             }
+            Error::Certificate(failure) => failure.hint(),
             Error::Decode { .. } => "check that the API URL points at a GitHub REST API \
                  (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)"
                 .to_owned(),
@@ -343,6 +459,7 @@ mod tests {
                 message: "connection refused".into(),
                 maybe_sent: false,
             },
+            certificate(CertificateProblem::UnknownIssuer),
         ];
         for e in errors {
             let s = e.to_string();
@@ -352,5 +469,45 @@ mod tests {
             assert!(!short.contains("hint:"), "{short}");
             assert!(s.starts_with(&short) && short.len() < s.len(), "{short}");
         }
+    }
+
+    fn certificate(problem: CertificateProblem) -> Error {
+        Error::Certificate(Box::new(CertificateFailure {
+            host: "ghe.example.com".into(),
+            request: "GET /user".into(),
+            problem,
+            trusted: "the system's certificate store (140 certificates)".into(),
+            source: "invalid peer certificate".into(),
+        }))
+    }
+
+    #[test]
+    fn a_certificate_error_names_the_host_and_what_to_do() {
+        use std::error::Error as _;
+        let e = certificate(CertificateProblem::UnknownIssuer);
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "GET /user: the certificate of ghe.example.com is not trusted (unknown issuer; \
+                 trusted roots: the system's certificate store (140 certificates)); hint: "
+            ),
+            "{text}"
+        );
+        assert!(e.hint().contains("point SSL_CERT_FILE at it"), "{text}");
+        assert!(e.is_certificate() && e.status().is_none() && !e.denies_token());
+        let source = e.source().expect("the TLS error is kept as the source");
+        assert_eq!(source.to_string(), "invalid peer certificate");
+
+        let e = certificate(CertificateProblem::WrongName {
+            presented: vec!["*.example.com".into(), "github.example.com".into()],
+        });
+        assert!(
+            e.to_string()
+                .contains("not trusted (issued for *.example.com, github.example.com;"),
+            "{e}"
+        );
+        assert!(e.hint().contains("(e.g. github.example.com)"), "{e}");
+        let e = certificate(CertificateProblem::Expired);
+        assert!(e.hint().contains("clock"), "{e}");
     }
 }

@@ -13,6 +13,9 @@
 //!   exponential back-off and jitter; creates are never sent blindly twice
 //!   ([`Client::create_guarded`] asks a lookup first).
 //! * Writes are serialised, with `write_delay` between them.
+//! * An https API's certificate is checked against the roots git and curl trust
+//!   (`SSL_CERT_FILE` / `SSL_CERT_DIR`, else the system's store; see [`Trust`]); a refused
+//!   certificate fails at once with [`Error::Certificate`], never retried.
 
 mod cache;
 mod calls;
@@ -25,6 +28,7 @@ mod error;
 mod log;
 mod retry;
 mod secret;
+mod trust;
 mod types;
 mod urls;
 
@@ -34,10 +38,11 @@ pub use client::{
 };
 pub use clock::{Clock, SystemClock};
 pub use endpoints::{Permissions, Repository, body_has_marker};
-pub use error::{Error, FieldError};
+pub use error::{CertificateFailure, CertificateProblem, Error, FieldError};
 pub use log::{Sink, stderr_sink};
 pub use retry::{RateLimit, RetryPolicy};
 pub use secret::Secret;
+pub use trust::Trust;
 pub use types::{
     Comment, Created, Issue, IssuePatch, Label, LabelPatch, ListIssues, Milestone, MilestonePatch,
     NewIssue, NewMilestone, RepoRef, State, StateFilter, StateReason, User,

@@ -272,10 +272,11 @@ impl<'a> Executor<'a> {
                     );
                 }
                 Err(OpError::Github(e)) => {
-                    // A token GitHub rejects, or one without the permission to write here:
-                    // every later write would be refused the same way, so the run stops at
-                    // the first, keeping in the record what synced before it.
-                    if e.denies_token() {
+                    // A token GitHub rejects, one without the permission to write here, or
+                    // a server whose certificate is not trusted: every later write would
+                    // fail the same way, so the run stops at the first, keeping in the
+                    // record what synced before it.
+                    if e.denies_token() || e.is_certificate() {
                         bar.finish_and_clear();
                         self.checkpoint(false)?;
                         return Err(SyncError::Github {
