@@ -21,7 +21,7 @@
 //! fails or does not land, when a sync does not report `synced`, or when GitHub does not
 //! have the new titles afterwards.
 //!
-//! Everything runs in a hermetic environment (`tests/support`: no system or global git
+//! Everything runs in a hermetic environment (`tests/it/support`: no system or global git
 //! config, fixed identities, `TZ=UTC`), with PATH stripped of any installed
 //! `git-intellimanage`, so the hooks run the binary of this build.
 //!
@@ -32,7 +32,7 @@
 
 #[path = "support/measure.rs"]
 mod measure;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;

@@ -24,7 +24,7 @@
 //! Environment: `IM_SYNC_BENCH_ARTIFACTS` (default 1000; smoke 60), `IM_SYNC_BENCH_LATENCY_MS`
 //! (default 20; smoke 0), `IM_SYNC_BENCH_CHANGES` (default 10).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,9 +1,7 @@
 //! Problems in a plan: how `validate`, `list`, `show` and `status` report broken files,
 //! driven through the real binary against real repositories.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 /// One project with one broken file per kind of problem, plus good files that must still work.
 fn broken_repo() -> TestRepo {

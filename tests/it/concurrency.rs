@@ -2,15 +2,13 @@
 //! holds the lock, worktrees of one repository. The real binary, real git, the GitHub
 //! emulator; every test counts the issues GitHub ends up with.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 const TOKEN: &str = "ghp_C0ncurrentSyncT0ken9";
 const OWNER: &str = "acme";

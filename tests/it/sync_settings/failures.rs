@@ -4,7 +4,7 @@ use github_emulator::Fault;
 use serde_json::{Value, json};
 
 use crate::support::*;
-use crate::*;
+use crate::sync_settings::*;
 
 // ---------------------------------------------------------------------------------------
 // An item GitHub refuses stays pending until it syncs.

@@ -265,7 +265,7 @@ pub fn write_demo_plan(repo: &TestRepo) {
     );
 }
 
-// ----- GitHub sync against an emulator (tests/sync.rs, tests/sync_contract.rs) -----
+// ----- GitHub sync against an emulator (tests/it/sync.rs, tests/it/sync_contract.rs) -----
 
 /// The environment that points the binary at a GitHub API (an emulator on 127.0.0.1) with a
 /// token: `GITHUB_API_URL`, `GITHUB_PAT`, and `INTELLIMANAGE_NO_KEYRING=1` so that no OS

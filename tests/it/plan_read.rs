@@ -1,9 +1,7 @@
 //! Reading the plan from git: list, show, validate, status and diff, driven through the real
 //! binary against real repositories.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn list_json_has_every_artifact_with_its_fields() {

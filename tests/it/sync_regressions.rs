@@ -1,16 +1,14 @@
 //! Regression tests for sync defects, one test per defect, named after it. The real binary,
-//! real git repositories and the GitHub emulator on 127.0.0.1 (see `tests/sync_both_ways.rs`
+//! real git repositories and the GitHub emulator on 127.0.0.1 (see `tests/it/sync_both_ways.rs`
 //! for the full two-way scenarios).
-
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
+use crate::support::*;
 use github_emulator::{Emulator, RequestRecord};
 use serde_json::{Value, json};
-use support::*;
 
 const TOKEN: &str = "ghp_RegressT0ken4Vb8NwQ1";
 const OWNER: &str = "acme";

@@ -8,14 +8,12 @@
 //! `target` and `application`, so the shell lookup is
 //! `secret-tool lookup service git-intellimanage username <host>`.
 
-mod support;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 const SERVICE: &str = "git-intellimanage";
 

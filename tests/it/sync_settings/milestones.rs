@@ -3,7 +3,7 @@
 use github_emulator::Fault;
 
 use crate::support::*;
-use crate::*;
+use crate::sync_settings::*;
 
 // ---------------------------------------------------------------------------------------
 // delete_milestones.

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::support::*;
-use crate::*;
+use crate::sync_settings::*;
 
 // ---------------------------------------------------------------------------------------
 // create_missing_labels = false.

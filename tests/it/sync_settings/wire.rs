@@ -8,7 +8,7 @@ use git_intellimanage::github::{
 };
 use github_emulator::{Emulator, Fault, RequestRecord};
 
-use crate::*;
+use crate::sync_settings::*;
 
 // ---------------------------------------------------------------------------------------
 // What every request carries.

@@ -8,15 +8,13 @@
 //! Every scenario ends with [`Setup::assert_converged`]: one more sync writes nothing on
 //! GitHub and changes nothing in the working tree.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
+use crate::support::*;
 use github_emulator::{Emulator, Fault};
 use serde_json::{Value, json};
-use support::*;
 
 const TOKEN: &str = "ghp_BothWaysT0ken9Lm3QxR2";
 const OWNER: &str = "acme";

@@ -1,14 +1,12 @@
 //! The sync record shared through the git remote, and the lock there that every clone
 //! respects: real clones of one local bare remote, the real binary, the GitHub emulator.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::{Child, Output};
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 const TOKEN: &str = "ghp_SharedRecordT0ken77";
 const OWNER: &str = "acme";

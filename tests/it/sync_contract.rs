@@ -7,12 +7,10 @@
 //! tools are there), in which case a missing Prism fails the test. Prism takes a while to
 //! load the description, so everything runs in one test, through one Prism.
 
-mod support;
-
+use crate::support::*;
 use github_emulator::Emulator;
 use github_emulator::contract::Prism;
 use serde_json::Value;
-use support::*;
 
 const TOKEN: &str = "ghp_ContractT0kenForSync";
 const OWNER: &str = "acme";

@@ -2,15 +2,13 @@
 //! before GitHub (the emulator) hears anything; the sync follows once the push has landed,
 //! a push the remote rejects syncs nothing, and `status` tells how the last one went.
 
-mod support;
-
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 const TOKEN: &str = "ghp_BackgroundPushT0ken42";
 const OWNER: &str = "acme";

@@ -3,9 +3,6 @@
 //! created and label colors (`labels`), deleting milestones (`milestones`), an item GitHub
 //! refuses (`failures`), and long `retry-after` waits (`wire`).
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod failures;
 mod labels;
 mod milestones;
@@ -14,9 +11,9 @@ mod wire;
 use std::collections::BTreeMap;
 use std::process::Output;
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 pub(crate) const TOKEN: &str = "ghp_SettingsT0ken9Kq2Lw";
 pub(crate) const LOGIN: &str = "ada";

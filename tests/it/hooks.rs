@@ -2,14 +2,12 @@
 //! binary, real `git commit` firing post-commit, real `git push` to a local bare remote
 //! firing pre-push against the GitHub emulator.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support::*;
 use github_emulator::Emulator;
 use serde_json::Value;
-use support::*;
 
 const TOKEN: &str = "ghp_HooksT0kenQ9rT2vX5y";
 const OWNER: &str = "acme";
@@ -22,7 +20,7 @@ const COMMITS_REF: &str = "refs/intellimanage/commits";
 fn run_git(repo: &TestRepo, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = repo.command("git");
     // These tests check what the pre-push hook does, in the terminal; when it runs (in
-    // the background after the push, by default) is tests/push_background.rs's subject.
+    // the background after the push, by default) is tests/it/push_background.rs's subject.
     cmd.current_dir(dir)
         .args(args)
         .env("PATH", clean_path())

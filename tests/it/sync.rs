@@ -2,15 +2,13 @@
 //! emulator on 127.0.0.1. Every test checks GitHub's state (as the emulator holds it) and
 //! the requests the emulator saw, not only what the binary prints.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use github_emulator::{Emulator, Fault, Options as EmuOptions};
 use serde_json::{Value, json};
-use support::*;
 
 const TOKEN: &str = "ghp_E2eSyncT0ken7QxZ4mWv";
 const LOGIN: &str = "ada";

@@ -1,10 +1,8 @@
 //! `sync --write-links`: the GitHub links go into the artifact files, layout kept, and the
 //! record absorbs them (nothing shows as pending afterwards, a second run writes nothing).
 
-mod support;
-
+use crate::support::*;
 use github_emulator::Emulator;
-use support::*;
 
 #[test]
 fn links_are_written_into_the_files_once() {

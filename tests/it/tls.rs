@@ -8,8 +8,6 @@
 //! The client is tested in-process with the roots given in `ClientOptions::trust`, and the
 //! real binary with `SSL_CERT_FILE` / `SSL_CERT_DIR` (process-wide, so only in children).
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::support::*;
 use git_intellimanage::github::{
     CertificateFailure, CertificateProblem, Client, ClientOptions, Error, ListIssues, NewIssue,
     RepoRef, RetryPolicy, Secret, Sink, Trust,
@@ -28,7 +27,6 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
-use support::*;
 
 const TOKEN: &str = "ghp_TlsTestT0kenValue0123456789";
 const OWNER: &str = "acme";

@@ -1,12 +1,10 @@
 //! The CI job of docs/CI.md: its sync step's commands, taken from the page, run in a fresh
 //! clone of a shared remote against the GitHub emulator, twice (a push, then another).
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use github_emulator::Emulator;
-use support::*;
 
 const TOKEN: &str = "ghs_CiJobT0kenForTheEmulator1";
 const P: &str = ".ruru/projects/demo";

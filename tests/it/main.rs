@@ -1,0 +1,23 @@
+//! Every integration test of the project in one binary, a module per subject (the suite
+//! links gix, ureq and the keyring once instead of once per subject). Each module drives
+//! the real binary (`support::BIN`) in real git repositories, against the emulators.
+
+mod support;
+
+mod auth;
+mod ci_job;
+mod concurrency;
+mod github_client;
+mod hooks;
+mod plan_problems;
+mod plan_read;
+mod push_background;
+mod share;
+mod sync;
+mod sync_both_ways;
+mod sync_contract;
+mod sync_regressions;
+mod sync_settings;
+mod tls;
+mod write_links;
+mod writeback;
