@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use git_intellimanage::auth::{self, AuthError, TokenSource};
+use git_intellimanage::auth::{self, TokenSource};
 use git_intellimanage::config::GithubIntegration;
-use git_intellimanage::github::{self, Client, ClientOptions, RetryPolicy, Secret};
+use git_intellimanage::github::{Client, ClientOptions, RetryPolicy, Secret};
 use git_intellimanage::snapshot::Snapshot;
 
 use super::common::{CliError, CliResult, Context, exit, print_json};
+use super::errors::{auth_error, github_error};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -135,20 +136,6 @@ fn client(ctx: &Context, api_url: &str, token: Secret) -> Result<Client, CliErro
     };
     options.timeout = std::time::Duration::from_secs(30);
     Client::new(options).map_err(|e| CliError::new(exit::CONFIG, e.to_string()))
-}
-
-fn github_error(e: github::Error, what: &str) -> CliError {
-    let code = match e.status() {
-        Some(401) | Some(403) => exit::AUTH,
-        _ => exit::GITHUB,
-    };
-    let hint = e.hint();
-    CliError::new(code, format!("{what}: {}", e.without_hint())).hint(hint)
-}
-
-fn auth_error(e: AuthError, pat_env_var_name: &str) -> CliError {
-    let hint = e.hint(pat_env_var_name);
-    CliError::new(exit::AUTH, e.to_string()).hint(hint)
 }
 
 /// Classic tokens list their scopes; a token that can write issues has `repo` or

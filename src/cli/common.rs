@@ -1,109 +1,15 @@
-//! What the subcommands share: the context (repository, output style), the error type with
-//! its exit codes and hints, plan loading from a chosen source, and JSON helpers.
+//! What the subcommands share: the context (repository, output style), plan loading from a
+//! chosen source, taking the sync lock, and JSON helpers.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use git_intellimanage::artifact::{Artifact, Problem};
 use git_intellimanage::output::{ColorChoice, Painter};
-use git_intellimanage::record::RecordError;
-use git_intellimanage::repo::{Repo, RepoError};
+
+pub use super::errors::{CliError, CliResult, exit};
+use git_intellimanage::repo::Repo;
 use git_intellimanage::snapshot::{Detail, Snapshot};
-
-/// Fixed exit codes (listed in `--help`).
-pub mod exit {
-    pub const FINDINGS: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const REPO: u8 = 3;
-    pub const CONFIG: u8 = 4;
-    pub const AUTH: u8 = 5;
-    pub const GITHUB: u8 = 6;
-    pub const RACED: u8 = 7;
-    pub const LOCKED: u8 = 8;
-}
-
-/// An error as the user sees it: what happened, what to do, and the exit code.
-#[derive(Debug)]
-pub struct CliError {
-    pub code: u8,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl CliError {
-    pub fn new(code: u8, message: impl Into<String>) -> CliError {
-        CliError {
-            code,
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> CliError {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// Prints `error: …` and `hint: …` to stderr and returns the exit code.
-    pub fn report(&self, color: ColorChoice) -> ExitCode {
-        let p = Painter::for_stderr(color);
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{} {}", p.red("error:"), self.message);
-        if let Some(hint) = &self.hint {
-            let _ = writeln!(err, "{} {}", p.cyan("hint:"), hint);
-        }
-        ExitCode::from(self.code)
-    }
-}
-
-impl From<RepoError> for CliError {
-    fn from(e: RepoError) -> CliError {
-        let hint = match &e {
-            RepoError::NotARepo { .. } => {
-                Some("run this inside a git repository that keeps an IntelliManage plan")
-            }
-            RepoError::BadRevision { .. } => {
-                Some("name a branch, tag or commit (`git log` lists them)")
-            }
-            RepoError::Unborn { .. } => {
-                Some("commit the plan first, or read uncommitted files with --worktree")
-            }
-            RepoError::NoWorktree => Some("read a commit instead (drop --worktree)"),
-            _ => None,
-        };
-        let err = CliError::new(exit::REPO, e.to_string());
-        match hint {
-            Some(h) => err.hint(h),
-            None => err,
-        }
-    }
-}
-
-impl From<RecordError> for CliError {
-    fn from(e: RecordError) -> CliError {
-        match e {
-            RecordError::Repo(r) => r.into(),
-            RecordError::Raced => CliError::new(exit::RACED, e.to_string()),
-            RecordError::Damaged { .. } => CliError::new(exit::REPO, e.to_string()).hint(
-                "inspect it with `git log -p refs/intellimanage/sync`; deleting the ref makes the next sync start over (it finds existing GitHub items by their IntelliManage-ID)",
-            ),
-            RecordError::Write(_) => CliError::new(exit::REPO, e.to_string()),
-        }
-    }
-}
-
-impl From<git_intellimanage::lock::LockError> for CliError {
-    fn from(e: git_intellimanage::lock::LockError) -> CliError {
-        use git_intellimanage::lock::LockError;
-        let code = match &e {
-            LockError::Busy { .. } => exit::LOCKED,
-            LockError::Io { .. } => exit::REPO,
-        };
-        let hint = e.hint();
-        CliError::new(code, e.to_string()).hint(hint)
-    }
-}
 
 /// Takes the repository's sync lock for `command`, waiting up to `wait` and saying once on
 /// stderr who holds it; notes a previous owner that was interrupted.
@@ -132,8 +38,6 @@ pub fn take_lock(
     }
     Ok(lock)
 }
-
-pub type CliResult = Result<ExitCode, CliError>;
 
 /// Global state for one invocation.
 pub struct Context {

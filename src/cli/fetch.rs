@@ -37,13 +37,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         "fetch",
         std::time::Duration::from_secs(args.wait),
     )?;
-    let unreachable = |e: share::ShareError| match e {
-        share::ShareError::Record(r) => CliError::from(r),
-        other => CliError::new(exit::GITHUB, other.to_string())
-            .hint("check the remote's URL and your access to it (`git fetch` says more)"),
-    };
-    share::fetch(&repo, &remote).map_err(unreachable)?;
-    let done = share::integrate(&repo, &remote).map_err(unreachable)?;
+    share::fetch(&repo, &remote)?;
+    let done = share::integrate(&repo, &remote)?;
     let word = |m: Option<Merge>| match m {
         None => "not on the remote yet",
         Some(Merge::UpToDate) => "up to date",

@@ -3,9 +3,7 @@
 use std::process::ExitCode;
 
 use git_intellimanage::commits::{self, Proposal};
-use git_intellimanage::hooks::{
-    self, BinaryFound, Hook, HookState, HooksDir, HooksError, Mode, Outcome,
-};
+use git_intellimanage::hooks::{self, BinaryFound, Hook, HookState, HooksDir, Mode, Outcome};
 
 use git_intellimanage::share;
 
@@ -67,22 +65,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     }
 }
 
-fn hooks_error(e: HooksError) -> CliError {
-    match &e {
-        HooksError::Git { .. } => CliError::new(exit::REPO, e.to_string())
-            .hint("run this inside a git repository (or pass -C <dir>)"),
-        HooksError::DamagedBlock { .. } | HooksError::ChainTaken { .. } => {
-            CliError::new(exit::REPO, e.to_string())
-        }
-        HooksError::Io { .. } => CliError::new(exit::REPO, e.to_string())
-            .hint("check the permissions of the hooks directory"),
-    }
-}
-
 fn locate(ctx: &Context) -> Result<HooksDir, CliError> {
     // Fail like the other commands outside a repository.
     ctx.repo()?;
-    hooks::hooks_dir(&ctx.cwd).map_err(hooks_error)
+    hooks::hooks_dir(&ctx.cwd).map_err(CliError::from)
 }
 
 fn warn_shared(ctx: &Context, dir: &HooksDir) {
@@ -98,10 +84,10 @@ fn warn_shared(ctx: &Context, dir: &HooksDir) {
 fn install(ctx: &Context) -> CliResult {
     let dir = locate(ctx)?;
     warn_shared(ctx, &dir);
-    let bin = hooks::current_binary().map_err(hooks_error)?;
+    let bin = hooks::current_binary().map_err(CliError::from)?;
     let p = ctx.out();
     for hook in Hook::ALL {
-        let outcome = hooks::install(&dir, hook, &bin).map_err(hooks_error)?;
+        let outcome = hooks::install(&dir, hook, &bin).map_err(CliError::from)?;
         let path = dir.hook_path(hook);
         let what = match outcome {
             Outcome::Created => "installed".to_string(),
@@ -153,7 +139,7 @@ fn uninstall(ctx: &Context) -> CliResult {
     let dir = locate(ctx)?;
     let p = ctx.out();
     for hook in Hook::ALL {
-        let outcome = hooks::uninstall(&dir, hook).map_err(hooks_error)?;
+        let outcome = hooks::uninstall(&dir, hook).map_err(CliError::from)?;
         let path = dir.hook_path(hook);
         let what = match outcome {
             Outcome::Removed => "removed",
@@ -210,7 +196,7 @@ fn state_words(state: &HookState) -> (&'static str, String) {
 
 fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     let dir = locate(ctx)?;
-    let bin = hooks::current_binary().map_err(hooks_error)?;
+    let bin = hooks::current_binary().map_err(CliError::from)?;
     let recorded = Hook::ALL
         .iter()
         .find_map(|h| hooks::installed_binary(&dir, *h))
@@ -218,7 +204,10 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     let found = hooks::binary_found(&recorded);
     let mut states = Vec::new();
     for hook in Hook::ALL {
-        states.push((hook, hooks::inspect(&dir, hook, &bin).map_err(hooks_error)?));
+        states.push((
+            hook,
+            hooks::inspect(&dir, hook, &bin).map_err(CliError::from)?,
+        ));
     }
     let record_fetch = ctx.repo().ok().and_then(|repo| {
         share::remote(&repo).map(|remote| {
@@ -291,10 +280,6 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn commits_error(e: commits::CommitsError) -> CliError {
-    CliError::new(exit::REPO, e.to_string())
-}
-
 /// Prints the open Done proposals (for `status` too).
 pub fn print_proposals(ctx: &Context, proposals: &[Proposal]) {
     if proposals.is_empty() {
@@ -324,7 +309,7 @@ pub fn print_proposals(ctx: &Context, proposals: &[Proposal]) {
 
 fn proposals(ctx: &Context, args: ProposalsArgs) -> CliResult {
     let repo = ctx.repo()?;
-    let mut list = commits::proposals(&repo).map_err(commits_error)?;
+    let mut list = commits::proposals(&repo).map_err(CliError::from)?;
     if !args.ids.is_empty() {
         list.retain(|p| args.ids.iter().any(|id| id.eq_ignore_ascii_case(&p.id)));
     }

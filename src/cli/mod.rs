@@ -5,6 +5,7 @@
 mod auth;
 mod common;
 mod diff;
+mod errors;
 mod fetch;
 mod hook;
 mod hooks;

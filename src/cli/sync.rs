@@ -9,9 +9,8 @@ use git_intellimanage::lock::Holder;
 use git_intellimanage::plan::Direction;
 use git_intellimanage::repo::Repo;
 use git_intellimanage::share::merge::Duplicate;
-use git_intellimanage::share::remote_lock::RemoteLockError;
 use git_intellimanage::share::{Session, Start};
-use git_intellimanage::sync::{self, OpKind, Outcome, Report, SyncError};
+use git_intellimanage::sync::{self, OpKind, Outcome, Report};
 
 use super::common::{CliError, CliResult, Context, count, exit, print_json, take_lock};
 
@@ -53,29 +52,6 @@ pub struct Args {
     wait: u64,
 }
 
-impl From<SyncError> for CliError {
-    fn from(e: SyncError) -> CliError {
-        let hint = e.hint();
-        let code = match &e {
-            SyncError::Repo(_) => exit::REPO,
-            SyncError::Record(git_intellimanage::record::RecordError::Raced) => exit::RACED,
-            SyncError::Record(_) => exit::REPO,
-            SyncError::Auth { .. } => exit::AUTH,
-            SyncError::Github { source, .. } if source.denies_token() => exit::AUTH,
-            SyncError::Github { .. } => exit::GITHUB,
-            SyncError::NoRepository { .. } => exit::CONFIG,
-            SyncError::NoProject { .. } => exit::REPO,
-            SyncError::NoWorktree => exit::REPO,
-            SyncError::Commit(_) => exit::REPO,
-        };
-        let err = CliError::new(code, e.to_string());
-        match hint {
-            Some(h) => err.hint(h),
-            None => err,
-        }
-    }
-}
-
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
     // Everything that writes (to GitHub, the sync record, the files) runs one at a time
@@ -114,7 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
                 wait.as_secs()
             )
         })
-        .map_err(remote_lock_error)?
+        .map_err(CliError::from)?
     };
     let mut share_notes = Vec::new();
     let narrow = match &start {
@@ -319,15 +295,6 @@ fn plan_syncs(repo: &Repo, rev: &str) -> bool {
         .and_then(|c| repo.plan_tree_of(c).ok().flatten())
         .and_then(|t| git_intellimanage::hooks::post_commit::project_configs(repo, t).ok())
         .is_some_and(|configs| configs.iter().any(|c| c.github.enable_sync))
-}
-
-fn remote_lock_error(e: RemoteLockError) -> CliError {
-    match &e {
-        RemoteLockError::Busy { .. } => CliError::new(exit::LOCKED, e.to_string()).hint(
-            "another clone is syncing this plan: let it finish (its record reaches you with the next sync), or wait longer with --wait SECONDS",
-        ),
-        RemoteLockError::Share(_) => CliError::new(exit::REPO, e.to_string()),
-    }
 }
 
 /// The line for an artifact two clones linked to two different issues.
