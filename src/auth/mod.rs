@@ -1,13 +1,16 @@
 //! Finding the GitHub token: the OS keyring, the environment, git's credential helper.
 //!
+//! This file is the policy (which source may give a token to which host, in what order, and
+//! how to tell the user to provide one when none does) and the public API. The sources it
+//! asks live beside it and know nothing of it: the OS keyring in `keyring.rs`, git's
+//! credential helper in `credential.rs`.
+//!
 //! Lookup order ([`resolve_token`]), first hit wins:
 //!
 //! 1. the OS keyring: service `git-intellimanage`, account = the API host (`api.github.com`,
-//!    or `host:port` for a server on another port). On Linux this is the Secret Service
-//!    (GNOME Keyring, KWallet); keyring 3.6 stores the item with the attributes
-//!    `service`, `username` (the account), `target = default` and
-//!    `application = rust-keyring`, so the shell lookup is
-//!    `secret-tool lookup service git-intellimanage username api.github.com`;
+//!    or `host:port` for a server on another port); on Linux the Secret Service, where
+//!    `secret-tool lookup service git-intellimanage username api.github.com` finds it
+//!    (`keyring.rs` says how the item is stored);
 //! 2. the environment variable named by `pat_env_var_name` (`GITHUB_PAT` by default);
 //! 3. `GITHUB_TOKEN`, then `GH_TOKEN`;
 //! 4. git's own credential helper: `git credential fill` for the API host (and, for
@@ -28,22 +31,16 @@
 //! source has a token. The token is only ever held in a [`Secret`]: it is never printed,
 //! logged, or passed to another process as an argument.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod credential;
+mod keyring;
 
+pub use self::keyring::{KEYRING_SERVICE, KEYRING_TIMEOUT};
+
+use self::keyring::KeyringError;
 use crate::github::Secret;
 
-/// The keyring service name tokens are stored under.
-pub const KEYRING_SERVICE: &str = "git-intellimanage";
 /// Environment variables read after the configured one, in this order.
 pub const FALLBACK_ENV_VARS: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
-/// How long a keyring request may take before the keyring counts as unavailable (a locked
-/// collection can wait for an unlock prompt that never comes in a hook).
-pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long `git credential fill` may take.
-const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a token came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,7 +377,7 @@ fn resolve(
             hosts.push("github.com".to_string());
         }
         for h in hosts {
-            let outcome = match git_credential_fill(protocol, &h) {
+            let outcome = match credential::fill(protocol, &h) {
                 Ok(Some(token)) => {
                     return Ok((token, TokenSource::GitCredential { host: h }));
                 }
@@ -402,206 +399,27 @@ fn resolve(
 
 // ---------------------------------------------------------------------------- keyring
 
-fn classify_keyring_error(e: keyring::Error) -> AuthError {
+/// The keyring's answer as an [`AuthError`].
+fn keyring_error(e: KeyringError) -> AuthError {
     match e {
-        keyring::Error::NoStorageAccess(inner) | keyring::Error::PlatformFailure(inner) => {
-            AuthError::KeyringUnavailable {
-                message: one_line(&inner.to_string()),
-            }
-        }
-        other => AuthError::Keyring {
-            message: one_line(&other.to_string()),
-        },
+        KeyringError::Unavailable { message } => AuthError::KeyringUnavailable { message },
+        KeyringError::Failed { message } => AuthError::Keyring { message },
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Runs a keyring call on its own thread, giving up after [`KEYRING_TIMEOUT`].
-fn with_keyring<T: Send + 'static>(
-    what: &str,
-    f: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static,
-) -> Result<T, AuthError> {
-    if let Some(message) = unreachable_session_bus() {
-        return Err(AuthError::KeyringUnavailable { message });
-    }
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("keyring".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        });
-    if let Err(e) = spawned {
-        return Err(AuthError::Keyring {
-            message: format!("{what}: could not start a thread: {e}"),
-        });
-    }
-    match rx.recv_timeout(KEYRING_TIMEOUT) {
-        Ok(result) => result.map_err(classify_keyring_error),
-        Err(_) => Err(AuthError::KeyringUnavailable {
-            message: format!(
-                "{what} did not answer within {} s (is the keyring locked?)",
-                KEYRING_TIMEOUT.as_secs()
-            ),
-        }),
-    }
-}
-
-/// On Linux, a Secret Service needs a D-Bus session bus. When none is configured, or the
-/// configured one is a socket path that does not exist, say so plainly instead of
-/// relaying libdbus' error (or letting it try to autolaunch a bus).
-fn unreachable_session_bus() -> Option<String> {
-    if !cfg!(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd"
-    )) {
-        return None;
-    }
-    let address = match std::env::var("DBUS_SESSION_BUS_ADDRESS") {
-        Ok(a) if !a.trim().is_empty() => a,
-        _ => {
-            let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
-                .map(|d| std::path::Path::new(&d).join("bus"))
-                .filter(|p| p.exists());
-            return match runtime_bus {
-                Some(_) => None,
-                None => Some(
-                    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no \
-                     Secret Service to keep the token in"
-                        .into(),
-                ),
-            };
-        }
-    };
-    for part in address.split(';') {
-        let Some(rest) = part.strip_prefix("unix:") else {
-            // Another transport (tcp:, autolaunch:…): let libdbus try it.
-            return None;
-        };
-        let path = rest
-            .split(',')
-            .find_map(|kv| kv.strip_prefix("path="))
-            .map(unescape_dbus);
-        match path {
-            Some(p) if !std::path::Path::new(&p).exists() => continue,
-            _ => return None,
-        }
-    }
-    Some(format!(
-        "the D-Bus session bus at DBUS_SESSION_BUS_ADDRESS={address} does not exist, so no \
-         Secret Service to keep the token in"
-    ))
-}
-
-/// Decodes the `%xx` escapes of a D-Bus address value.
-fn unescape_dbus(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The token stored in the keyring for `account`, if any.
 pub fn keyring_get(account: &str) -> Result<Option<Secret>, AuthError> {
-    let account = account.to_string();
-    let result = with_keyring("the keyring lookup", move || {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, &account)?;
-        match entry.get_password() {
-            Ok(p) => Ok(Some(p)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e),
-        }
-    })?;
-    Ok(result
-        .map(|p| Secret::new(p.trim()))
-        .filter(|s| !s.is_empty()))
+    keyring::get(account).map_err(keyring_error)
 }
 
 /// Stores `token` in the keyring for `account` (replacing any previous one).
 pub fn keyring_set(account: &str, token: &Secret) -> Result<(), AuthError> {
-    let account = account.to_string();
-    let token = token.clone();
-    with_keyring("storing in the keyring", move || {
-        keyring::Entry::new(KEYRING_SERVICE, &account)?.set_password(token.expose())
-    })
+    keyring::set(account, token).map_err(keyring_error)
 }
 
 /// Removes the keyring entry for `account`; `Ok(false)` when there was none.
 pub fn keyring_delete(account: &str) -> Result<bool, AuthError> {
-    let account = account.to_string();
-    with_keyring(
-        "removing from the keyring",
-        move || match keyring::Entry::new(KEYRING_SERVICE, &account)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(e),
-        },
-    )
-}
-
-// ---------------------------------------------------------------------------- git credential
-
-/// Asks git's credential helpers for a password for `protocol://host`, never prompting.
-/// `Ok(None)`: no helper had one. `Err`: a short reason.
-fn git_credential_fill(protocol: &str, host: &str) -> Result<Option<Secret>, String> {
-    let mut child = Command::new("git")
-        .args(["-c", "credential.interactive=false", "credential", "fill"])
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_ASKPASS", "")
-        .env("SSH_ASKPASS", "")
-        .env("GCM_INTERACTIVE", "never")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not run git: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let request = format!("protocol={protocol}\nhost={host}\n\n");
-        let _ = stdin.write_all(request.as_bytes());
-    }
-    let (tx, rx) = mpsc::channel();
-    let id = child.id();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = match rx.recv_timeout(CREDENTIAL_TIMEOUT) {
-        Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(format!("git failed: {e}")),
-        Err(_) => {
-            return Err(format!(
-                "git credential fill (pid {id}) did not answer within {} s",
-                CREDENTIAL_TIMEOUT.as_secs()
-            ));
-        }
-    };
-    if !output.status.success() {
-        // With prompts off, "no helper had it" is a failure exit; that is no error.
-        return Ok(None);
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let password = text
-        .lines()
-        .find_map(|l| l.strip_prefix("password="))
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    Ok(password.map(Secret::new))
+    keyring::delete(account).map_err(keyring_error)
 }
 
 // ---------------------------------------------------------------------------- input
@@ -736,12 +554,5 @@ mod tests {
                 && !hint.contains("export SECRET_X"),
             "{hint}"
         );
-    }
-
-    #[test]
-    fn dbus_addresses_are_unescaped() {
-        assert_eq!(unescape_dbus("/tmp/a%20b"), "/tmp/a b");
-        assert_eq!(unescape_dbus("/run/user/0/bus"), "/run/user/0/bus");
-        assert_eq!(unescape_dbus("100%"), "100%");
     }
 }
