@@ -15,7 +15,10 @@
 //! asked before it is returned.
 //!
 //! The parts:
-//! - `edit`: the in-place frontmatter and body editor ([`Edit`], [`apply`]);
+//! - `edit`: what to change in one artifact, the value the planner emits ([`Edit`],
+//!   [`FieldValue`]);
+//! - `splice`: the in-place frontmatter and body editor that applies an [`Edit`] to a
+//!   file's text ([`apply`]);
 //! - `toml_text`: single-line TOML keys, strings and layout-keeping string lists;
 //! - `new_artifact`: the text and file name of a new artifact ([`new_artifact_text`],
 //!   [`artifact_file_name`]);
@@ -31,16 +34,18 @@ mod edit;
 mod files;
 mod merge;
 mod new_artifact;
+mod splice;
 #[cfg(test)]
 mod test_fixtures;
 mod toml_text;
 
-pub use edit::{Edit, FieldValue, apply};
+pub use edit::{Edit, FieldValue};
 pub use files::{update_file, write_atomic};
 pub use merge::{Conflict, ConflictHunk, merge_fields, merge_text};
 pub use new_artifact::{
     MAX_ID_LEN, MAX_SLUG_LEN, artifact_file_name, new_artifact_text, safe_slug,
 };
+pub use splice::apply;
 
 /// Why an artifact file could not be rewritten.
 #[derive(Debug, thiserror::Error)]

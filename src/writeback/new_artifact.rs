@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::FieldValue;
-use super::edit::with_eol;
+use super::splice::with_eol;
 use super::toml_text::{key_repr, render_list, string_repr};
 
 /// The text of a new artifact file: `+++\n<toml>+++\n<body>`. Keys and values are
