@@ -16,6 +16,7 @@
 //! | [`github`] | A blocking GitHub REST client (ureq): pagination, ETags, rate limits, retries. |
 //! | [`plan`] | The pure planner: local, last-synced and remote state in, operations out. |
 //! | [`sync`] | Executing a plan against GitHub and advancing the record. |
+//! | [`tracker`] | What any issue tracker holds, in the planner's terms (issues, milestones, labels); each platform maps into it. |
 //! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
 //! | [`hooks`] | Installing and running the git hook shims. |
 //! | [`auth`] | Finding the GitHub token: keyring, environment, git credential helper. |
@@ -36,6 +37,7 @@ pub mod repo;
 pub mod share;
 pub mod snapshot;
 pub mod sync;
+pub mod tracker;
 pub mod writeback;
 
 /// Where plans live inside a repository.

@@ -26,6 +26,7 @@ mod endpoints;
 mod engine;
 mod error;
 mod log;
+mod neutral;
 mod retry;
 mod secret;
 mod trust;

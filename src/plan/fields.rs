@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Artifact, Kind, StatusClass, vocab};
 use crate::config::{LabelCategory, ProjectConfig};
-use crate::github::{Issue, Milestone};
+use crate::tracker::{Issue, Milestone};
 
 /// The line that ties a GitHub item to its artifact.
 pub const MARKER_PREFIX: &str = "IntelliManage-ID:";
@@ -231,12 +231,12 @@ pub fn due_on_timestamp(date: &str) -> String {
     format!("{date}T12:00:00Z")
 }
 
-/// An issue's fields as GitHub has them.
+/// An issue's fields as the tracker has them.
 pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
-    let closed = issue.state == crate::github::State::Closed;
+    let closed = issue.closed;
     IssueFields {
         title: issue.title.trim().to_string(),
-        body: strip_marker(issue.body.as_deref().unwrap_or_default()),
+        body: strip_marker(&issue.body),
         closed,
         state_reason: if closed {
             Some(
@@ -249,19 +249,19 @@ pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
         } else {
             None
         },
-        labels: issue.labels.iter().map(|l| l.name.clone()).collect(),
-        assignees: issue.assignees.iter().map(|u| u.login.clone()).collect(),
-        milestone: issue.milestone.as_ref().map(|m| m.title.clone()),
+        labels: issue.labels.iter().cloned().collect(),
+        assignees: issue.assignees.iter().cloned().collect(),
+        milestone: issue.milestone.clone(),
     }
 }
 
-/// A milestone's fields as GitHub has them.
+/// A milestone's fields as the tracker has them.
 pub fn remote_milestone_fields(m: &Milestone) -> MilestoneFields {
     MilestoneFields {
         title: m.title.trim().to_string(),
-        description: strip_marker(m.description.as_deref().unwrap_or_default()),
-        closed: m.state == crate::github::State::Closed,
-        due_on: m.due_on.as_deref().and_then(utc_date),
+        description: strip_marker(&m.description),
+        closed: m.closed,
+        due_on: m.due_date.clone(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::artifact::{Artifact, Kind};
 use crate::config::{LabelCategory, ProjectConfig};
-use crate::github::Issue;
+use crate::tracker::Issue;
 
 use super::fields::{self, IssueFields, Target};
 use super::links::{self, Fields};
@@ -168,7 +168,7 @@ pub(super) fn plan(
         .remote
         .issues
         .values()
-        .filter_map(|i| fields::marker_id(i.body.as_deref().unwrap_or_default()).map(|id| (id, i)))
+        .filter_map(|i| fields::marker_id(&i.body).map(|id| (id, i)))
         .collect();
     for (a, mut local, ms_key) in issue_artifacts {
         let key = links::key(ctx.input.project, &a.id);
@@ -217,7 +217,7 @@ pub(super) fn plan(
                 Some(i) => Some((
                     fields::remote_issue_fields(i),
                     i.updated_at.clone(),
-                    i.html_url.clone(),
+                    i.url.clone(),
                     i.number,
                 )),
                 None if ctx.input.remote.complete => None, // gone from GitHub (deleted/transferred)
@@ -238,7 +238,7 @@ pub(super) fn plan(
                     Some((
                         fields::remote_issue_fields(i),
                         i.updated_at.clone(),
-                        i.html_url.clone(),
+                        i.url.clone(),
                         i.number,
                     )),
                 ),
@@ -480,7 +480,7 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
         );
         let repo = ctx.input.repo.to_string();
         for issue in ctx.input.remote.issues.values() {
-            let marked = fields::marker_id(issue.body.as_deref().unwrap_or_default()).is_some();
+            let marked = fields::marker_id(&issue.body).is_some();
             if marked || linked_numbers.contains(&issue.number) {
                 continue;
             }
@@ -543,7 +543,7 @@ pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
                 local: Fields::Issue(local),
                 remote: Fields::Issue(github),
                 updated_at: issue.updated_at.clone(),
-                url: issue.html_url.clone(),
+                url: issue.url.clone(),
                 retired: false,
                 flagged: false,
             });

@@ -146,7 +146,7 @@ pub(super) fn plan(
                 l.remote.as_ref().and_then(Fields::milestone).cloned(),
                 m.number,
                 m.updated_at.clone(),
-                m.html_url.clone(),
+                m.url.clone(),
             ),
             (None, Some(m)) => (
                 fields::synced_milestone_fields(m, cfg),
@@ -154,7 +154,7 @@ pub(super) fn plan(
                 None,
                 m.number,
                 m.updated_at.clone(),
-                m.html_url.clone(),
+                m.url.clone(),
             ),
             (None, None) => {
                 if mapping.create_missing_milestones {
@@ -311,7 +311,7 @@ pub(super) fn plan(
         } else if d.marker.is_some() && adopted.is_some() {
             // Adopted as it is; make sure the marker is there so the link survives.
             let has_marker = adopted
-                .and_then(|a| a.description.as_deref())
+                .map(|a| a.description.as_str())
                 .and_then(fields::marker_id)
                 .is_some();
             if !has_marker {

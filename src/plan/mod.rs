@@ -12,30 +12,18 @@ mod issues;
 mod milestones;
 mod retire;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use crate::artifact::{Artifact, Problem, vocab};
 use crate::config::ProjectConfig;
-use crate::github::{Issue, Label, Milestone};
+use crate::tracker::Milestone;
+pub use crate::tracker::RemoteState;
 
 use fields::{IssueFields, MilestoneFields, Target};
 use links::{Fields, Link, LinkStatus, Links};
 use merge::Conflict;
-
-/// GitHub's state for one repository, as fetched for this run.
-#[derive(Debug, Clone, Default)]
-pub struct RemoteState {
-    /// Issues fetched this run, by number: all of them when `complete`, otherwise only
-    /// those updated since the watermark (the rest are as last synced).
-    pub issues: BTreeMap<u64, Issue>,
-    pub complete: bool,
-    /// Every milestone.
-    pub milestones: Vec<Milestone>,
-    /// Every label.
-    pub labels: Vec<Label>,
-}
 
 /// Which way changes may flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -260,9 +248,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
         ms_by_marker: remote
             .milestones
             .iter()
-            .filter_map(|m| {
-                fields::marker_id(m.description.as_deref().unwrap_or_default()).map(|id| (id, m))
-            })
+            .filter_map(|m| fields::marker_id(&m.description).map(|id| (id, m)))
             .collect(),
         conflict_label: input.config.github.mapping.conflict_label(),
         unreadable_ids: input
@@ -372,6 +358,8 @@ mod purity {
             "crate::sync",
             "crate::repo",
             "crate::auth",
+            "crate::github",
+            "crate::share",
         ];
         let mut checked = 0;
         let mut stack = vec![dir];

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::artifact::{Artifact, Kind, StatusClass, vocab};
 use crate::config::{LabelCategory, ProjectConfig};
-use crate::github::Issue;
+use crate::tracker::Issue;
 use crate::writeback::{self, Edit, FieldValue};
 
 use super::fields::{self, IssueFields, MilestoneFields};

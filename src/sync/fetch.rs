@@ -19,9 +19,9 @@ pub fn fetch(
     };
     let issues = client.list_issues(repo, &filter)?;
     Ok(RemoteState {
-        issues: issues.into_iter().map(|i| (i.number, i)).collect(),
+        issues: issues.iter().map(|i| (i.number, i.into())).collect(),
         complete: watermark.is_none(),
-        milestones,
-        labels,
+        milestones: milestones.iter().map(Into::into).collect(),
+        labels: labels.iter().map(Into::into).collect(),
     })
 }

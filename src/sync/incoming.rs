@@ -163,7 +163,7 @@ pub fn compute(
         .issues
         .values()
         .filter(|i| !linked.contains(&i.number))
-        .filter(|i| fields::marker_id(i.body.as_deref().unwrap_or_default()).is_none())
+        .filter(|i| fields::marker_id(&i.body).is_none())
         .map(|i| Unlinked {
             project: project.to_string(),
             number: i.number,

@@ -51,7 +51,8 @@ impl Executor<'_> {
                     Err(e) => return Err(e),
                 };
                 let mut m = created.item;
-                if created.adopted && fields::synced_milestone_fields(&m, cfg) != *fields {
+                if created.adopted && fields::synced_milestone_fields(&(&m).into(), cfg) != *fields
+                {
                     m = client.update_milestone(
                         repo,
                         m.number,
@@ -245,7 +246,7 @@ impl Done {
             adopted,
             item: Some((
                 i.number,
-                Fields::Issue(fields::remote_issue_fields(i)),
+                Fields::Issue(fields::remote_issue_fields(&i.into())),
                 i.updated_at.clone(),
                 i.html_url.clone(),
             )),
@@ -260,7 +261,7 @@ impl Done {
             adopted,
             item: Some((
                 m.number,
-                Fields::Milestone(fields::synced_milestone_fields(m, cfg)),
+                Fields::Milestone(fields::synced_milestone_fields(&m.into(), cfg)),
                 m.updated_at.clone(),
                 m.html_url.clone(),
             )),

@@ -1,0 +1,75 @@
+//! GitHub's wire types in the planner's neutral terms ([`crate::tracker`]): label objects
+//! become names, users their logins, a milestone its title, `due_on` (a timestamp GitHub
+//! keeps as a day in US Pacific time; we send noon UTC) the UTC calendar day.
+
+use super::types::{Issue, Label, Milestone, State};
+use crate::tracker;
+
+/// The UTC date of a timestamp (`2025-03-31T07:00:00Z` → `2025-03-31`).
+fn utc_day(timestamp: &str) -> Option<String> {
+    if let Ok(ts) = timestamp.parse::<jiff::Timestamp>() {
+        return Some(ts.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
+    }
+    let day = timestamp.get(..10)?;
+    day.parse::<jiff::civil::Date>().ok().map(|d| d.to_string())
+}
+
+impl From<&Issue> for tracker::Issue {
+    fn from(i: &Issue) -> tracker::Issue {
+        tracker::Issue {
+            number: i.number,
+            title: i.title.clone(),
+            body: i.body.clone().unwrap_or_default(),
+            closed: i.state == State::Closed,
+            state_reason: i.state_reason.clone(),
+            labels: i.labels.iter().map(|l| l.name.clone()).collect(),
+            assignees: i.assignees.iter().map(|u| u.login.clone()).collect(),
+            milestone: i.milestone.as_ref().map(|m| m.title.clone()),
+            created_at: i.created_at.clone(),
+            updated_at: i.updated_at.clone(),
+            url: i.html_url.clone(),
+        }
+    }
+}
+
+impl From<&Milestone> for tracker::Milestone {
+    fn from(m: &Milestone) -> tracker::Milestone {
+        tracker::Milestone {
+            number: m.number,
+            title: m.title.clone(),
+            description: m.description.clone().unwrap_or_default(),
+            closed: m.state == State::Closed,
+            due_date: m.due_on.as_deref().and_then(utc_day),
+            updated_at: m.updated_at.clone(),
+            url: m.html_url.clone(),
+        }
+    }
+}
+
+impl From<&Label> for tracker::Label {
+    fn from(l: &Label) -> tracker::Label {
+        tracker::Label {
+            name: l.name.clone(),
+            color: l.color.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_dates_are_utc_days() {
+        assert_eq!(
+            utc_day("2025-03-31T07:00:00Z").as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            utc_day("2025-06-30T12:00:00Z").as_deref(),
+            Some("2025-06-30")
+        );
+        assert_eq!(utc_day("2025-06-30").as_deref(), Some("2025-06-30"));
+        assert_eq!(utc_day("soon"), None);
+    }
+}
