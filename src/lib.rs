@@ -17,6 +17,7 @@
 //! | [`plan`] | The pure planner: local, last-synced and remote state in, operations out. |
 //! | [`sync`] | Executing a plan against GitHub and advancing the record. |
 //! | [`tracker`] | What any issue tracker holds, in the planner's terms (issues, milestones, labels); each platform maps into it. |
+//! | [`waves`] | Dependency waves: the work under a target in the order it can be done (pure). |
 //! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
 //! | [`hooks`] | Installing and running the git hook shims. |
 //! | [`auth`] | Finding the GitHub token: keyring, environment, git credential helper. |
@@ -38,6 +39,7 @@ pub mod share;
 pub mod snapshot;
 pub mod sync;
 pub mod tracker;
+pub mod waves;
 pub mod writeback;
 
 /// Where plans live inside a repository.

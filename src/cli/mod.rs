@@ -15,6 +15,7 @@ mod show;
 mod status;
 mod sync;
 mod validate;
+mod waves;
 
 use std::process::ExitCode;
 
@@ -75,6 +76,10 @@ enum Command {
     Diff(diff::Args),
     /// Bring the plan and GitHub in step, both ways: issues, milestones, labels (--dry-run to preview).
     Sync(sync::Args),
+    /// The work under an Epic, Feature or milestone in waves its dependencies allow (offline).
+    Waves(waves::WavesArgs),
+    /// The items that can be started now (wave 1), highest priority first.
+    Ready(waves::ReadyArgs),
     /// Bring the team's sync record from the git remote (then `status` and `diff` are the team's).
     Fetch(fetch::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
@@ -103,6 +108,8 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Fetch(args) => fetch::run(&ctx, args),
+        Command::Waves(args) => waves::run_waves(&ctx, args),
+        Command::Ready(args) => waves::run_ready(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),

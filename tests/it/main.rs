@@ -19,5 +19,6 @@ mod sync_contract;
 mod sync_regressions;
 mod sync_settings;
 mod tls;
+mod waves;
 mod write_links;
 mod writeback;
