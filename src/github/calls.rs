@@ -1,9 +1,10 @@
-//! The typed calls on top of the engine: a JSON GET, a paginated list, writes, and
-//! creates that are never sent blindly twice.
+//! The client's typed calls over the transport: a JSON GET, a paginated list, writes,
+//! and creates that are never sent blindly twice.
 
-use super::client::{Client, lock};
+use super::client::Client;
 use super::clock::human_duration;
-use super::engine::{Failure, Method, Req};
+use super::decode;
+use super::engine::{Failure, Method, Req, Resp};
 use super::error::Error;
 use super::log::short_cause;
 use super::types::Created;
@@ -11,6 +12,16 @@ use super::urls::{origin, path_and_query};
 use serde::de::DeserializeOwned;
 
 impl Client {
+    /// Send `req` through the transport.
+    pub(crate) fn run(&self, req: &Req) -> Result<Resp, Failure> {
+        self.transport.run(req)
+    }
+
+    /// Read the answer to `req`, scrubbed of the token.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, req: &Req, body: &str) -> Result<T, Error> {
+        decode::json(&req.display(), body, self.transport.token())
+    }
+
     /// GET one JSON document.
     pub(crate) fn get_json<T: DeserializeOwned>(
         &self,
@@ -56,7 +67,7 @@ impl Client {
             items.extend(page);
             match resp.next {
                 Some(next) => {
-                    if origin(&next).as_deref() != Some(self.base_origin.as_str()) {
+                    if origin(&next).as_deref() != Some(self.transport.base_origin()) {
                         return Err(Error::Decode {
                             request: format!("GET {}", path_and_query(&url)),
                             message: format!(
@@ -161,7 +172,7 @@ impl Client {
                         && e.is_already_exists()
                         && let Some(item) = lookup(self)?
                     {
-                        lock(&self.shared).stats.adopted += 1;
+                        self.transport.count_adopted();
                         return Ok(Created {
                             item,
                             adopted: true,
@@ -171,26 +182,27 @@ impl Client {
                 }
                 Err(Failure::Unknown(e)) => {
                     unknowns += 1;
-                    let delay = self.backoff(unknowns);
-                    self.notify(&format!(
+                    let delay = self.transport.backoff(unknowns);
+                    self.transport.notify(&format!(
                         "{}: outcome unknown ({}); checking in {} whether it was created",
                         req.display(),
                         short_cause(&e),
                         human_duration(delay)
                     ));
-                    self.sleep(delay);
+                    self.transport.sleep(delay);
                     if let Some(item) = lookup(self)? {
-                        lock(&self.shared).stats.adopted += 1;
-                        self.notify(&format!("{}: it was created; using it", req.display()));
+                        self.transport.count_adopted();
+                        self.transport
+                            .notify(&format!("{}: it was created; using it", req.display()));
                         return Ok(Created {
                             item,
                             adopted: true,
                         });
                     }
-                    if unknowns >= self.retry.max_attempts {
+                    if unknowns >= self.transport.max_attempts() {
                         return Err(e);
                     }
-                    lock(&self.shared).stats.retries += 1;
+                    self.transport.count_retry();
                 }
             }
         }

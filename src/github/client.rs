@@ -1,32 +1,21 @@
-//! The client itself: its options, counters, shared state, construction and accessors.
-//!
-//! How a request is sent lives in `engine.rs`, the typed calls on top of it in
-//! `calls.rs`, the waiting policy in `retry.rs`, the reading of answers in
-//! `decode.rs`, the log and notice lines in `log.rs`, and the endpoints in
-//! `endpoints.rs`.
+//! The client on top of the transport: its options, construction and accessors (the
+//! REST calls are in `calls.rs` and `endpoints.rs`).
 
 use super::cache::EtagCache;
 use super::clock::{Clock, SystemClock, unix_seconds};
+use super::engine::{Setup, Stats, Transport};
 use super::error::Error;
-use super::log::{Sink, stderr_sink};
+use super::log::{Logger, Sink, stderr_sink};
 use super::retry::{RateLimit, RetryPolicy};
 use super::secret::Secret;
-use super::trust::{Roots, Trust};
+use super::trust::Trust;
 use super::urls::origin;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-
-// The endpoints name the engine's vocabulary through this module.
-pub(crate) use super::decode::split_scopes;
-pub(crate) use super::engine::{Failure, Method, Req};
 
 /// `https://api.github.com`.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
-/// The REST API version the client speaks (`X-GitHub-Api-Version`).
-pub const API_VERSION: &str = "2022-11-28";
-/// The media type the client asks for (`Accept`).
-pub const MEDIA_TYPE: &str = "application/vnd.github+json";
 /// Page size of every list.
 pub const PER_PAGE: u32 = 100;
 
@@ -95,68 +84,21 @@ impl fmt::Debug for ClientOptions {
     }
 }
 
-/// Counters for the sync summary and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// HTTP exchanges attempted (retries included).
-    pub requests: u64,
-    /// Of which GET.
-    pub reads: u64,
-    /// Of which POST/PATCH/PUT/DELETE.
-    pub writes: u64,
-    /// GETs answered `304 Not Modified` (served from the ETag cache).
-    pub not_modified: u64,
-    /// Requests sent again after a failure (5xx, timeout, lost connection).
-    pub retries: u64,
-    /// Waits for a primary or secondary rate limit.
-    pub rate_limit_waits: u64,
-    /// Creates whose outcome was unknown and whose item was found by the lookup.
-    pub adopted: u64,
-    /// Time spent waiting (rate limits, back-off, write pacing).
-    pub waited: Duration,
-}
-
-pub(super) struct Shared {
-    pub(super) stats: Stats,
-    pub(super) rate: RateLimit,
-    pub(super) cache: EtagCache,
-    pub(super) rng: u64,
-}
-
 /// A blocking GitHub REST client. Cheap to share by reference across threads; writes
 /// are serialised and paced.
 pub struct Client {
-    pub(super) agent: ureq::Agent,
-    pub(super) base_url: String,
-    pub(super) base_origin: String,
-    pub(super) token: Secret,
-    pub(super) user_agent: String,
-    pub(super) verbosity: u8,
-    pub(super) write_delay: Duration,
-    pub(super) retry: RetryPolicy,
-    pub(super) log: Sink,
-    pub(super) notice: Sink,
-    pub(super) clock: Arc<dyn Clock>,
+    pub(super) transport: Transport,
     pub(super) started: SystemTime,
-    /// Where the trusted roots came from, for certificate errors.
-    pub(super) trusted: String,
-    pub(super) shared: Mutex<Shared>,
-    /// Held for the whole of a write; holds when the last write ended.
-    pub(super) write_lock: Mutex<Option<SystemTime>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token)
-            .field("verbosity", &self.verbosity)
+            .field("base_url", &self.transport.base_url())
+            .field("token", self.transport.token())
+            .field("verbosity", &self.transport.verbosity())
             .finish_non_exhaustive()
     }
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Client {
@@ -189,92 +131,64 @@ impl Client {
                 message: "the GitHub token contains a line break".to_owned(),
             });
         }
-        let timeout = options.timeout.max(Duration::from_millis(1));
-        // Reading the system's store costs a few milliseconds: only an https API needs it.
-        let roots = if lower.starts_with("https://") {
-            options.trust.load()
-        } else {
-            Roots::bundled()
-        };
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(roots.certs)
-            .build();
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(timeout.min(Duration::from_secs(15))))
-            .max_redirects(5)
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
-            .user_agent(options.user_agent.as_str())
-            .accept(MEDIA_TYPE)
-            .tls_config(tls)
-            .build();
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9E37_79B9_7F4A_7C15)
-            ^ u64::from(std::process::id()).rotate_left(32);
         let started = options.clock.now();
-        Ok(Client {
-            agent: ureq::Agent::new_with_config(config),
+        let log = Logger::new(
+            options.verbosity,
+            options.log,
+            options.notice,
+            options.token.clone(),
+        );
+        let transport = Transport::new(Setup {
             base_url,
             base_origin,
             token: options.token,
             user_agent: options.user_agent,
-            verbosity: options.verbosity,
+            timeout: options.timeout.max(Duration::from_millis(1)),
+            trust: options.trust,
             write_delay: options.write_delay,
             retry: RetryPolicy {
                 max_attempts: options.retry.max_attempts.max(1),
                 ..options.retry
             },
-            log: options.log,
-            notice: options.notice,
+            log,
             clock: options.clock,
-            started,
-            trusted: roots.described,
-            shared: Mutex::new(Shared {
-                stats: Stats::default(),
-                rate: RateLimit::default(),
-                cache: EtagCache::default(),
-                rng: seed | 1,
-            }),
-            write_lock: Mutex::new(None),
-        })
+        });
+        Ok(Client { transport, started })
     }
 
     /// The API root requests go to (without a trailing `/`).
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.transport.base_url()
     }
 
     /// The counters so far.
     pub fn stats(&self) -> Stats {
-        lock(&self.shared).stats
+        self.transport.stats()
     }
 
     /// Zero the counters.
     pub fn reset_stats(&self) {
-        lock(&self.shared).stats = Stats::default();
+        self.transport.reset_stats();
     }
 
     /// The primary rate limit as last reported by GitHub.
     pub fn rate_limit(&self) -> RateLimit {
-        lock(&self.shared).rate
+        self.transport.rate_limit()
     }
 
     /// Replace the ETag cache (e.g. with the one loaded from the sync record).
     pub fn set_etag_cache(&self, cache: EtagCache) {
-        lock(&self.shared).cache = cache;
+        self.transport.set_etag_cache(cache);
     }
 
     /// A copy of the ETag cache, to persist.
     pub fn etag_cache(&self) -> EtagCache {
-        lock(&self.shared).cache.clone()
+        self.transport.etag_cache()
     }
 
     /// Take the ETag cache out of the client, leaving an empty one.
     pub fn take_etag_cache(&self) -> EtagCache {
-        std::mem::take(&mut lock(&self.shared).cache)
+        self.transport.take_etag_cache()
     }
 
     /// When this client was created, as an ISO 8601 UTC timestamp five minutes
@@ -304,7 +218,7 @@ impl Client {
 
     /// `base_url + path` (path starts with `/`).
     pub(crate) fn url(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.base_url, path_and_query)
+        format!("{}{}", self.transport.base_url(), path_and_query)
     }
 }
 

@@ -1,118 +1,130 @@
-//! Reading GitHub's answers: JSON bodies into values, and failed statuses and
-//! transport failures into typed errors free of the token.
+//! Reading GitHub's answers as plain functions: JSON bodies into values, and failed
+//! statuses and transport failures into typed errors free of the token.
 
-use super::client::Client;
-use super::engine::Req;
 use super::error::{CertificateFailure, CertificateProblem, Error, FieldError};
+use super::secret::Secret;
 use serde::de::DeserializeOwned;
 use ureq::http;
 
-impl Client {
-    pub(crate) fn decode<T: DeserializeOwned>(&self, req: &Req, body: &str) -> Result<T, Error> {
-        let decoded = match serde_json::from_str(body) {
-            // JSON can spell a lone UTF-16 surrogate (`"\ud800"`), a string can't hold one:
-            // it is read as U+FFFD instead of failing the whole answer.
-            Err(e) if e.is_syntax() => match replace_lone_surrogates(body) {
-                Some(fixed) => serde_json::from_str(&fixed),
-                None => Err(e),
-            },
-            other => other,
-        };
-        decoded.map_err(|e| Error::Decode {
-            request: req.display(),
-            message: self.token.scrub(&format!(
-                "{e}; the answer began with {:?}",
-                excerpt(body, 120)
-            )),
-        })
-    }
+/// `body` read as JSON into a `T`; a failure names `request` (`METHOD /path`) and is
+/// scrubbed of `token`.
+pub(crate) fn json<T: DeserializeOwned>(
+    request: &str,
+    body: &str,
+    token: &Secret,
+) -> Result<T, Error> {
+    let decoded = match serde_json::from_str(body) {
+        // JSON can spell a lone UTF-16 surrogate (`"\ud800"`), a string can't hold one:
+        // it is read as U+FFFD instead of failing the whole answer.
+        Err(e) if e.is_syntax() => match replace_lone_surrogates(body) {
+            Some(fixed) => serde_json::from_str(&fixed),
+            None => Err(e),
+        },
+        other => other,
+    };
+    decoded.map_err(|e| Error::Decode {
+        request: request.to_owned(),
+        message: token.scrub(&format!(
+            "{e}; the answer began with {:?}",
+            excerpt(body, 120)
+        )),
+    })
+}
 
-    pub(super) fn transport_error(
-        &self,
-        req: &Req,
-        error: &ureq::Error,
-        maybe_sent: bool,
-    ) -> Error {
-        let mut message = self.token.scrub(&error.to_string());
-        if maybe_sent {
-            message = format!("connection lost: {message}");
-        }
-        Error::Transport {
-            base_url: self.base_url.clone(),
-            request: req.display(),
-            message,
-            maybe_sent,
-        }
+/// The error for a request to `base_url` that failed in transit; `maybe_sent` when the
+/// request may have reached the server.
+pub(crate) fn transport_error(
+    base_url: &str,
+    request: String,
+    error: &ureq::Error,
+    maybe_sent: bool,
+    token: &Secret,
+) -> Error {
+    let mut message = token.scrub(&error.to_string());
+    if maybe_sent {
+        message = format!("connection lost: {message}");
     }
-
-    pub(super) fn certificate_error(
-        &self,
-        req: &Req,
-        problem: CertificateProblem,
-        source: Box<dyn std::error::Error + Send + Sync>,
-    ) -> Error {
-        let host = http::Uri::try_from(req.url.as_str())
-            .ok()
-            .and_then(|u| u.host().map(|h| h.trim_matches(['[', ']']).to_owned()))
-            .unwrap_or_else(|| self.base_origin.clone());
-        Error::Certificate(Box::new(CertificateFailure {
-            host,
-            request: req.display(),
-            problem,
-            trusted: self.trusted.clone(),
-            source,
-        }))
-    }
-
-    pub(super) fn status_error(
-        &self,
-        req: &Req,
-        status: u16,
-        headers: &http::HeaderMap,
-        body: &str,
-    ) -> Error {
-        let request = req.display();
-        let mut message = error_message(body);
-        if message.is_empty() {
-            message = http::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("no message")
-                .to_owned();
-        }
-        let message = self.token.scrub(&message);
-        match status {
-            401 => Error::Unauthorized { request, message },
-            403 => Error::Forbidden {
-                request,
-                message,
-                token_scopes: header(headers, "x-oauth-scopes").map(split_scopes),
-                accepted_scopes: header(headers, "x-accepted-oauth-scopes").map(split_scopes),
-            },
-            404 => Error::NotFound { request, message },
-            422 => Error::Validation {
-                request,
-                message,
-                errors: field_errors(body)
-                    .into_iter()
-                    .map(|e| FieldError {
-                        resource: e.resource.map(|s| self.token.scrub(&s)),
-                        code: e.code.map(|s| self.token.scrub(&s)),
-                        field: e.field.map(|s| self.token.scrub(&s)),
-                        message: e.message.map(|s| self.token.scrub(&s)),
-                    })
-                    .collect(),
-            },
-            _ => Error::Http {
-                request,
-                status,
-                message,
-            },
-        }
+    Error::Transport {
+        base_url: base_url.to_owned(),
+        request,
+        message,
+        maybe_sent,
     }
 }
 
-pub(super) fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+/// The error for a request to `url` whose server certificate was refused; `fallback_host`
+/// names the server when `url` has no host, `trusted` where the trusted roots came from.
+pub(crate) fn certificate_error(
+    url: &str,
+    request: String,
+    problem: CertificateProblem,
+    source: Box<dyn std::error::Error + Send + Sync>,
+    fallback_host: &str,
+    trusted: &str,
+) -> Error {
+    let host = http::Uri::try_from(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.trim_matches(['[', ']']).to_owned()))
+        .unwrap_or_else(|| fallback_host.to_owned());
+    Error::Certificate(Box::new(CertificateFailure {
+        host,
+        request,
+        problem,
+        trusted: trusted.to_owned(),
+        source,
+    }))
+}
+
+/// The error for an answer with a failed `status`, from its headers and GitHub's JSON
+/// body, scrubbed of `token`.
+pub(crate) fn error_from(
+    request: String,
+    status: u16,
+    headers: &http::HeaderMap,
+    body: &str,
+    token: &Secret,
+) -> Error {
+    let mut message = error_message(body);
+    if message.is_empty() {
+        message = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("no message")
+            .to_owned();
+    }
+    let message = token.scrub(&message);
+    match status {
+        401 => Error::Unauthorized { request, message },
+        403 => Error::Forbidden {
+            request,
+            message,
+            token_scopes: header(headers, "x-oauth-scopes").map(split_scopes),
+            accepted_scopes: header(headers, "x-accepted-oauth-scopes").map(split_scopes),
+        },
+        404 => Error::NotFound { request, message },
+        422 => Error::Validation {
+            request,
+            message,
+            errors: field_errors(body)
+                .into_iter()
+                .map(|e| FieldError {
+                    resource: e.resource.map(|s| token.scrub(&s)),
+                    code: e.code.map(|s| token.scrub(&s)),
+                    field: e.field.map(|s| token.scrub(&s)),
+                    message: e.message.map(|s| token.scrub(&s)),
+                })
+                .collect(),
+        },
+        _ => Error::Http {
+            request,
+            status,
+            message,
+        },
+    }
+}
+
+/// The value of header `name`, if it is text.
+pub(crate) fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -126,7 +138,7 @@ pub(crate) fn split_scopes(value: &str) -> Vec<String> {
 }
 
 /// GitHub's `message`, or the start of a non-JSON body.
-pub(super) fn error_message(body: &str) -> String {
+pub(crate) fn error_message(body: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => v
             .get("message")
@@ -228,6 +240,41 @@ mod tests {
         assert_eq!(error_message(body), "Validation Failed");
         assert_eq!(error_message("<html>oops</html>"), "<html>oops</html>");
         assert!(field_errors("not json").is_empty());
+    }
+    #[test]
+    fn failed_statuses_become_typed_errors_free_of_the_token() {
+        let token = Secret::new("s3cret");
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-oauth-scopes",
+            http::HeaderValue::from_static("repo, gist"),
+        );
+        let e = error_from(
+            "GET /x".into(),
+            403,
+            &headers,
+            r#"{"message":"no s3cret"}"#,
+            &token,
+        );
+        let Error::Forbidden {
+            message,
+            token_scopes,
+            ..
+        } = e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(message, "no ***");
+        assert_eq!(
+            token_scopes,
+            Some(vec!["repo".to_owned(), "gist".to_owned()])
+        );
+        let e = error_from("GET /x".into(), 502, &headers, "", &token);
+        assert!(
+            matches!(e, Error::Http { status: 502, ref message, .. } if message == "Bad Gateway")
+        );
+        let e = json::<u32>("GET /x", "s3cret", &token).expect_err("not JSON");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
     }
     #[test]
     fn scopes_split() {

@@ -1,6 +1,8 @@
-//! The typed GitHub endpoints a sync needs.
+//! The typed GitHub endpoints a sync needs, as methods of the client.
 
-use super::client::{Client, Method, PER_PAGE, split_scopes};
+use super::client::{Client, PER_PAGE};
+use super::decode::split_scopes;
+use super::engine::{Failure, Method, Req};
 use super::error::Error;
 use super::types::{
     Comment, Created, Issue, IssuePatch, Label, LabelPatch, ListIssues, Milestone, MilestonePatch,
@@ -74,14 +76,14 @@ impl Client {
     /// `GET /user`: the token's account, and its OAuth scopes (`X-OAuth-Scopes`;
     /// empty for fine-grained tokens, which have none).
     pub fn get_user(&self) -> Result<(User, Vec<String>), Error> {
-        let req = super::client::Req {
+        let req = Req {
             method: Method::Get,
             url: self.url("/user"),
             body: None,
             idempotent: true,
             use_cache: false,
         };
-        let resp = self.run(&req).map_err(super::client::Failure::into_error)?;
+        let resp = self.run(&req).map_err(Failure::into_error)?;
         let user: User = self.decode(&req, &resp.body)?;
         let scopes = resp
             .headers

@@ -1,15 +1,25 @@
-//! The request engine: sends one request with the standard headers, the ETag cache,
-//! rate-limit waits, retries and write pacing, and says how it ended.
+//! The transport: sends one request with the standard headers through the ETag cache,
+//! write pacing, rate-limit waits and retries, and owns the state they share.
 
-use super::cache::CachedResponse;
-use super::client::{API_VERSION, Client, MEDIA_TYPE, lock};
-use super::decode::{error_message, header};
+use super::cache::{CachedResponse, EtagCache};
+use super::clock::{Clock, unix_seconds};
+use super::decode::{self, error_message, header};
 use super::error::{CertificateProblem, Error};
-use super::log::short_cause;
-use super::retry::throttle;
+use super::log::{Logger, short_cause};
+use super::retry::{
+    RateLimit, RetryPolicy, Throttle, reset_wait, retry_notice, throttle, unit_draw,
+};
+use super::secret::Secret;
+use super::trust::{Roots, Trust};
 use super::urls::{next_link, path_and_query};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
 use ureq::http;
+
+/// The REST API version the client speaks (`X-GitHub-Api-Version`).
+pub const API_VERSION: &str = "2022-11-28";
+/// The media type the client asks for (`Accept`).
+pub const MEDIA_TYPE: &str = "application/vnd.github+json";
 
 /// Largest response body read (a page of 100 issues with long bodies stays far below).
 const BODY_LIMIT: u64 = 256 * 1024 * 1024;
@@ -103,7 +113,188 @@ enum Attempt {
     },
 }
 
-impl Client {
+/// Counters for the sync summary and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP exchanges attempted (retries included).
+    pub requests: u64,
+    /// Of which GET.
+    pub reads: u64,
+    /// Of which POST/PATCH/PUT/DELETE.
+    pub writes: u64,
+    /// GETs answered `304 Not Modified` (served from the ETag cache).
+    pub not_modified: u64,
+    /// Requests sent again after a failure (5xx, timeout, lost connection).
+    pub retries: u64,
+    /// Waits for a primary or secondary rate limit.
+    pub rate_limit_waits: u64,
+    /// Creates whose outcome was unknown and whose item was found by the lookup.
+    pub adopted: u64,
+    /// Time spent waiting (rate limits, back-off, write pacing).
+    pub waited: Duration,
+}
+
+/// What the requests of one client share.
+struct Shared {
+    stats: Stats,
+    rate: RateLimit,
+    cache: EtagCache,
+    rng: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What a [`Transport`] is built from, once the client has checked it.
+pub(crate) struct Setup {
+    /// API root, without a trailing `/`.
+    pub base_url: String,
+    /// `scheme://host[:port]` of `base_url`.
+    pub base_origin: String,
+    pub token: Secret,
+    pub user_agent: String,
+    /// Limit for one HTTP exchange (at least 1 ms).
+    pub timeout: Duration,
+    pub trust: Trust,
+    pub write_delay: Duration,
+    /// At least one attempt.
+    pub retry: RetryPolicy,
+    pub log: Logger,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Sends requests to one API: the HTTP agent, the counters, the rate limit as last
+/// seen, the ETag cache, and the lock that serialises and paces writes.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+    base_origin: String,
+    token: Secret,
+    user_agent: String,
+    write_delay: Duration,
+    retry: RetryPolicy,
+    log: Logger,
+    clock: Arc<dyn Clock>,
+    /// Where the trusted roots came from, for certificate errors.
+    trusted: String,
+    shared: Mutex<Shared>,
+    /// Held for the whole of a write; holds when the last write ended.
+    write_lock: Mutex<Option<SystemTime>>,
+}
+
+impl Transport {
+    /// Build the HTTP agent (no request is made).
+    pub(crate) fn new(setup: Setup) -> Transport {
+        let timeout = setup.timeout;
+        // Reading the system's store costs a few milliseconds: only an https API needs it.
+        let roots = if setup.base_url.to_ascii_lowercase().starts_with("https://") {
+            setup.trust.load()
+        } else {
+            Roots::bundled()
+        };
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(roots.certs)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(15))))
+            .max_redirects(5)
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            .user_agent(setup.user_agent.as_str())
+            .accept(MEDIA_TYPE)
+            .tls_config(tls)
+            .build();
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        Transport {
+            agent: ureq::Agent::new_with_config(config),
+            base_url: setup.base_url,
+            base_origin: setup.base_origin,
+            token: setup.token,
+            user_agent: setup.user_agent,
+            write_delay: setup.write_delay,
+            retry: setup.retry,
+            log: setup.log,
+            clock: setup.clock,
+            trusted: roots.described,
+            shared: Mutex::new(Shared {
+                stats: Stats::default(),
+                rate: RateLimit::default(),
+                cache: EtagCache::default(),
+                rng: seed | 1,
+            }),
+            write_lock: Mutex::new(None),
+        }
+    }
+
+    /// The API root (without a trailing `/`).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `scheme://host[:port]` of the API root.
+    pub(crate) fn base_origin(&self) -> &str {
+        &self.base_origin
+    }
+
+    /// The token, to scrub text that might echo it.
+    pub(crate) fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    pub(crate) fn verbosity(&self) -> u8 {
+        self.log.verbosity()
+    }
+
+    /// Attempts in all for one request (at least 1).
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.retry.max_attempts
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        lock(&self.shared).stats
+    }
+
+    pub(crate) fn reset_stats(&self) {
+        lock(&self.shared).stats = Stats::default();
+    }
+
+    /// Count a create of unknown outcome whose item the lookup found.
+    pub(crate) fn count_adopted(&self) {
+        lock(&self.shared).stats.adopted += 1;
+    }
+
+    /// Count a request sent again.
+    pub(crate) fn count_retry(&self) {
+        lock(&self.shared).stats.retries += 1;
+    }
+
+    pub(crate) fn rate_limit(&self) -> RateLimit {
+        lock(&self.shared).rate
+    }
+
+    pub(crate) fn set_etag_cache(&self, cache: EtagCache) {
+        lock(&self.shared).cache = cache;
+    }
+
+    pub(crate) fn etag_cache(&self) -> EtagCache {
+        lock(&self.shared).cache.clone()
+    }
+
+    pub(crate) fn take_etag_cache(&self) -> EtagCache {
+        std::mem::take(&mut lock(&self.shared).cache)
+    }
+
+    /// A line for the notice sink.
+    pub(crate) fn notify(&self, line: &str) {
+        self.log.notify(line);
+    }
+
     /// Send `req`, handling the cache, rate limits, retries and write pacing.
     pub(crate) fn run(&self, req: &Req) -> Result<Resp, Failure> {
         let mut write_guard = req.method.is_write().then(|| lock(&self.write_lock));
@@ -242,6 +433,112 @@ impl Client {
         }
     }
 
+    fn retry_after_failure(
+        &self,
+        display: &str,
+        cause: &str,
+        failures: u32,
+        fixed: Option<Duration>,
+    ) {
+        let delay = fixed.unwrap_or_else(|| self.backoff(failures));
+        self.notify(&retry_notice(
+            display,
+            cause,
+            delay,
+            failures,
+            self.retry.max_attempts,
+        ));
+        self.count_retry();
+        self.sleep(delay);
+    }
+
+    fn note_rate(&self, headers: &http::HeaderMap) {
+        let mut shared = lock(&self.shared);
+        if let Some(rate) = shared.rate.updated(headers) {
+            shared.rate = rate;
+        }
+    }
+
+    /// Before a request: if the last response said no requests remain, wait for the reset.
+    fn wait_if_exhausted(&self) {
+        let rate = self.rate_limit();
+        if rate.remaining != Some(0) {
+            return;
+        }
+        if let Some(reset) = rate.reset {
+            let now = unix_seconds(self.clock.now());
+            if reset >= now {
+                let (wait, message) = reset_wait(reset, now);
+                self.notify(&message);
+                {
+                    let mut shared = lock(&self.shared);
+                    shared.stats.rate_limit_waits += 1;
+                    shared.rate.remaining = None;
+                }
+                self.sleep(wait);
+                return;
+            }
+        }
+        lock(&self.shared).rate.remaining = None;
+    }
+
+    fn wait_throttle(&self, throttle: Throttle, secondary_hits: &mut u32) {
+        let (wait, message) = throttle.wait(|| unix_seconds(self.clock.now()), secondary_hits);
+        self.notify(&message);
+        {
+            let mut shared = lock(&self.shared);
+            shared.stats.rate_limit_waits += 1;
+            // The wait covers the reset; do not wait again before the next request.
+            shared.rate.remaining = None;
+        }
+        self.sleep(wait);
+    }
+
+    /// The back-off delay after the `failures`-th failure (1-based), jittered.
+    pub(crate) fn backoff(&self, failures: u32) -> Duration {
+        let unit = unit_draw(&mut lock(&self.shared).rng);
+        self.retry.backoff(failures, unit)
+    }
+
+    /// Wait `d` on the client's clock, counted as waited.
+    pub(crate) fn sleep(&self, d: Duration) {
+        if d.is_zero() {
+            return;
+        }
+        lock(&self.shared).stats.waited += d;
+        self.clock.sleep(d);
+    }
+
+    fn transport_error(&self, req: &Req, error: &ureq::Error, maybe_sent: bool) -> Error {
+        decode::transport_error(
+            &self.base_url,
+            req.display(),
+            error,
+            maybe_sent,
+            &self.token,
+        )
+    }
+
+    fn certificate_error(
+        &self,
+        req: &Req,
+        problem: CertificateProblem,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Error {
+        decode::certificate_error(
+            &req.url,
+            req.display(),
+            problem,
+            source,
+            &self.base_origin,
+            &self.trusted,
+        )
+    }
+
+    fn status_error(&self, req: &Req, status: u16, headers: &http::HeaderMap, body: &str) -> Error {
+        decode::error_from(req.display(), status, headers, body, &self.token)
+    }
+
     /// One HTTP exchange.
     fn attempt(&self, req: &Req, etag: Option<&str>) -> Attempt {
         let mut builder = http::Request::builder()
@@ -275,7 +572,7 @@ impl Client {
             }
         }
         let display = req.display();
-        self.log_request_headers(&shown);
+        self.log.request_headers(&shown);
         let started = Instant::now();
         let result = match &req.body {
             Some(body) => builder
@@ -291,7 +588,7 @@ impl Client {
             Ok(r) => r,
             Err(error) => {
                 let ms = started.elapsed().as_millis();
-                self.log_line(&format!(
+                self.log.line(&format!(
                     "{display} → failed: {} ({ms} ms)",
                     self.token.scrub(&error.to_string())
                 ));
@@ -311,8 +608,8 @@ impl Client {
                 if status == 304 {
                     lock(&self.shared).stats.not_modified += 1;
                 }
-                self.log_line(&format!("{display} → {status} ({ms} ms)"));
-                self.log_response_headers(&parts.headers);
+                self.log.line(&format!("{display} → {status} ({ms} ms)"));
+                self.log.response_headers(&parts.headers);
                 Attempt::Response {
                     status,
                     headers: parts.headers,
@@ -320,7 +617,7 @@ impl Client {
                 }
             }
             Err(error) => {
-                self.log_line(&format!(
+                self.log.line(&format!(
                     "{display} → {status}, body lost: {} ({ms} ms)",
                     self.token.scrub(&error.to_string())
                 ));

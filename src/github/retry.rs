@@ -1,8 +1,7 @@
-//! The waiting policy: recognising primary and secondary rate limits, back-off with
-//! jitter for retries, and the waits themselves.
+//! The waiting policy as plain values: back-off with jitter, and what a rate-limit
+//! answer asks the client to wait (with the notice that says so); the transport waits.
 
-use super::client::{Client, lock};
-use super::clock::{human_duration, unix_seconds};
+use super::clock::human_duration;
 use super::decode::header;
 use std::time::Duration;
 use ureq::http;
@@ -69,70 +68,47 @@ pub(crate) enum Throttle {
     Secondary,
 }
 
-impl Client {
-    pub(super) fn retry_after_failure(
-        &self,
-        display: &str,
-        cause: &str,
-        failures: u32,
-        fixed: Option<Duration>,
-    ) {
-        let delay = fixed.unwrap_or_else(|| self.backoff(failures));
-        self.notify(&format!(
-            "{display}: {cause}; retrying in {} (attempt {} of {})",
-            human_duration(delay),
-            failures + 1,
-            self.retry.max_attempts
-        ));
-        lock(&self.shared).stats.retries += 1;
-        self.sleep(delay);
-    }
-
-    pub(super) fn note_rate(&self, headers: &http::HeaderMap) {
+impl RateLimit {
+    /// The limit after a response with `headers`: `None` when they say nothing of it
+    /// (no `x-ratelimit-remaining` nor `x-ratelimit-reset`); a missing
+    /// `x-ratelimit-limit` keeps the one known before.
+    pub(crate) fn updated(&self, headers: &http::HeaderMap) -> Option<RateLimit> {
         let num = |name| header(headers, name).and_then(|v| v.trim().parse::<u64>().ok());
         let (limit, remaining, reset) = (
             num("x-ratelimit-limit"),
             num("x-ratelimit-remaining"),
             num("x-ratelimit-reset"),
         );
-        if remaining.is_some() || reset.is_some() {
-            let mut shared = lock(&self.shared);
-            shared.rate = RateLimit {
-                limit: limit.or(shared.rate.limit),
-                remaining,
-                reset,
-            };
-        }
+        (remaining.is_some() || reset.is_some()).then_some(RateLimit {
+            limit: limit.or(self.limit),
+            remaining,
+            reset,
+        })
     }
+}
 
-    /// Before a request: if the last response said no requests remain, wait for the reset.
-    pub(super) fn wait_if_exhausted(&self) {
-        let rate = self.rate_limit();
-        if rate.remaining != Some(0) {
-            return;
-        }
-        if let Some(reset) = rate.reset {
-            let now = unix_seconds(self.clock.now());
-            if reset >= now {
-                let wait = Duration::from_secs(reset - now + 1);
-                self.notify(&format!(
-                    "GitHub rate limit reached; waiting {} until it resets",
-                    human_duration(wait)
-                ));
-                {
-                    let mut shared = lock(&self.shared);
-                    shared.stats.rate_limit_waits += 1;
-                    shared.rate.remaining = None;
-                }
-                self.sleep(wait);
-                return;
-            }
-        }
-        lock(&self.shared).rate.remaining = None;
-    }
+/// The wait until a primary limit resets at `reset` (Unix seconds), seen at `now`, and
+/// the notice that says so.
+pub(crate) fn reset_wait(reset: u64, now: u64) -> (Duration, String) {
+    let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
+    (
+        wait,
+        format!(
+            "GitHub rate limit reached; waiting {} until it resets",
+            human_duration(wait)
+        ),
+    )
+}
 
-    pub(super) fn wait_throttle(&self, throttle: Throttle, secondary_hits: &mut u32) {
-        let (wait, message) = match throttle {
+impl Throttle {
+    /// How long to wait and the notice that says so; `now` (Unix seconds) is asked only
+    /// for a primary limit, `secondary_hits` counts the secondary limits met so far.
+    pub(crate) fn wait(
+        self,
+        now: impl FnOnce() -> u64,
+        secondary_hits: &mut u32,
+    ) -> (Duration, String) {
+        match self {
             Throttle::RetryAfter(wait) => (
                 wait,
                 format!(
@@ -140,17 +116,7 @@ impl Client {
                     human_duration(wait)
                 ),
             ),
-            Throttle::UntilReset(reset) => {
-                let now = unix_seconds(self.clock.now());
-                let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
-                (
-                    wait,
-                    format!(
-                        "GitHub rate limit reached; waiting {} until it resets",
-                        human_duration(wait)
-                    ),
-                )
-            }
+            Throttle::UntilReset(reset) => reset_wait(reset, now()),
             Throttle::Secondary => {
                 let wait = secondary_wait(*secondary_hits);
                 *secondary_hits += 1;
@@ -162,33 +128,24 @@ impl Client {
                     ),
                 )
             }
-        };
-        self.notify(&message);
-        {
-            let mut shared = lock(&self.shared);
-            shared.stats.rate_limit_waits += 1;
-            // The wait covers the reset; do not wait again before the next request.
-            shared.rate.remaining = None;
         }
-        self.sleep(wait);
     }
+}
 
-    pub(super) fn backoff(&self, failures: u32) -> Duration {
-        let unit = {
-            let mut shared = lock(&self.shared);
-            let x = splitmix64(&mut shared.rng);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
-        self.retry.backoff(failures, unit)
-    }
-
-    pub(super) fn sleep(&self, d: Duration) {
-        if d.is_zero() {
-            return;
-        }
-        lock(&self.shared).stats.waited += d;
-        self.clock.sleep(d);
-    }
+/// The notice before the `failures`-th retry (1-based) of `display`.
+pub(crate) fn retry_notice(
+    display: &str,
+    cause: &str,
+    delay: Duration,
+    failures: u32,
+    max_attempts: u32,
+) -> String {
+    format!(
+        "{display}: {cause}; retrying in {} (attempt {} of {})",
+        human_duration(delay),
+        failures + 1,
+        max_attempts
+    )
 }
 
 /// What a 403/429 asks of the client, if it is a rate limit at all.
@@ -221,6 +178,11 @@ pub(crate) fn secondary_wait(previous_hits: u32) -> Duration {
     SECONDARY_MIN_WAIT
         .saturating_mul(1u32 << previous_hits.min(16))
         .min(SECONDARY_MAX_STEP)
+}
+
+/// A jitter draw in `[0, 1)` from the generator state `state` (advanced).
+pub(crate) fn unit_draw(state: &mut u64) -> f64 {
+    (splitmix64(state) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
@@ -261,9 +223,7 @@ mod tests {
     #[test]
     fn jitter_draws_stay_in_range_and_vary() {
         let mut s = 42u64;
-        let draws: Vec<f64> = (0..100)
-            .map(|_| (splitmix64(&mut s) >> 11) as f64 / (1u64 << 53) as f64)
-            .collect();
+        let draws: Vec<f64> = (0..100).map(|_| unit_draw(&mut s)).collect();
         assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
         assert!(draws.windows(2).any(|w| w[0] != w[1]));
     }
@@ -302,6 +262,33 @@ mod tests {
             None
         );
         assert_eq!(throttle(500, &headers(&[("retry-after", "3")]), ""), None);
+    }
+    #[test]
+    fn rate_limits_are_read_from_headers() {
+        let before = RateLimit {
+            limit: Some(5000),
+            remaining: Some(10),
+            reset: Some(1),
+        };
+        assert_eq!(
+            before.updated(&headers(&[("x-ratelimit-limit", "60")])),
+            None
+        );
+        assert_eq!(
+            before.updated(&headers(&[
+                ("x-ratelimit-remaining", "9"),
+                ("x-ratelimit-reset", "1700000000")
+            ])),
+            Some(RateLimit {
+                limit: Some(5000),
+                remaining: Some(9),
+                reset: Some(1_700_000_000),
+            })
+        );
+        let (wait, line) = reset_wait(100, 90);
+        assert_eq!(wait, Duration::from_secs(11));
+        assert!(line.contains("until it resets"), "{line}");
+        assert_eq!(reset_wait(90, 100).0, Duration::from_secs(1));
     }
     #[test]
     fn secondary_waits_grow_from_a_minute() {
