@@ -4,11 +4,13 @@
 
 mod auth;
 mod common;
+mod completions;
 mod diff;
 mod errors;
 mod fetch;
 mod hook;
 mod hooks;
+mod init;
 mod list;
 mod man;
 mod show;
@@ -64,6 +66,8 @@ Exit codes:
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Set a project up here: project_config.toml (repository from `origin`, sync off) and folders.
+    Init(init::Args),
     /// List artifacts (filter by project, type, status, tag, parent).
     List(list::Args),
     /// Show one artifact: its frontmatter and body.
@@ -89,6 +93,8 @@ enum Command {
     /// Run a hook (called by the installed hook shims).
     #[command(hide = true)]
     Hook(hook::Args),
+    /// Print a shell completion script (bash, zsh, fish); install.sh installs them.
+    Completions(completions::Args),
     /// Print the man page (roff); install.sh installs it for `git intellimanage --help`.
     #[command(hide = true)]
     Man(man::Args),
@@ -101,6 +107,7 @@ pub fn run() -> ExitCode {
         Err(e) => return e.report(cli.color),
     };
     let result = match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
@@ -113,6 +120,7 @@ pub fn run() -> ExitCode {
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };
     match result {

@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod ci_job;
+mod completions;
 mod concurrency;
 mod github_client;
 mod hooks;
