@@ -23,6 +23,7 @@
 //! then `retry`); the transport (`engine`); the [`Client`] (`client`, then its typed
 //! calls in `calls` and its endpoints in `endpoints`).
 
+mod attempt;
 mod cache;
 mod calls;
 mod client;
@@ -71,6 +72,7 @@ mod layering {
         // 1: plain functions and types over them: reading answers, the log lines, the
         // wire types in the planner's terms.
         ("decode", 1),
+        ("attempt", 1),
         ("log", 1),
         ("neutral", 1),
         // 2: the retry and rate-limit policy (reads headers with `decode::header`).
