@@ -6,6 +6,7 @@
 //! | module | one sentence |
 //! |---|---|
 //! | [`artifact`] | What an artifact file is: parsing, the vocabulary of types/statuses/priorities, validation. |
+//! | [`init`] | Setting a project up: its `project_config.toml` filled from the `origin` remote, and its folders. |
 //! | [`config`] | What a project's `project_config.toml` says, with the specification's defaults. |
 //! | [`repo`] | Reading plan files from git trees (gix) or the working tree. |
 //! | [`share`] | Sharing the sync record through the git remote, and the lock ref there that serialises every clone's syncs. |
@@ -30,6 +31,7 @@ pub mod config;
 pub mod diff;
 pub mod github;
 pub mod hooks;
+pub mod init;
 pub mod lock;
 pub mod output;
 pub mod plan;

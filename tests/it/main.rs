@@ -10,6 +10,7 @@ mod completions;
 mod concurrency;
 mod github_client;
 mod hooks;
+mod init;
 mod plan_problems;
 mod plan_read;
 mod push_background;
