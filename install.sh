@@ -66,8 +66,30 @@ mv -f "$bin_dir/.git-intellimanage.tmp" "$bin_dir/git-intellimanage"
 "$bin_dir/git-intellimanage" man > "$man_dir/.git-intellimanage.1.tmp"
 mv -f "$man_dir/.git-intellimanage.1.tmp" "$man_dir/git-intellimanage.1"
 
+# Shell completions where each shell looks for a user's own: bash always (git's completion
+# loads it for `git intellimanage <TAB>`), zsh and fish when they are installed.
+data_home="${XDG_DATA_HOME:-$HOME/.local/share}"
+config_home="${XDG_CONFIG_HOME:-$HOME/.config}"
+install_completion() { # shell, destination file
+  mkdir -p "$(dirname "$2")"
+  "$bin_dir/git-intellimanage" completions "$1" > "$2.tmp" && mv -f "$2.tmp" "$2"
+  completions="${completions:+$completions, }$1: $2"
+}
+completions=""
+install_completion bash "$data_home/bash-completion/completions/git-intellimanage"
+if command -v zsh >/dev/null 2>&1; then
+  install_completion zsh "$data_home/zsh/site-functions/_git-intellimanage"
+fi
+if command -v fish >/dev/null 2>&1; then
+  install_completion fish "$config_home/fish/completions/git-intellimanage.fish"
+fi
+
 echo "==> installed $bin_dir/git-intellimanage (built at $built)"
 echo "    man page: $man_dir/git-intellimanage.1 (shown by \`git intellimanage --help\`)"
+echo "    completions: $completions"
+case " $completions" in
+  *" zsh: "*) echo "    (zsh: add $data_home/zsh/site-functions to your fpath before compinit)" ;;
+esac
 case ":$PATH:" in
   *":$bin_dir:"*) echo "    $bin_dir is on your PATH: try \`git intellimanage --help\`" ;;
   *) echo "    $bin_dir is not on your PATH yet; add it, e.g.:"
