@@ -13,6 +13,7 @@ mod hooks;
 mod init;
 mod list;
 mod man;
+mod new;
 mod show;
 mod status;
 mod sync;
@@ -68,6 +69,8 @@ Exit codes:
 enum Command {
     /// Set a project up here: project_config.toml (repository from `origin`, sync off) and folders.
     Init(init::Args),
+    /// Create an artifact file with the next free ID (type, title, parents, status, …).
+    New(new::Args),
     /// List artifacts (filter by project, type, status, tag, parent).
     List(list::Args),
     /// Show one artifact: its frontmatter and body.
@@ -108,6 +111,7 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Init(args) => init::run(&ctx, args),
+        Command::New(args) => new::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),

@@ -11,6 +11,7 @@ mod concurrency;
 mod github_client;
 mod hooks;
 mod init;
+mod new;
 mod plan_problems;
 mod plan_read;
 mod push_background;

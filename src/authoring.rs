@@ -1,0 +1,778 @@
+//! Authoring new artifacts (`new`): the next free ID in the project's own scheme, the
+//! file's text in the order of the specification's templates, and writing it safely.
+//!
+//! Everything but [`write_new_artifact`] is pure: the caller reads the plan (IDs taken,
+//! parents, the project's config) and passes what these functions need.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::artifact::vocab::{self, STANDARD_STATUSES, StatusClass};
+use crate::artifact::{self, Artifact, Kind, Location, Priority, Problem};
+use crate::writeback::{FieldValue, artifact_file_name, new_artifact_text};
+
+/// What the user asked for, every value still as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    pub title: String,
+    pub epic: Option<String>,
+    pub feature: Option<String>,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    pub tags: Vec<String>,
+    pub assign: Option<String>,
+    pub depends_on: Vec<String>,
+    pub due: Option<String>,
+    /// The Markdown body; `None` gives a heading with the title.
+    pub body: Option<String>,
+}
+
+/// What the plan says about the project the artifact goes into.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectView<'a> {
+    /// The project's slug (its folder under the plan root).
+    pub slug: String,
+    /// `project_name` as written into the artifact.
+    pub project_name: String,
+    pub custom_statuses: Vec<String>,
+    /// The config's `default_priority`, used when no `--priority` is given.
+    pub default_priority: Option<String>,
+    /// The config's `default_assignee`, used for work items when no `--assign` is given.
+    pub default_assignee: Option<String>,
+    /// Every artifact of the project, archived ones included.
+    pub artifacts: Vec<&'a Artifact>,
+    /// IDs taken by files that could not be parsed (declared IDs, file-name prefixes).
+    pub taken: BTreeSet<String>,
+}
+
+/// Why no artifact was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthoringError {
+    #[error("unknown type `{0}`")]
+    UnknownType(String),
+    #[error("unknown status `{given}`")]
+    UnknownStatus {
+        given: String,
+        accepted: Vec<String>,
+    },
+    #[error("unknown priority `{0}`")]
+    UnknownPriority(String),
+    #[error("`{given}` is not a date in the form YYYY-MM-DD (given to {flag})")]
+    BadDate { flag: &'static str, given: String },
+    #[error("{0}")]
+    BadValue(String),
+    #[error("{flag} does not apply to {}", a_kind(*.kind))]
+    NotApplicable { flag: &'static str, kind: Kind },
+    #[error("a Feature must name its Epic")]
+    FeatureNeedsEpic,
+    #[error("no artifact `{id}` in project {project} (given to {flag})")]
+    UnknownId {
+        flag: &'static str,
+        id: String,
+        project: String,
+    },
+    #[error("`{id}` (given to {flag}) is {}, not {}", an(.found), a_kind(*.expected))]
+    WrongKind {
+        flag: &'static str,
+        id: String,
+        expected: Kind,
+        found: String,
+    },
+    #[error("the new artifact would not be valid: {0}")]
+    Invalid(String),
+    #[error("{path} already exists (it is never replaced)")]
+    Exists { path: String },
+    #[error("cannot {action} {path}: {message}")]
+    Io {
+        action: &'static str,
+        path: String,
+        message: String,
+    },
+}
+
+impl AuthoringError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            AuthoringError::UnknownType(_) => format!("accepted types: {}", kind_words()),
+            AuthoringError::UnknownStatus { accepted, .. } => format!(
+                "accepted statuses (with or without the emoji, any case): {}",
+                accepted.join(", ")
+            ),
+            AuthoringError::UnknownPriority(_) => format!(
+                "accepted priorities (with or without the emoji, any case): {}",
+                Priority::ALL
+                    .iter()
+                    .map(|p| p.canonical())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            AuthoringError::BadDate { .. } => {
+                "write a real day as YYYY-MM-DD, e.g. 2025-06-30".into()
+            }
+            AuthoringError::BadValue(_) => return None,
+            AuthoringError::NotApplicable { flag, kind } => match *flag {
+                "--epic" => format!(
+                    "{} has no Epic; --epic is for Features and work items",
+                    a_kind(*kind)
+                ),
+                "--feature" => {
+                    format!(
+                        "{} has no Feature; --feature is for work items (task, bug, …)",
+                        a_kind(*kind)
+                    )
+                }
+                "--depends-on" => {
+                    format!(
+                        "{} has no depends_on; it is for Features and work items",
+                        a_kind(*kind)
+                    )
+                }
+                _ => format!("leave {flag} out for {}", a_kind(*kind)),
+            },
+            AuthoringError::FeatureNeedsEpic => {
+                "name it with --epic EPIC-ID (`git intellimanage list --type epic` lists them)"
+                    .into()
+            }
+            AuthoringError::UnknownId { .. } => {
+                "`git intellimanage list --worktree --archived` lists the project's IDs".into()
+            }
+            AuthoringError::WrongKind { expected, .. } => format!(
+                "`git intellimanage list --worktree --type {}` lists them",
+                expected.word().to_lowercase()
+            ),
+            AuthoringError::Invalid(_) => return None,
+            AuthoringError::Exists { .. } => {
+                "another run took that ID meanwhile: run the command again".into()
+            }
+            AuthoringError::Io { .. } => "check the permissions of the working tree".into(),
+        })
+    }
+}
+
+/// `a Task`, `an Epic`.
+fn an(word: &str) -> String {
+    let article = if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
+}
+
+fn a_kind(kind: Kind) -> String {
+    an(kind.word())
+}
+
+fn kind_words() -> String {
+    Kind::ALL
+        .iter()
+        .map(|k| k.word().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The kind a `TYPE` word names (`task`, `"🐞 Bug"`, `Feature`, …).
+pub fn parse_kind(word: &str) -> Result<Kind, AuthoringError> {
+    Kind::parse(word).ok_or_else(|| AuthoringError::UnknownType(word.to_string()))
+}
+
+/// The status to write for `given` (standard ones in the specification's spelling, custom
+/// ones as the config spells them); `None` gives the initial status, `🟡 To Do`.
+pub fn resolve_status(given: Option<&str>, custom: &[String]) -> Result<String, AuthoringError> {
+    let Some(given) = given else {
+        return Ok(vocab::canonical_status(StatusClass::Todo).to_string());
+    };
+    if let Some(s) = vocab::standard_status(given) {
+        return Ok(s.to_string());
+    }
+    if let Some(c) = custom
+        .iter()
+        .find(|c| !vocab::word_of(given).is_empty() && vocab::same_word(c, given))
+    {
+        return Ok(c.clone());
+    }
+    let accepted = STANDARD_STATUSES
+        .iter()
+        .map(|(s, _)| s.to_string())
+        .chain(custom.iter().cloned())
+        .collect();
+    Err(AuthoringError::UnknownStatus {
+        given: given.to_string(),
+        accepted,
+    })
+}
+
+/// The priority to write for `given`, in the specification's spelling.
+pub fn resolve_priority(given: &str) -> Result<&'static str, AuthoringError> {
+    Priority::parse(given)
+        .map(Priority::canonical)
+        .ok_or_else(|| AuthoringError::UnknownPriority(given.to_string()))
+}
+
+/// The specification's ID prefix for a kind, used when the project has none of its own.
+pub fn default_prefix(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Initiative => "INIT",
+        Kind::Epic => "EPIC",
+        Kind::Feature => "FEAT",
+        Kind::Story => "STORY",
+        Kind::Task => "TASK",
+        Kind::Bug => "BUG",
+        Kind::Spike => "SPIKE",
+        Kind::Chore => "CHORE",
+        Kind::Docs => "DOCS",
+        Kind::Test => "TEST",
+    }
+}
+
+/// `TASK-IM-` and `915` from `TASK-IM-915`; `None` unless the ID ends in `-<digits>`.
+fn split_number(id: &str) -> Option<(&str, &str, u64)> {
+    let pos = id.rfind('-')?;
+    let (prefix, digits) = id.split_at(pos + 1);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || prefix.len() < 2 {
+        return None;
+    }
+    Some((prefix, digits, digits.parse().ok()?))
+}
+
+/// The next free ID for a new artifact of `kind`, in the project's own scheme.
+///
+/// The scheme is learned from the project's IDs of that kind: the most common
+/// `PREFIX-NNN` pattern among them, one past its highest number (gaps are never reused),
+/// the same zero padding. A kind the project has no IDs for gets the specification's
+/// prefix (`BUG-`), with the project infix its other IDs share (`BUG-IM-` next to
+/// `TASK-IM-7`), numbered from 1 with three digits. IDs in `taken` (and those of
+/// `artifacts`) are skipped, compared case-insensitively.
+pub fn allocate_id(kind: Kind, artifacts: &[&Artifact], taken: &BTreeSet<String>) -> String {
+    // prefix → (count, max, width)
+    let mut schemes: BTreeMap<String, (usize, u64, usize)> = BTreeMap::new();
+    for a in artifacts.iter().filter(|a| a.kind == Some(kind)) {
+        if let Some((prefix, digits, n)) = split_number(&a.id) {
+            let e = schemes
+                .entry(prefix.to_string())
+                .or_insert((0, 0, digits.len()));
+            e.0 += 1;
+            e.1 = e.1.max(n);
+            e.2 = e.2.max(digits.len());
+        }
+    }
+    let default = default_prefix(kind);
+    let (prefix, max, width) = match schemes
+        .into_iter()
+        .max_by_key(|(p, (count, max, _))| (*count, p.starts_with(default), *max))
+    {
+        Some((prefix, (_, max, width))) => (prefix, max, width),
+        None => (format!("{default}-{}", infix(artifacts)), 0, 3),
+    };
+    let used: BTreeSet<String> = artifacts
+        .iter()
+        .map(|a| a.id.to_ascii_uppercase())
+        .chain(taken.iter().map(|t| t.to_ascii_uppercase()))
+        .collect();
+    let mut n = max.saturating_add(1);
+    loop {
+        let id = format!("{prefix}{n:0width$}");
+        if !used.contains(&id.to_ascii_uppercase()) {
+            return id;
+        }
+        n = n.saturating_add(1);
+    }
+}
+
+/// The infix the project's IDs share (`IM-` for `TASK-IM-7`, `FEAT-IM-2`), the most
+/// common one; empty when its IDs have none (`TASK-7`).
+fn infix(artifacts: &[&Artifact]) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for a in artifacts {
+        let Some((prefix, _, _)) = split_number(&a.id) else {
+            continue;
+        };
+        // `TASK-IM-` → `IM-`; `TASK-` → ``.
+        let inner = prefix.split_once('-').map(|(_, rest)| rest).unwrap_or("");
+        *counts.entry(inner.to_string()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(infix, count)| (*count, infix.is_empty()))
+        .map(|(infix, _)| infix)
+        .unwrap_or_default()
+}
+
+/// A new artifact: its path relative to the repository and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub kind: Kind,
+    pub id: String,
+    /// Repository-relative, e.g. `.ruru/projects/web/tasks/TASK-7_fix-login.md`.
+    pub path: String,
+    pub text: String,
+}
+
+/// Finds `id` among the project's artifacts (case-insensitively), for `flag`.
+fn find<'a>(
+    project: &ProjectView<'a>,
+    flag: &'static str,
+    id: &str,
+) -> Result<&'a Artifact, AuthoringError> {
+    project
+        .artifacts
+        .iter()
+        .find(|a| a.id.eq_ignore_ascii_case(id.trim()))
+        .copied()
+        .ok_or_else(|| AuthoringError::UnknownId {
+            flag,
+            id: id.to_string(),
+            project: project.slug.clone(),
+        })
+}
+
+fn parent(
+    project: &ProjectView<'_>,
+    flag: &'static str,
+    id: &str,
+    expected: Kind,
+) -> Result<String, AuthoringError> {
+    let a = find(project, flag, id)?;
+    if a.kind != Some(expected) {
+        return Err(AuthoringError::WrongKind {
+            flag,
+            id: a.id.clone(),
+            expected,
+            found: a
+                .kind
+                .map(|k| k.word().to_string())
+                .unwrap_or_else(|| format!("`{}`", a.type_name)),
+        });
+    }
+    Ok(a.id.clone())
+}
+
+fn one_line(what: &str, value: &str) -> Result<(), AuthoringError> {
+    if value.trim().is_empty() {
+        return Err(AuthoringError::BadValue(format!(
+            "{what} must not be empty"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AuthoringError::BadValue(format!(
+            "{what} must be one line without control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the request against the vocabulary and the plan, allocates the ID and renders
+/// the file: keys in the order of the specification's templates (required keys, then the
+/// kind's optional keys), values through the TOML encoder. `today` is `YYYY-MM-DD`.
+pub fn draft(
+    kind: Kind,
+    req: &Request,
+    project: &ProjectView<'_>,
+    today: &str,
+) -> Result<Draft, AuthoringError> {
+    let title = req.title.trim();
+    one_line("the title", title)?;
+    let work_item = kind.is_work_item();
+    if req.epic.is_some() && matches!(kind, Kind::Initiative | Kind::Epic) {
+        return Err(AuthoringError::NotApplicable {
+            flag: "--epic",
+            kind,
+        });
+    }
+    if req.feature.is_some() && !work_item {
+        return Err(AuthoringError::NotApplicable {
+            flag: "--feature",
+            kind,
+        });
+    }
+    if !req.depends_on.is_empty() && matches!(kind, Kind::Initiative | Kind::Epic) {
+        return Err(AuthoringError::NotApplicable {
+            flag: "--depends-on",
+            kind,
+        });
+    }
+    if kind == Kind::Feature && req.epic.is_none() {
+        return Err(AuthoringError::FeatureNeedsEpic);
+    }
+    let status = resolve_status(req.status.as_deref(), &project.custom_statuses)?;
+    let priority = match (&req.priority, &project.default_priority) {
+        (Some(p), _) => Some(resolve_priority(p)?),
+        (None, Some(p)) => Priority::parse(p).map(Priority::canonical),
+        (None, None) => None,
+    };
+    let due = match &req.due {
+        Some(d) => {
+            let date = vocab::parse_date(d.trim()).ok_or_else(|| AuthoringError::BadDate {
+                flag: "--due",
+                given: d.clone(),
+            })?;
+            Some(date.to_string())
+        }
+        None => None,
+    };
+    let assignee = match &req.assign {
+        Some(a) => {
+            one_line("--assign", a)?;
+            Some(a.trim().to_string())
+        }
+        None if work_item => project
+            .default_assignee
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        None => None,
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for t in &req.tags {
+        one_line("a --tag", t)?;
+        let t = t.trim();
+        if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+            tags.push(t.to_string());
+        }
+    }
+    let epic = req
+        .epic
+        .as_deref()
+        .map(|id| parent(project, "--epic", id, Kind::Epic))
+        .transpose()?;
+    let feature = req
+        .feature
+        .as_deref()
+        .map(|id| parent(project, "--feature", id, Kind::Feature))
+        .transpose()?;
+    let mut depends_on: Vec<String> = Vec::new();
+    for d in &req.depends_on {
+        let id = find(project, "--depends-on", d)?.id.clone();
+        if !depends_on.contains(&id) {
+            depends_on.push(id);
+        }
+    }
+
+    let id = allocate_id(kind, &project.artifacts, &project.taken);
+    let name = artifact_file_name(&id, title).ok_or_else(|| {
+        AuthoringError::Invalid(format!(
+            "the allocated ID `{id}` is not usable in a file name"
+        ))
+    })?;
+    let path = format!(
+        "{}/{}/{}/{name}",
+        crate::PLAN_ROOT,
+        project.slug,
+        kind.folder().dir_name()
+    );
+
+    let mut kv: Vec<(String, FieldValue)> = vec![
+        ("id".into(), id.clone().into()),
+        ("title".into(), title.into()),
+        ("status".into(), status.into()),
+        ("type".into(), kind.canonical().into()),
+        ("created_date".into(), today.into()),
+        ("updated_date".into(), today.into()),
+        ("project_name".into(), project.project_name.clone().into()),
+    ];
+    let mut push = |key: &str, value: Option<FieldValue>| {
+        if let Some(v) = value {
+            kv.push((key.to_string(), v));
+        }
+    };
+    let list = |items: Vec<String>| (!items.is_empty()).then_some(FieldValue::List(items));
+    let s = |v: Option<String>| v.map(FieldValue::Str);
+    match kind {
+        // Initiative and Epic: owner, start_date, target_date, priority, tags, …
+        Kind::Initiative | Kind::Epic => {
+            push("owner", s(assignee));
+            push("target_date", s(due));
+            push("priority", s(priority.map(str::to_string)));
+            push("tags", list(tags));
+        }
+        // Feature: epic_id, owner, (target_date), priority, tags, related_docs, depends_on.
+        Kind::Feature => {
+            push("epic_id", s(epic));
+            push("owner", s(assignee));
+            push("target_date", s(due));
+            push("priority", s(priority.map(str::to_string)));
+            push("tags", list(tags));
+            push("depends_on", list(depends_on));
+        }
+        // Work items: feature_id, epic_id, assigned_to, reporter, priority,
+        // estimated_effort, due_date, sprint_id, tags, related_docs, depends_on, …
+        _ => {
+            push("feature_id", s(feature));
+            push("epic_id", s(epic));
+            push("assigned_to", s(assignee));
+            push("priority", s(priority.map(str::to_string)));
+            push("due_date", s(due));
+            push("tags", list(tags));
+            push("depends_on", list(depends_on));
+        }
+    }
+    let body = match &req.body {
+        Some(b) if !b.trim().is_empty() => {
+            let b = b.trim_start_matches(['\n', '\r']);
+            if b.ends_with('\n') {
+                format!("\n{b}")
+            } else {
+                format!("\n{b}\n")
+            }
+        }
+        _ => format!("\n# {}: {title}\n", kind.word()),
+    };
+    let text = new_artifact_text(&kv, &body);
+    check(&path, &text)?;
+    Ok(Draft {
+        kind,
+        id,
+        path,
+        text,
+    })
+}
+
+/// Parses `text` back with the project's parser: the artifact and its warnings, or the
+/// first error.
+pub fn check(path: &str, text: &str) -> Result<(Artifact, Vec<Problem>), AuthoringError> {
+    let rel = path
+        .strip_prefix(crate::PLAN_ROOT)
+        .map(|r| r.trim_start_matches('/'))
+        .unwrap_or(path);
+    let location = Location::of(rel)
+        .ok_or_else(|| AuthoringError::Invalid(format!("{path} is not an artifact path")))?;
+    let (a, problems) = artifact::parse(path, location, text.as_bytes())
+        .map_err(|f| AuthoringError::Invalid(f.to_string()))?;
+    if let Some(e) = problems.iter().find(|p| p.is_error()) {
+        return Err(AuthoringError::Invalid(e.to_string()));
+    }
+    Ok((a, problems))
+}
+
+/// Writes the draft under `workdir` atomically (a temporary file renamed into place) and
+/// never over an existing file. Creates the folder when missing.
+pub fn write_new_artifact(workdir: &Path, draft: &Draft) -> Result<PathBuf, AuthoringError> {
+    let path = workdir.join(&draft.path);
+    let io = |action: &'static str, p: &Path| {
+        let p = p.display().to_string();
+        move |e: std::io::Error| AuthoringError::Io {
+            action,
+            path: p,
+            message: e.to_string(),
+        }
+    };
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Err(AuthoringError::Exists {
+            path: draft.path.clone(),
+        });
+    }
+    let dir = path.parent().unwrap_or(workdir);
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(io("create a temporary file in", dir))?;
+    let tmp_path = tmp.path().to_path_buf();
+    tmp.write_all(draft.text.as_bytes())
+        .map_err(io("write", &tmp_path))?;
+    tmp.as_file().sync_all().map_err(io("flush", &tmp_path))?;
+    match tmp.persist_noclobber(&path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(AuthoringError::Exists {
+                path: draft.path.clone(),
+            });
+        }
+        Err(e) => return Err(io("create", &path)(e.error)),
+    }
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn art(rel: &str, id: &str, kind: Kind) -> Artifact {
+        let text = format!(
+            "+++\nid = \"{id}\"\ntitle = \"t\"\nstatus = \"🟡 To Do\"\ntype = \"{}\"\ncreated_date = \"2025-01-01\"\nupdated_date = \"2025-01-01\"\nproject_name = \"web\"\n+++\n",
+            kind.canonical()
+        );
+        let location = Location::of(rel).expect("artifact path");
+        artifact::parse_unchecked(&format!(".ruru/projects/{rel}"), location, text.as_bytes())
+            .expect("parses")
+    }
+
+    fn view<'a>(artifacts: &'a [Artifact]) -> ProjectView<'a> {
+        ProjectView {
+            slug: "web".into(),
+            project_name: "Web".into(),
+            artifacts: artifacts.iter().collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ids_continue_the_projects_scheme_past_gaps_and_archive() {
+        let arts = [
+            art("web/tasks/a.md", "TASK-IM-913", Kind::Task),
+            art("web/archive/tasks/b.md", "TASK-IM-915", Kind::Task),
+            art("web/tasks/c.md", "TASK-IM-007", Kind::Task),
+            art("web/epics/e.md", "EPIC-IM-001", Kind::Epic),
+        ];
+        let refs: Vec<&Artifact> = arts.iter().collect();
+        let none = BTreeSet::new();
+        assert_eq!(allocate_id(Kind::Task, &refs, &none), "TASK-IM-916");
+        assert_eq!(allocate_id(Kind::Epic, &refs, &none), "EPIC-IM-002");
+        assert_eq!(allocate_id(Kind::Bug, &refs, &none), "BUG-IM-001");
+        let taken: BTreeSet<String> = ["task-im-916".to_string()].into();
+        assert_eq!(allocate_id(Kind::Task, &refs, &taken), "TASK-IM-917");
+        assert_eq!(allocate_id(Kind::Feature, &[], &none), "FEAT-001");
+        let plain = [art("web/tasks/a.md", "TASK-9", Kind::Task)];
+        let refs: Vec<&Artifact> = plain.iter().collect();
+        assert_eq!(allocate_id(Kind::Task, &refs, &none), "TASK-10");
+        assert_eq!(allocate_id(Kind::Spike, &refs, &none), "SPIKE-001");
+    }
+
+    #[test]
+    fn vocabulary_is_matched_by_word() {
+        assert_eq!(parse_kind("bug"), Ok(Kind::Bug));
+        assert_eq!(parse_kind("🗺️ Epic"), Ok(Kind::Epic));
+        assert!(parse_kind("saga").is_err());
+        assert_eq!(resolve_status(None, &[]).as_deref(), Ok("🟡 To Do"));
+        assert_eq!(
+            resolve_status(Some("in progress"), &[]).as_deref(),
+            Ok("🔵 In Progress")
+        );
+        assert_eq!(
+            resolve_status(Some("🟢 done"), &[]).as_deref(),
+            Ok("🟢 Done")
+        );
+        let custom = vec!["🧪 Testing".to_string()];
+        assert_eq!(
+            resolve_status(Some("testing"), &custom).as_deref(),
+            Ok("🧪 Testing")
+        );
+        match resolve_status(Some("nope"), &custom) {
+            Err(AuthoringError::UnknownStatus { accepted, .. }) => {
+                assert!(accepted.contains(&"🧪 Testing".to_string()));
+                assert!(accepted.contains(&"🟡 To Do".to_string()));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(resolve_priority("high"), Ok("🔼 High"));
+        assert!(resolve_priority("urgent").is_err());
+    }
+
+    #[test]
+    fn a_task_is_rendered_in_template_order() {
+        let arts = [
+            art("web/epics/e.md", "EPIC-1", Kind::Epic),
+            art("web/features/f.md", "FEAT-2", Kind::Feature),
+            art("web/tasks/t.md", "TASK-3", Kind::Task),
+        ];
+        let req = Request {
+            title: "Fix \"login\"".into(),
+            epic: Some("epic-1".into()),
+            feature: Some("FEAT-2".into()),
+            priority: Some("high".into()),
+            status: Some("in progress".into()),
+            tags: vec!["a".into(), "A".into(), "b".into()],
+            assign: Some("ada".into()),
+            depends_on: vec!["TASK-3".into()],
+            due: Some("2025-06-30".into()),
+            body: Some("Body\r\nline".into()),
+        };
+        let d = draft(Kind::Task, &req, &view(&arts), "2025-05-01").expect("draft");
+        assert_eq!(d.id, "TASK-4");
+        assert_eq!(d.path, ".ruru/projects/web/tasks/TASK-4_fix-login.md");
+        assert_eq!(
+            d.text,
+            "+++\nid = \"TASK-4\"\ntitle = \"Fix \\\"login\\\"\"\nstatus = \"🔵 In Progress\"\ntype = \"🛠\u{fe0f} Task\"\ncreated_date = \"2025-05-01\"\nupdated_date = \"2025-05-01\"\nproject_name = \"Web\"\nfeature_id = \"FEAT-2\"\nepic_id = \"EPIC-1\"\nassigned_to = \"ada\"\npriority = \"🔼 High\"\ndue_date = \"2025-06-30\"\ntags = [\"a\", \"b\"]\ndepends_on = [\"TASK-3\"]\n+++\n\nBody\nline\n"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let arts = [
+            art("web/epics/e.md", "EPIC-1", Kind::Epic),
+            art("web/tasks/t.md", "TASK-3", Kind::Task),
+        ];
+        let v = view(&arts);
+        let req = |f: &dyn Fn(&mut Request)| {
+            let mut r = Request {
+                title: "x".into(),
+                ..Default::default()
+            };
+            f(&mut r);
+            r
+        };
+        let err = |kind, r: Request| draft(kind, &r, &v, "2025-01-01").expect_err("refused");
+        assert_eq!(
+            err(Kind::Feature, req(&|_| {})),
+            AuthoringError::FeatureNeedsEpic
+        );
+        assert!(matches!(
+            err(Kind::Task, req(&|r| r.feature = Some("TASK-3".into()))),
+            AuthoringError::WrongKind { .. }
+        ));
+        assert!(matches!(
+            err(Kind::Task, req(&|r| r.depends_on = vec!["TASK-99".into()])),
+            AuthoringError::UnknownId { .. }
+        ));
+        assert!(matches!(
+            err(Kind::Task, req(&|r| r.due = Some("2025-02-30".into()))),
+            AuthoringError::BadDate { .. }
+        ));
+        assert!(matches!(
+            err(Kind::Epic, req(&|r| r.epic = Some("EPIC-1".into()))),
+            AuthoringError::NotApplicable { .. }
+        ));
+        assert!(matches!(
+            err(Kind::Task, req(&|r| r.title = "a\nb".into())),
+            AuthoringError::BadValue(_)
+        ));
+        assert!(matches!(
+            err(Kind::Task, req(&|r| r.title = "  ".into())),
+            AuthoringError::BadValue(_)
+        ));
+    }
+
+    #[test]
+    fn writing_never_clobbers() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let d = draft(
+            Kind::Epic,
+            &Request {
+                title: "Onboarding".into(),
+                due: Some("2025-07-01".into()),
+                ..Default::default()
+            },
+            &view(&[]),
+            "2025-05-01",
+        )
+        .expect("draft");
+        assert_eq!(d.path, ".ruru/projects/web/epics/EPIC-001_onboarding.md");
+        assert!(d.text.contains("target_date = \"2025-07-01\"\n"));
+        let path = write_new_artifact(tmp.path(), &d).expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), d.text);
+        assert_eq!(
+            write_new_artifact(tmp.path(), &d),
+            Err(AuthoringError::Exists {
+                path: d.path.clone()
+            })
+        );
+    }
+}
