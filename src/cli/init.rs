@@ -141,17 +141,9 @@ fn print_text(ctx: &Context, o: &Outcome) {
     println!("sync is off (enable_sync = false) until you turn it on");
     println!();
     println!("{}", p.bold("Next steps:"));
-    println!("  1. create a first artifact, e.g. {dir}/tasks/TASK-001_first-task.md:");
-    println!("       +++");
-    println!("       id = \"TASK-001\"");
-    println!("       title = \"First task\"");
-    println!("       status = \"🟡 To Do\"");
-    println!("       type = \"🛠️ Task\"");
-    println!("       created_date = \"YYYY-MM-DD\"");
-    println!("       updated_date = \"YYYY-MM-DD\"");
-    println!("       project_name = \"{slug}\"");
-    println!("       +++");
-    println!("     then check it: git intellimanage validate --worktree");
+    println!(
+        "  1. plan some work (the files go under {dir}):\n       git intellimanage new epic \"First release\" --project {slug}\n       git intellimanage new feature \"Sign-up\" --epic EPIC-001 --project {slug}\n       git intellimanage new task \"First task\" --feature FEAT-001 --project {slug}\n     then check it: git intellimanage validate --worktree"
+    );
     let mut step = 2;
     if o.remote.github().is_none() {
         println!(

@@ -205,7 +205,7 @@ fn the_text_output_names_what_was_created_and_the_next_steps() {
         "GitHub repository: acme/web on github.com",
         "sync is off",
         "Next steps:",
-        "tasks/TASK-001_first-task.md",
+        "git intellimanage new task \"First task\" --feature FEAT-001 --project web",
         "enable_sync = true",
         "git intellimanage sync --dry-run",
     ] {

@@ -22,6 +22,7 @@ mod sync_contract;
 mod sync_regressions;
 mod sync_settings;
 mod tls;
+mod walkthrough;
 mod waves;
 mod write_links;
 mod writeback;
