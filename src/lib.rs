@@ -8,6 +8,7 @@
 //! | [`artifact`] | What an artifact file is: parsing, the vocabulary of types/statuses/priorities, validation. |
 //! | [`init`] | Setting a project up: its `project_config.toml` filled from the `origin` remote, and its folders. |
 //! | [`authoring`] | Writing new artifacts: the next free ID in the project's scheme, the file in the templates' order. |
+//! | [`editing`] | Editing existing artifacts (`set`, `archive`): `key=value` arguments resolved into an edit, spliced in place, written atomically. |
 //! | [`config`] | What a project's `project_config.toml` says, with the specification's defaults. |
 //! | [`repo`] | Reading plan files from git trees (gix) or the working tree. |
 //! | [`share`] | Sharing the sync record through the git remote, and the lock ref there that serialises every clone's syncs. |
@@ -31,6 +32,7 @@ pub mod authoring;
 pub mod commits;
 pub mod config;
 pub mod diff;
+pub mod editing;
 pub mod github;
 pub mod hooks;
 pub mod init;

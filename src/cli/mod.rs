@@ -14,6 +14,7 @@ mod init;
 mod list;
 mod man;
 mod new;
+mod set;
 mod show;
 mod status;
 mod sync;
@@ -71,6 +72,10 @@ enum Command {
     Init(init::Args),
     /// Create an artifact file with the next free ID (type, title, parents, status, …).
     New(new::Args),
+    /// Change frontmatter fields of an artifact: status=done, priority=high, tags+=x, due_date=, …
+    Set(set::SetArgs),
+    /// Archive an artifact: status 🧊 Archived, the file moved under <project>/archive/.
+    Archive(set::ArchiveArgs),
     /// List artifacts (filter by project, type, status, tag, parent).
     List(list::Args),
     /// Show one artifact: its frontmatter and body.
@@ -112,6 +117,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::New(args) => new::run(&ctx, args),
+        Command::Set(args) => set::run_set(&ctx, args),
+        Command::Archive(args) => set::run_archive(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),

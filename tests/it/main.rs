@@ -15,6 +15,7 @@ mod new;
 mod plan_problems;
 mod plan_read;
 mod push_background;
+mod set;
 mod share;
 mod sync;
 mod sync_both_ways;

@@ -1,0 +1,674 @@
+//! Editing existing artifacts (`set`, `archive`): `key=value` / `key+=item` /
+//! `key-=item` arguments parsed and resolved against the vocabulary and the plan into an
+//! [`Edit`], then spliced into the file (comments, key order and body kept), checked by
+//! parsing it back, and written atomically.
+//!
+//! [`parse_assignment`], [`resolve`] and [`commit_message`] are pure; [`write_edit`],
+//! [`archive_file`] and [`commit_paths`] touch the working tree.
+
+use std::path::{Path, PathBuf};
+
+use crate::artifact::vocab::{self, Kind};
+use crate::artifact::{Artifact, Problem};
+use crate::authoring::{self, AuthoringError, Draft, ProjectView};
+use crate::writeback::{self, Edit, FieldValue};
+
+/// What an argument does to its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// `key=value` (`key=` removes the key).
+    Set(String),
+    /// `key+=item`.
+    Add(String),
+    /// `key-=item`.
+    Remove(String),
+}
+
+/// One `key=value` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub key: String,
+    pub op: Op,
+}
+
+/// How a settable key's value is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    /// One line of text; `required` keys cannot be removed.
+    Text {
+        required: bool,
+    },
+    Status,
+    Priority,
+    Date,
+    /// The ID of an artifact of this kind.
+    Parent(Kind),
+    /// A list of free words.
+    Words,
+    /// A list of IDs of the project.
+    Ids,
+}
+
+/// The keys `set` changes, with how their values are checked.
+const KEYS: [(&str, KeyKind); 15] = [
+    ("title", KeyKind::Text { required: true }),
+    ("status", KeyKind::Status),
+    ("priority", KeyKind::Priority),
+    ("assigned_to", KeyKind::Text { required: false }),
+    ("owner", KeyKind::Text { required: false }),
+    ("reporter", KeyKind::Text { required: false }),
+    ("sprint_id", KeyKind::Text { required: false }),
+    ("due_date", KeyKind::Date),
+    ("target_date", KeyKind::Date),
+    ("start_date", KeyKind::Date),
+    ("epic_id", KeyKind::Parent(Kind::Epic)),
+    ("feature_id", KeyKind::Parent(Kind::Feature)),
+    ("tags", KeyKind::Words),
+    ("related_docs", KeyKind::Words),
+    ("depends_on", KeyKind::Ids),
+];
+
+fn key_kind(key: &str) -> Option<KeyKind> {
+    KEYS.iter().find(|(k, _)| *k == key).map(|(_, kk)| *kk)
+}
+
+/// The keys `set` accepts, comma-separated.
+pub fn accepted_keys() -> String {
+    KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+}
+
+/// Why nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditingError {
+    #[error("`{0}` is not of the form key=value, key+=item or key-=item")]
+    BadArgument(String),
+    #[error("`{0}` cannot be set")]
+    UnknownKey(String),
+    #[error("`{key}` is managed by the tool and cannot be set")]
+    Managed { key: String },
+    #[error("`{key}` is required and cannot be removed")]
+    Required { key: String },
+    #[error("`{key}` is not a list: `+=` and `-=` apply to tags, related_docs, depends_on")]
+    NotAList { key: String },
+    #[error("`{key}` is a list: add or remove one item with {key}+=ITEM or {key}-=ITEM")]
+    IsAList { key: String },
+    #[error("`{item}` is not in {key} of {id}")]
+    NotInList {
+        key: String,
+        item: String,
+        id: String,
+        current: Vec<String>,
+    },
+    #[error("{id} is already archived ({path})")]
+    AlreadyArchived { id: String, path: String },
+    #[error(transparent)]
+    Authoring(#[from] AuthoringError),
+}
+
+impl EditingError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EditingError::BadArgument(_) => Some(
+                "e.g. status=done, priority=high, due_date=2026-01-31, tags+=ui, depends_on-=TASK-7, due_date= (removes it)".into(),
+            ),
+            EditingError::UnknownKey(_) | EditingError::Managed { .. } => {
+                Some(format!("keys that can be set: {}", accepted_keys()))
+            }
+            EditingError::Required { .. } => Some("give it a value instead".into()),
+            EditingError::NotAList { key } => Some(format!("set it with {key}=VALUE")),
+            EditingError::IsAList { key } => Some(format!("{key}= removes the whole list")),
+            EditingError::NotInList { current, .. } if current.is_empty() => {
+                Some("the list is empty".into())
+            }
+            EditingError::NotInList { current, .. } => {
+                Some(format!("it holds: {}", current.join(", ")))
+            }
+            EditingError::AlreadyArchived { .. } => None,
+            EditingError::Authoring(e) => e.hint(),
+        }
+    }
+
+    /// Whether it names an artifact that does not exist (or is of the wrong kind).
+    pub fn is_unknown_id(&self) -> bool {
+        matches!(
+            self,
+            EditingError::Authoring(
+                AuthoringError::UnknownId { .. } | AuthoringError::WrongKind { .. }
+            )
+        )
+    }
+}
+
+/// Parses `key=value`, `key+=item` or `key-=item` (the key is checked against the keys
+/// that can be set; the value is checked by [`resolve`]).
+pub fn parse_assignment(arg: &str) -> Result<Assignment, EditingError> {
+    let Some(eq) = arg.find('=') else {
+        return Err(EditingError::BadArgument(arg.to_string()));
+    };
+    let (left, value) = (&arg[..eq], unquote(&arg[eq + 1..]).to_string());
+    let (key, op) = if let Some(k) = left.strip_suffix('+') {
+        (k, Op::Add(value))
+    } else if let Some(k) = left.strip_suffix('-') {
+        (k, Op::Remove(value))
+    } else {
+        (left, Op::Set(value))
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(EditingError::BadArgument(arg.to_string()));
+    }
+    if matches!(
+        key,
+        "id" | "type" | "created_date" | "updated_date" | "project_name"
+    ) {
+        return Err(EditingError::Managed {
+            key: key.to_string(),
+        });
+    }
+    let Some(kk) = key_kind(key) else {
+        return Err(EditingError::UnknownKey(key.to_string()));
+    };
+    let is_list = matches!(kk, KeyKind::Words | KeyKind::Ids);
+    match &op {
+        Op::Add(_) | Op::Remove(_) if !is_list => Err(EditingError::NotAList {
+            key: key.to_string(),
+        }),
+        Op::Add(v) | Op::Remove(v) if v.trim().is_empty() => {
+            Err(EditingError::BadArgument(arg.to_string()))
+        }
+        Op::Set(v) if is_list && !v.trim().is_empty() => Err(EditingError::IsAList {
+            key: key.to_string(),
+        }),
+        _ => Ok(Assignment {
+            key: key.to_string(),
+            op,
+        }),
+    }
+}
+
+/// `in progress` from `"in progress"` or `'in progress'` (quotes the shell kept).
+fn unquote(value: &str) -> &str {
+    let t = value.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = t.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    value
+}
+
+fn one_line(key: &str, value: &str) -> Result<(), EditingError> {
+    if value.chars().any(char::is_control) {
+        return Err(AuthoringError::BadValue(format!(
+            "{key} must be one line without control characters"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn find_id<'a>(
+    project: &ProjectView<'a>,
+    key: &'static str,
+    id: &str,
+) -> Result<&'a Artifact, EditingError> {
+    project
+        .artifacts
+        .iter()
+        .find(|a| a.id.eq_ignore_ascii_case(id.trim()))
+        .copied()
+        .ok_or_else(|| {
+            AuthoringError::UnknownId {
+                flag: key,
+                id: id.trim().to_string(),
+                project: project.slug.clone(),
+            }
+            .into()
+        })
+}
+
+fn static_key(key: &str) -> &'static str {
+    KEYS.iter()
+        .map(|(k, _)| *k)
+        .find(|k| *k == key)
+        .unwrap_or("a key")
+}
+
+/// Resolves the assignments for `target` into an [`Edit`] (values in the specification's
+/// spelling, parents and dependencies checked against `project`). `updated_date` is not
+/// included; [`with_updated`] adds it.
+pub fn resolve(
+    target: &Artifact,
+    assignments: &[Assignment],
+    project: &ProjectView<'_>,
+) -> Result<Edit, EditingError> {
+    let mut edit = Edit::new();
+    // Lists as they become, key by key.
+    let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+    for Assignment { key, op } in assignments {
+        let kk = key_kind(key).ok_or_else(|| EditingError::UnknownKey(key.clone()))?;
+        let skey = static_key(key);
+        match (kk, op) {
+            (KeyKind::Words | KeyKind::Ids, Op::Set(_)) => {
+                lists.retain(|(k, _)| k != key);
+                lists.push((key.clone(), Vec::new()));
+                edit = edit.remove(key.clone());
+            }
+            (KeyKind::Words | KeyKind::Ids, Op::Add(item) | Op::Remove(item)) => {
+                one_line(key, item)?;
+                let item = match kk {
+                    KeyKind::Ids => match op {
+                        Op::Add(_) => {
+                            if matches!(target.kind, Some(Kind::Initiative | Kind::Epic)) {
+                                return Err(AuthoringError::NotApplicable {
+                                    flag: "depends_on",
+                                    kind: target.kind.unwrap_or(Kind::Epic),
+                                }
+                                .into());
+                            }
+                            find_id(project, skey, item)?.id.clone()
+                        }
+                        _ => item.trim().to_string(),
+                    },
+                    _ => item.trim().to_string(),
+                };
+                let pos = match lists.iter().position(|(k, _)| k == key) {
+                    Some(p) => p,
+                    None => {
+                        lists.push((key.clone(), target.list_field(key)));
+                        lists.len() - 1
+                    }
+                };
+                let list = &mut lists[pos].1;
+                match op {
+                    Op::Add(_) => {
+                        if !list.iter().any(|x| x.eq_ignore_ascii_case(&item)) {
+                            list.push(item);
+                        }
+                    }
+                    _ => {
+                        let before = list.len();
+                        list.retain(|x| !x.eq_ignore_ascii_case(&item));
+                        if list.len() == before {
+                            return Err(EditingError::NotInList {
+                                key: key.clone(),
+                                item,
+                                id: target.id.clone(),
+                                current: list.clone(),
+                            });
+                        }
+                    }
+                }
+                edit = edit.set_list(key.clone(), list.clone());
+            }
+            (_, Op::Add(_) | Op::Remove(_)) => {
+                return Err(EditingError::NotAList { key: key.clone() });
+            }
+            (kk, Op::Set(value)) if value.trim().is_empty() => {
+                if matches!(kk, KeyKind::Status | KeyKind::Text { required: true }) {
+                    return Err(EditingError::Required { key: key.clone() });
+                }
+                edit = edit.remove(key.clone());
+            }
+            (kk, Op::Set(value)) => {
+                one_line(key, value)?;
+                let value = value.trim();
+                let resolved = match kk {
+                    KeyKind::Text { .. } => value.to_string(),
+                    KeyKind::Status => {
+                        authoring::resolve_status(Some(value), &project.custom_statuses)?
+                    }
+                    KeyKind::Priority => authoring::resolve_priority(value)?.to_string(),
+                    KeyKind::Date => vocab::parse_date(value)
+                        .ok_or_else(|| AuthoringError::BadDate {
+                            flag: skey,
+                            given: value.to_string(),
+                        })?
+                        .to_string(),
+                    KeyKind::Parent(expected) => {
+                        let applies = match expected {
+                            Kind::Feature => target.kind.is_some_and(Kind::is_work_item),
+                            _ => !matches!(target.kind, Some(Kind::Initiative | Kind::Epic)),
+                        };
+                        if !applies {
+                            return Err(AuthoringError::NotApplicable {
+                                flag: skey,
+                                kind: target.kind.unwrap_or(Kind::Epic),
+                            }
+                            .into());
+                        }
+                        let a = find_id(project, skey, value)?;
+                        if a.kind != Some(expected) {
+                            return Err(AuthoringError::WrongKind {
+                                flag: skey,
+                                id: a.id.clone(),
+                                expected,
+                                found: a
+                                    .kind
+                                    .map(|k| k.word().to_string())
+                                    .unwrap_or_else(|| format!("`{}`", a.type_name)),
+                            }
+                            .into());
+                        }
+                        a.id.clone()
+                    }
+                    KeyKind::Words | KeyKind::Ids => unreachable_list(key)?,
+                };
+                edit = edit.set(key.clone(), resolved);
+            }
+        }
+    }
+    Ok(edit)
+}
+
+/// Lists never reach the scalar branch (handled above); an error rather than a panic.
+fn unreachable_list(key: &str) -> Result<String, EditingError> {
+    Err(EditingError::IsAList {
+        key: key.to_string(),
+    })
+}
+
+/// `edit` with `updated_date` set to `today`.
+pub fn with_updated(edit: &Edit, today: &str) -> Edit {
+    edit.clone().set("updated_date", today)
+}
+
+/// The commit message for `set`: `Set status of TASK-7 to 🟢 Done` for one change,
+/// `Set status, priority of TASK-7` for several.
+pub fn commit_message(id: &str, edit: &Edit) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    for (k, _) in &edit.fields {
+        if k != "updated_date" && !keys.contains(&k.as_str()) {
+            keys.push(k);
+        }
+    }
+    match keys.as_slice() {
+        [one] => {
+            let last = edit.fields.iter().rev().find(|(k, _)| k == one);
+            match last.map(|(_, v)| v) {
+                Some(FieldValue::Str(v)) => format!("Set {one} of {id} to {v}"),
+                Some(FieldValue::List(items)) if items.is_empty() => {
+                    format!("Empty {one} of {id}")
+                }
+                Some(FieldValue::List(items)) => {
+                    format!("Set {one} of {id} to {}", items.join(", "))
+                }
+                _ => format!("Remove {one} from {id}"),
+            }
+        }
+        many => format!("Set {} of {id}", many.join(", ")),
+    }
+}
+
+/// The text of `target`'s file after `edit`, and the artifact it parses back to.
+pub fn edited_text(
+    workdir: &Path,
+    target: &Artifact,
+    path: &str,
+    edit: &Edit,
+) -> Result<(String, String, Artifact, Vec<Problem>), EditingError> {
+    let file = workdir.join(&target.path);
+    let bytes = std::fs::read(&file).map_err(|e| io("read", &file, e))?;
+    let old = String::from_utf8(bytes)
+        .map_err(|e| AuthoringError::Invalid(format!("{} is not valid UTF-8: {e}", target.path)))?;
+    let new = writeback::apply(&old, edit).map_err(|e| AuthoringError::Invalid(e.to_string()))?;
+    let (artifact, problems) = authoring::check(path, &new)?;
+    Ok((old, new, artifact, problems))
+}
+
+fn io(action: &'static str, path: &Path, e: std::io::Error) -> EditingError {
+    AuthoringError::Io {
+        action,
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+    .into()
+}
+
+/// Writes `text` over `target`'s file atomically (the old file stays if anything fails).
+pub fn write_edit(workdir: &Path, target: &Artifact, text: &str) -> Result<(), EditingError> {
+    let file = workdir.join(&target.path);
+    writeback::write_atomic(&file, text.as_bytes()).map_err(|e| {
+        AuthoringError::Io {
+            action: "write",
+            path: target.path.clone(),
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Where `target` goes when archived: `<project>/archive/<folder>/<file name>`.
+pub fn archive_path(target: &Artifact) -> Result<String, EditingError> {
+    if target.location.archived {
+        return Err(EditingError::AlreadyArchived {
+            id: target.id.clone(),
+            path: target.path.clone(),
+        });
+    }
+    let name = target.path.rsplit('/').next().unwrap_or(&target.path);
+    Ok(format!(
+        "{}/{}/archive/{}/{name}",
+        crate::PLAN_ROOT,
+        target.project(),
+        target.location.folder.dir_name()
+    ))
+}
+
+/// Writes `text` at `new_path` (never over an existing file), then removes `target`'s
+/// file; if the removal fails, the new file is removed again and the old one stays.
+pub fn archive_file(
+    workdir: &Path,
+    target: &Artifact,
+    new_path: &str,
+    text: &str,
+) -> Result<PathBuf, EditingError> {
+    let draft = Draft {
+        kind: target.kind.unwrap_or(Kind::Task),
+        id: target.id.clone(),
+        path: new_path.to_string(),
+        text: text.to_string(),
+    };
+    let written = authoring::write_new_artifact(workdir, &draft)?;
+    let old = workdir.join(&target.path);
+    if let Err(e) = std::fs::remove_file(&old) {
+        let _ = std::fs::remove_file(&written);
+        return Err(io("remove", &old, e));
+    }
+    Ok(written)
+}
+
+/// Commits `paths` (and only them) with git, as the user would; a path git does not know
+/// (an untracked file that was removed) is left out. Returns the new commit's ID.
+pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<String, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .current_dir(workdir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let known: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| {
+            workdir.join(p).exists() || git(&["ls-files", "--error-unmatch", "--", p]).is_ok()
+        })
+        .collect();
+    let mut add = vec!["add", "--"];
+    add.extend_from_slice(&known);
+    git(&add)?;
+    let mut commit = vec!["commit", "-q", "-m", message, "--"];
+    commit.extend_from_slice(&known);
+    git(&commit)?;
+    git(&["rev-parse", "HEAD"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::{self, Location};
+
+    fn art(rel: &str, id: &str, kind: Kind, extra: &str) -> Artifact {
+        let text = format!(
+            "+++\nid = \"{id}\"\ntitle = \"t\"\nstatus = \"🟡 To Do\"\ntype = \"{}\"\ncreated_date = \"2025-01-01\"\nupdated_date = \"2025-01-01\"\nproject_name = \"web\"\n{extra}+++\n",
+            kind.canonical()
+        );
+        let location = Location::of(rel).expect("artifact path");
+        artifact::parse_unchecked(&format!(".ruru/projects/{rel}"), location, text.as_bytes())
+            .expect("parses")
+    }
+
+    fn args(list: &[&str]) -> Result<Vec<Assignment>, EditingError> {
+        list.iter().map(|a| parse_assignment(a)).collect()
+    }
+
+    #[test]
+    fn arguments_are_parsed_by_operator() {
+        assert_eq!(
+            parse_assignment("status=in progress"),
+            Ok(Assignment {
+                key: "status".into(),
+                op: Op::Set("in progress".into())
+            })
+        );
+        assert_eq!(
+            parse_assignment("tags+=a=b"),
+            Ok(Assignment {
+                key: "tags".into(),
+                op: Op::Add("a=b".into())
+            })
+        );
+        assert_eq!(
+            parse_assignment("depends_on-=TASK-7"),
+            Ok(Assignment {
+                key: "depends_on".into(),
+                op: Op::Remove("TASK-7".into())
+            })
+        );
+        assert!(matches!(
+            parse_assignment("status"),
+            Err(EditingError::BadArgument(_))
+        ));
+        assert!(matches!(
+            parse_assignment("colour=red"),
+            Err(EditingError::UnknownKey(_))
+        ));
+        assert!(matches!(
+            parse_assignment("id=X-1"),
+            Err(EditingError::Managed { .. })
+        ));
+        assert!(matches!(
+            parse_assignment("status+=done"),
+            Err(EditingError::NotAList { .. })
+        ));
+        assert!(matches!(
+            parse_assignment("tags=x"),
+            Err(EditingError::IsAList { .. })
+        ));
+        assert!(parse_assignment("tags=").is_ok());
+        assert_eq!(
+            parse_assignment("status='in progress'").map(|a| a.op),
+            Ok(Op::Set("in progress".into()))
+        );
+    }
+
+    #[test]
+    fn values_are_resolved_against_vocabulary_and_plan() {
+        let arts = [
+            art("web/epics/e.md", "EPIC-1", Kind::Epic, ""),
+            art("web/features/f.md", "FEAT-2", Kind::Feature, ""),
+            art("web/tasks/t.md", "TASK-3", Kind::Task, "tags = [\"a\"]\n"),
+            art("web/tasks/u.md", "TASK-7", Kind::Task, ""),
+        ];
+        let view = ProjectView {
+            slug: "web".into(),
+            artifacts: arts.iter().collect(),
+            ..Default::default()
+        };
+        let t = &arts[2];
+        let edit = resolve(
+            t,
+            &args(&[
+                "status=done",
+                "priority=🔼 HIGH",
+                "due_date=2026-01-31",
+                "feature_id=feat-2",
+                "tags+=b",
+                "tags+=A",
+                "tags-=a",
+                "depends_on+=task-7",
+                "assigned_to=",
+            ])
+            .expect("args"),
+            &view,
+        )
+        .expect("resolved");
+        assert_eq!(
+            edit,
+            Edit::new()
+                .set("status", "🟢 Done")
+                .set("priority", "🔼 High")
+                .set("due_date", "2026-01-31")
+                .set("feature_id", "FEAT-2")
+                .set_list("tags", ["a", "b"])
+                .set_list("tags", ["a", "b"])
+                .set_list("tags", ["b"])
+                .set_list("depends_on", ["TASK-7"])
+                .remove("assigned_to")
+        );
+        let err = |a: &[&str]| resolve(t, &args(a).expect("args"), &view).expect_err("refused");
+        assert!(matches!(
+            err(&["status=nope"]),
+            EditingError::Authoring(AuthoringError::UnknownStatus { .. })
+        ));
+        assert!(matches!(
+            err(&["due_date=2026-02-30"]),
+            EditingError::Authoring(AuthoringError::BadDate { .. })
+        ));
+        assert!(err(&["feature_id=EPIC-1"]).is_unknown_id());
+        assert!(err(&["depends_on+=TASK-99"]).is_unknown_id());
+        assert!(matches!(
+            err(&["tags-=zzz"]),
+            EditingError::NotInList { .. }
+        ));
+        assert!(matches!(err(&["title="]), EditingError::Required { .. }));
+        assert!(matches!(
+            resolve(
+                &arts[0],
+                &args(&["feature_id=FEAT-2"]).expect("args"),
+                &view
+            ),
+            Err(EditingError::Authoring(
+                AuthoringError::NotApplicable { .. }
+            ))
+        ));
+    }
+
+    #[test]
+    fn commit_messages_name_the_change() {
+        assert_eq!(
+            commit_message(
+                "TASK-7",
+                &with_updated(&Edit::new().set("status", "🟢 Done"), "x")
+            ),
+            "Set status of TASK-7 to 🟢 Done"
+        );
+        assert_eq!(
+            commit_message("TASK-7", &Edit::new().remove("due_date")),
+            "Remove due_date from TASK-7"
+        );
+        assert_eq!(
+            commit_message(
+                "TASK-7",
+                &Edit::new().set("status", "x").set("priority", "y")
+            ),
+            "Set status, priority of TASK-7"
+        );
+    }
+}
