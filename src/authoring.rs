@@ -310,8 +310,9 @@ pub struct Draft {
     pub text: String,
 }
 
-/// Finds `id` among the project's artifacts (case-insensitively), for `flag`.
-fn find<'a>(
+/// Finds `id` among the project's artifacts (case-insensitively), for `flag` (the option or
+/// key that named it, for the error).
+pub(crate) fn find<'a>(
     project: &ProjectView<'a>,
     flag: &'static str,
     id: &str,
@@ -323,7 +324,7 @@ fn find<'a>(
         .copied()
         .ok_or_else(|| AuthoringError::UnknownId {
             flag,
-            id: id.to_string(),
+            id: id.trim().to_string(),
             project: project.slug.clone(),
         })
 }

@@ -213,19 +213,7 @@ fn find_id<'a>(
     key: &'static str,
     id: &str,
 ) -> Result<&'a Artifact, EditingError> {
-    project
-        .artifacts
-        .iter()
-        .find(|a| a.id.eq_ignore_ascii_case(id.trim()))
-        .copied()
-        .ok_or_else(|| {
-            AuthoringError::UnknownId {
-                flag: key,
-                id: id.trim().to_string(),
-                project: project.slug.clone(),
-            }
-            .into()
-        })
+    crate::authoring::find(project, key, id).map_err(Into::into)
 }
 
 fn static_key(key: &str) -> &'static str {
