@@ -407,12 +407,13 @@ fn a_long_sync_keeps_its_remote_lock_alive() {
     team.first.commit_all("ten more");
     team.first.git(&["push", "-q", "origin", "main"]);
     let other = team.clone();
-    // A renews every 200 ms; B deems a lock stale after 2 s; A's sync takes longer.
+    // A renews every 200 ms; B deems a lock stale after 4 s (slack for a loaded machine);
+    // A's sync takes longer (10 writes, 700 ms apart).
     let slow = spawn_sync(
         &team.first,
         &emu,
         &[
-            ("INTELLIMANAGE_WRITE_DELAY_MS", "400"),
+            ("INTELLIMANAGE_WRITE_DELAY_MS", "700"),
             ("INTELLIMANAGE_LOCK_HEARTBEAT_MS", "200"),
         ],
     );
@@ -424,7 +425,7 @@ fn a_long_sync_keeps_its_remote_lock_alive() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let out = sync(&other, &emu, &[("INTELLIMANAGE_LOCK_STALE_SECS", "2")]);
+    let out = sync(&other, &emu, &[("INTELLIMANAGE_LOCK_STALE_SECS", "4")]);
     assert_exit(&out, 0, "B, after waiting");
     assert!(
         stderr(&out).contains("waiting for another clone's sync"),
