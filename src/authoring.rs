@@ -5,7 +5,6 @@
 //! parents, the project's config) and passes what these functions need.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::vocab::{self, STANDARD_STATUSES, StatusClass};
@@ -560,44 +559,12 @@ pub fn write_new_artifact(workdir: &Path, draft: &Draft) -> Result<PathBuf, Auth
             message: e.to_string(),
         }
     };
-    if std::fs::symlink_metadata(&path).is_ok() {
+    let dir = path.parent().unwrap_or(workdir);
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    if !crate::writeback::write_new(&path, draft.text.as_bytes()).map_err(io("create", &path))? {
         return Err(AuthoringError::Exists {
             path: draft.path.clone(),
         });
-    }
-    let dir = path.parent().unwrap_or(workdir);
-    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(io("create a temporary file in", dir))?;
-    let tmp_path = tmp.path().to_path_buf();
-    tmp.write_all(draft.text.as_bytes())
-        .map_err(io("write", &tmp_path))?;
-    tmp.as_file().sync_all().map_err(io("flush", &tmp_path))?;
-    match tmp.persist_noclobber(&path) {
-        Ok(_) => {}
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(AuthoringError::Exists {
-                path: draft.path.clone(),
-            });
-        }
-        Err(e) => return Err(io("create", &path)(e.error)),
-    }
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(path)
 }

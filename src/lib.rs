@@ -50,3 +50,56 @@ pub mod writeback;
 
 /// Where plans live inside a repository.
 pub const PLAN_ROOT: &str = ".ruru/projects";
+
+#[cfg(test)]
+mod planner_purity {
+    /// The planner is a function of its input: no clock, no environment, no files, no
+    /// processes, no network anywhere under `src/plan/` (today's date comes in
+    /// [`crate::plan::Input::today`]).
+    #[test]
+    fn the_planner_reads_no_clock_and_does_no_io() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan");
+        let forbidden = [
+            "::now(",
+            "SystemTime",
+            "Instant",
+            "std::time",
+            "std::env",
+            "std::fs",
+            "std::process",
+            "std::net",
+            "std::io",
+            "crate::sync",
+            "crate::repo",
+            "crate::auth",
+            "crate::github",
+            "crate::share",
+        ];
+        let mut checked = 0;
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("src/plan") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                // This test names what it forbids: check the code above it only.
+                let code = text.split("mod planner_purity {").next().unwrap_or(&text);
+                for needle in forbidden {
+                    assert!(
+                        !code.contains(needle),
+                        "{} uses `{needle}`: the planner must stay pure",
+                        path.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 8, "found the planner's files ({checked})");
+    }
+}

@@ -16,6 +16,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WritebackError> {
     write_atomic_with(path, bytes, |_| Ok(()))
 }
 
+/// Creates the file at `path` with `bytes` atomically and never over an existing file: the
+/// bytes go to a temporary file in the same directory, flushed, then renamed into place
+/// only if no file of that name exists, even one that appeared meanwhile. `Ok(false)`
+/// when a file was there (nothing written); the directory must exist.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Ok(false);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut builder = tempfile::Builder::new();
+    let prefix = format!(".{name}.");
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e.error),
+    }
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(true)
+}
+
 /// [`write_atomic`] with a step run just before the rename (tests use it to fail there).
 fn write_atomic_with(
     path: &Path,

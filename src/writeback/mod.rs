@@ -22,7 +22,7 @@
 //! - `toml_text`: single-line TOML keys, strings and layout-keeping string lists;
 //! - `new_artifact`: the text and file name of a new artifact ([`new_artifact_text`],
 //!   [`artifact_file_name`]);
-//! - `files`: atomic file replacement and editing a file on disk ([`write_atomic`],
+//! - `files`: atomic file replacement and creation, and editing a file on disk ([`write_atomic`], [`write_new`],
 //!   [`update_file`]);
 //! - `merge`: a line-based three-way merge for files with local edits ([`merge_text`]),
 //!   and a field-by-field one for their frontmatter ([`merge_fields`]).
@@ -40,7 +40,7 @@ mod test_fixtures;
 mod toml_text;
 
 pub use edit::{Edit, FieldValue};
-pub use files::{update_file, write_atomic};
+pub use files::{update_file, write_atomic, write_new};
 pub use merge::{Conflict, ConflictHunk, merge_fields, merge_text};
 pub use new_artifact::{
     MAX_ID_LEN, MAX_SLUG_LEN, artifact_file_name, new_artifact_text, safe_slug,

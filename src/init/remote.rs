@@ -1,0 +1,315 @@
+//! Reading a git remote's URL: the GitHub repository it names (host, owner, name, the
+//! API of an Enterprise host), and the URL as it may be shown (no password).
+
+use serde::Serialize;
+
+/// A GitHub repository found in a remote URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GithubRemote {
+    /// The host, lowercased, without user or port (`github.com`, `ghe.example.com`).
+    pub host: String,
+    pub owner: String,
+    pub name: String,
+    /// The REST API of a GitHub Enterprise host (`https://HOST/api/v3`); `None` for
+    /// github.com, whose API is the default.
+    pub api_url: Option<String>,
+}
+
+/// What the repository's `origin` remote says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    /// No `origin` remote.
+    Missing,
+    /// A remote whose URL names no GitHub repository (a local path, another layout).
+    Unrecognised { url: String },
+    /// A GitHub repository.
+    Github { url: String, repo: GithubRemote },
+}
+
+impl Remote {
+    /// Reads `url` (as `git remote get-url origin` prints it; `None`: no such remote).
+    pub fn from_url(url: Option<&str>) -> Remote {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Remote::Missing,
+            Some(u) => match parse_remote_url(u) {
+                Some(repo) => Remote::Github {
+                    url: redact_url(u),
+                    repo,
+                },
+                None => Remote::Unrecognised { url: redact_url(u) },
+            },
+        }
+    }
+
+    pub fn github(&self) -> Option<&GithubRemote> {
+        match self {
+            Remote::Github { repo, .. } => Some(repo),
+            _ => None,
+        }
+    }
+
+    /// The URL as shown to the user (any password removed).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Remote::Missing => None,
+            Remote::Unrecognised { url } | Remote::Github { url, .. } => Some(url),
+        }
+    }
+}
+
+/// Hosts whose API is the default `https://api.github.com`.
+fn is_github_dot_com(host: &str) -> bool {
+    matches!(host, "github.com" | "www.github.com" | "ssh.github.com")
+}
+
+/// Splits a git remote URL into the GitHub host, owner and repository name. Accepts
+/// `https://[user[:password]@]HOST[:port]/OWNER/NAME[.git][/]` (also `http://`),
+/// `ssh://[user@]HOST[:port]/OWNER/NAME[.git]` (also `git+ssh://`, `git://`) and the
+/// scp-like `[user@]HOST:OWNER/NAME[.git]`. Any host other than github.com is taken for
+/// GitHub Enterprise: its API is `https://HOST/api/v3` (`https://api.HOST` for
+/// `*.ghe.com`). Local paths, `file://` URLs and paths that are not exactly
+/// `OWNER/NAME` give `None`.
+pub fn parse_remote_url(url: &str) -> Option<GithubRemote> {
+    let url = url.trim();
+    // (scheme for the API, host with port for the API, path)
+    let (api_scheme, authority, path, keep_port) =
+        if let Some((scheme, rest)) = url.split_once("://") {
+            let scheme = scheme.to_ascii_lowercase();
+            let (authority, path) = rest.split_once('/')?;
+            match scheme.as_str() {
+                "https" => ("https", authority, path, true),
+                "http" => ("http", authority, path, true),
+                "ssh" | "git+ssh" | "ssh+git" | "git" => ("https", authority, path, false),
+                _ => return None,
+            }
+        } else {
+            // scp-like: `[user@]host:path`, where no `/` comes before the first `:`.
+            let colon = url.find(':')?;
+            if url[..colon].contains('/') {
+                return None;
+            }
+            let (authority, path) = (&url[..colon], &url[colon + 1..]);
+            // `C:\…` or `C:/…` is a Windows path, not a host called `C`.
+            if authority.len() == 1 {
+                return None;
+            }
+            ("https", authority, path, false)
+        };
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+        Some((h, "")) => (h, None),
+        _ => (host_port, None),
+    };
+    let host = host.to_ascii_lowercase();
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if !valid_host {
+        return None;
+    }
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let (owner, name) = path.split_once('/')?;
+    let name = name.strip_suffix(".git").unwrap_or(name);
+    let valid = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if !valid(owner) || !valid(name) {
+        return None;
+    }
+    let api_url = if is_github_dot_com(&host) {
+        None
+    } else if host.ends_with(".ghe.com") {
+        Some(format!("https://api.{host}"))
+    } else {
+        let port = port
+            .filter(|_| keep_port)
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
+        Some(format!("{api_scheme}://{host}{port}/api/v3"))
+    };
+    let host = if is_github_dot_com(&host) {
+        "github.com".to_string()
+    } else {
+        host
+    };
+    Some(GithubRemote {
+        host,
+        owner: owner.to_string(),
+        name: name.to_string(),
+        api_url,
+    })
+}
+
+/// The URL without a password (`https://user:secret@host/…` → `https://user@host/…`), so
+/// that it can be shown or written into a comment.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gh(host: &str, owner: &str, name: &str, api: Option<&str>) -> Option<GithubRemote> {
+        Some(GithubRemote {
+            host: host.to_string(),
+            owner: owner.to_string(),
+            name: name.to_string(),
+            api_url: api.map(str::to_string),
+        })
+    }
+
+    fn acme() -> Option<GithubRemote> {
+        gh("github.com", "acme", "web", None)
+    }
+
+    #[test]
+    fn https_urls() {
+        for url in [
+            "https://github.com/acme/web.git",
+            "https://github.com/acme/web",
+            "https://github.com/acme/web/",
+            "https://github.com/acme/web.git/",
+            "https://ada@github.com/acme/web.git",
+            "https://ada:ghp_secret@github.com/acme/web.git",
+            "HTTPS://GitHub.com/acme/web.git",
+            "http://github.com/acme/web",
+            "https://www.github.com/acme/web.git",
+            "  https://github.com/acme/web.git\n",
+        ] {
+            assert_eq!(parse_remote_url(url), acme(), "{url}");
+        }
+    }
+
+    #[test]
+    fn ssh_urls() {
+        for url in [
+            "ssh://git@github.com/acme/web.git",
+            "ssh://git@github.com/acme/web",
+            "ssh://github.com/acme/web.git",
+            "ssh://git@github.com:22/acme/web.git",
+            "ssh://git@ssh.github.com:443/acme/web.git",
+            "git+ssh://git@github.com/acme/web.git",
+            "ssh+git://git@github.com/acme/web.git",
+            "git://github.com/acme/web.git",
+        ] {
+            assert_eq!(parse_remote_url(url), acme(), "{url}");
+        }
+    }
+
+    #[test]
+    fn scp_like_urls() {
+        for url in [
+            "git@github.com:acme/web.git",
+            "git@github.com:acme/web",
+            "github.com:acme/web.git",
+            "git@github.com:/acme/web.git",
+            "org-123@github.com:acme/web.git",
+        ] {
+            assert_eq!(parse_remote_url(url), acme(), "{url}");
+        }
+    }
+
+    #[test]
+    fn enterprise_hosts_get_their_api_url() {
+        let ghe = |api: &str| gh("ghe.example.com", "acme", "web", Some(api));
+        assert_eq!(
+            parse_remote_url("https://ghe.example.com/acme/web.git"),
+            ghe("https://ghe.example.com/api/v3")
+        );
+        assert_eq!(
+            parse_remote_url("git@GHE.example.com:acme/web.git"),
+            ghe("https://ghe.example.com/api/v3")
+        );
+        // An ssh port is not the API's; an https port is.
+        assert_eq!(
+            parse_remote_url("ssh://git@ghe.example.com:7999/acme/web.git"),
+            ghe("https://ghe.example.com/api/v3")
+        );
+        assert_eq!(
+            parse_remote_url("https://ghe.example.com:8443/acme/web.git"),
+            ghe("https://ghe.example.com:8443/api/v3")
+        );
+        assert_eq!(
+            parse_remote_url("http://ghe.example.com/acme/web"),
+            ghe("http://ghe.example.com/api/v3")
+        );
+        assert_eq!(
+            parse_remote_url("https://octocorp.ghe.com/acme/web.git"),
+            gh(
+                "octocorp.ghe.com",
+                "acme",
+                "web",
+                Some("https://api.octocorp.ghe.com")
+            )
+        );
+    }
+
+    #[test]
+    fn names_with_dots_dashes_and_underscores() {
+        assert_eq!(
+            parse_remote_url("git@github.com:my-org/web.app_v2.git"),
+            gh("github.com", "my-org", "web.app_v2", None)
+        );
+    }
+
+    #[test]
+    fn urls_without_a_github_repository() {
+        for url in [
+            "",
+            "/srv/git/web.git",
+            "../web.git",
+            "file:///srv/git/web.git",
+            "C:\\repos\\web.git",
+            "C:/repos/web.git",
+            "https://github.com/acme",
+            "https://github.com/acme/web/tree/main",
+            "https://gitlab.example.com/group/sub/web.git",
+            "git@github.com:acme",
+            "https://github.com//web.git",
+            "https://github.com/acme/.git",
+            "ftp://github.com/acme/web.git",
+            "https://bad host/acme/web.git",
+        ] {
+            assert_eq!(parse_remote_url(url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_removed_from_urls_shown() {
+        assert_eq!(
+            redact_url("https://ada:ghp_secret@github.com/acme/web.git"),
+            "https://ada@github.com/acme/web.git"
+        );
+        assert_eq!(
+            redact_url("https://github.com/acme/web.git"),
+            "https://github.com/acme/web.git"
+        );
+        assert_eq!(
+            redact_url("git@github.com:acme/web.git"),
+            "git@github.com:acme/web.git"
+        );
+        let remote = Remote::from_url(Some("https://x:s3cr3tPw@github.com/acme/web"));
+        assert_eq!(remote.url(), Some("https://x@github.com/acme/web"));
+        assert!(!crate::init::render_config("web", "web", &remote).contains("s3cr3tPw"));
+    }
+}
