@@ -2046,14 +2046,27 @@ fn fetch_only_writes_nothing_and_diff_incoming_shows_it_offline() {
         "GitHub is as it was"
     );
 
-    // GitHub goes away; what was fetched is still there to look at.
+    // GitHub goes away; what was fetched is still there to look at. (Every test runs in one
+    // process, so another test's emulator may take the freed port: whatever answers there
+    // must not know a token only this emulator had.)
     let Setup { repo, emu } = s;
     let addr = emu.addr();
+    const ONLY_HERE: &str = "ghp_OnlyTheFetchOnlyEmulatorKnowsThis";
+    emu.add_token(ONLY_HERE, "ada", &["repo"]);
     drop(emu);
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "the emulator is gone"
-    );
+    if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
+        use std::io::{Read, Write};
+        let request = format!(
+            "GET /user HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ONLY_HERE}\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(request.as_bytes());
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            !answer.starts_with("HTTP/1.1 200"),
+            "the emulator is gone: {answer}"
+        );
+    }
 
     let doc = repo.im_json(&["diff", "--incoming", "--json"]);
     let fetched_at = doc["fetched_at"].as_str().expect("fetched_at").to_string();
