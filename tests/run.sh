@@ -2,6 +2,7 @@
 # Runs every test of the project, with everything the tests need:
 #  - the OpenAPI contract tools (npm: @stoplight/prism-cli, @octokit/openapi) in tests/contract
 #  - a real Secret Service (gnome-keyring in a private D-Bus session) for the keyring tests
+#  - python-gitlab (pip, in a venv in tests/gitlab-client) for the GitLab emulator's cross-check
 # Installs what is missing (apt-get when run as root; npm ci), checks format and lints
 # (cargo fmt, cargo clippy -D warnings), then runs `cargo test`.
 set -euo pipefail
@@ -27,6 +28,15 @@ if [ -f tests/contract/package-lock.json ] && [ ! -x tests/contract/node_modules
 fi
 # With the tools installed, the contract test must run (not skip).
 if [ -x tests/contract/node_modules/.bin/prism ]; then export INTELLIMANAGE_REQUIRE_PRISM=1; fi
+
+# python-gitlab, which drives tests/gitlab-emulator in its cross-check.
+if [ ! -x tests/gitlab-client/.venv/bin/python ]; then
+  echo "==> installing python-gitlab (venv in tests/gitlab-client)"
+  python3 -m venv tests/gitlab-client/.venv
+  tests/gitlab-client/.venv/bin/pip install --quiet -r tests/gitlab-client/requirements.txt
+fi
+# The cross-check must run (not skip).
+export INTELLIMANAGE_REQUIRE_PYTHON_GITLAB=1
 
 echo "==> checking format and lints"
 cargo fmt --all -- --check

@@ -163,26 +163,7 @@ fn describe_attempts(attempts: &[Attempt]) -> String {
         .join("; ")
 }
 
-/// The host (with `:port` when not the scheme's default) of an API base URL, which is
-/// the keyring account and the credential-helper host: `https://api.github.com` →
-/// `api.github.com`; `http://127.0.0.1:8080/api` → `127.0.0.1:8080`.
-pub fn api_host(api_base_url: &str) -> String {
-    let url = api_base_url.trim();
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    let default_port = match scheme.as_deref() {
-        Some("http") => Some(":80"),
-        Some("https") | None => Some(":443"),
-        _ => None,
-    };
-    let host = match default_port {
-        Some(p) => authority.strip_suffix(p).unwrap_or(authority),
-        None => authority,
-    };
-    host.to_ascii_lowercase()
-}
+pub use crate::tracker::api_host;
 
 /// The protocol git's credential helpers know the API host by.
 fn api_protocol(api_base_url: &str) -> &'static str {
@@ -278,12 +259,50 @@ fn resolve_checked(
     resolve(api_base_url.trim(), pat_env_var_name, &sources)
 }
 
+/// The token for a project's tracker at `api_base_url`, by the rules of its platform.
+///
+/// GitLab's follow GitHub's, with GitLab's names: after the keyring entry for the host, the
+/// variable named by `pat_env_var_name` (`GITLAB_TOKEN` by default), then `GITLAB_TOKEN`,
+/// are sent only to `gitlab.com` or to the host of `GITLAB_API_URL` / `CI_API_V4_URL` (the
+/// environment chose it); then `git credential fill` for the host.
+pub fn resolve_token_for_platform(
+    platform: crate::tracker::Platform,
+    api_base_url: &str,
+    pat_env_var_name: &str,
+) -> Result<(Secret, TokenSource), AuthError> {
+    if platform != crate::tracker::Platform::Gitlab {
+        return resolve_token_for_url(api_base_url, pat_env_var_name);
+    }
+    check_transport(api_base_url)?;
+    let host = api_host(api_base_url);
+    let env_allowed = host == "gitlab.com"
+        || crate::config::ENV_GITLAB_API_URLS
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .filter(|u| !u.trim().is_empty())
+            .any(|u: String| api_host(&u) == host);
+    let sources = Sources {
+        environment: env_allowed,
+        fallback: &GITLAB_FALLBACK_ENV_VARS,
+        env_rule: "environment tokens go only to gitlab.com or the host of GITLAB_API_URL / CI_API_V4_URL",
+        ..Sources::default()
+    };
+    resolve(api_base_url.trim(), pat_env_var_name, &sources)
+}
+
+/// GitLab's environment variable read after the configured one.
+pub const GITLAB_FALLBACK_ENV_VARS: [&str; 1] = ["GITLAB_TOKEN"];
+
 /// Which sources a lookup may use (all by default).
 #[derive(Debug, Clone, Copy)]
 struct Sources {
     keyring: bool,
     environment: bool,
     credential_helper: bool,
+    /// Variables read after the configured one.
+    fallback: &'static [&'static str],
+    /// Which hosts get environment tokens, as the message says it.
+    env_rule: &'static str,
 }
 
 impl Default for Sources {
@@ -292,6 +311,8 @@ impl Default for Sources {
             keyring: std::env::var_os("INTELLIMANAGE_NO_KEYRING").is_none_or(|v| v.is_empty()),
             environment: true,
             credential_helper: true,
+            fallback: &FALLBACK_ENV_VARS,
+            env_rule: "environment tokens go only to api.github.com or the host of GITHUB_API_URL",
         }
     }
 }
@@ -329,7 +350,7 @@ fn resolve(
         });
     }
     let mut names: Vec<&str> = vec![pat_env_var_name];
-    names.extend(FALLBACK_ENV_VARS.iter().filter(|n| **n != pat_env_var_name));
+    names.extend(sources.fallback.iter().filter(|n| **n != pat_env_var_name));
     names.retain(|n| !n.is_empty());
     if !sources.environment {
         attempts.push(Attempt {
@@ -338,9 +359,7 @@ fn resolve(
                 .map(|n| format!("${n}"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            outcome: format!(
-                "not used for {host} (environment tokens go only to api.github.com or the host of GITHUB_API_URL)"
-            ),
+            outcome: format!("not used for {host} ({})", sources.env_rule),
         });
         names.clear();
     }
@@ -470,6 +489,7 @@ mod tests {
             keyring: false,
             environment: true,
             credential_helper: false,
+            ..Sources::default()
         };
         let name = "INTELLIMANAGE_TEST_TOKEN_VAR_ORDER";
         let err = resolve("https://example.test", name, &sources)
@@ -538,6 +558,7 @@ mod tests {
             keyring: false,
             environment: false,
             credential_helper: false,
+            ..Sources::default()
         };
         let err =
             resolve("https://ghe.example/api/v3", "SECRET_X", &sources).expect_err("no token");

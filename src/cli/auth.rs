@@ -6,6 +6,7 @@ use git_intellimanage::auth::{self, TokenSource};
 use git_intellimanage::config::GithubIntegration;
 use git_intellimanage::github::{Client, ClientOptions, RetryPolicy, Secret};
 use git_intellimanage::snapshot::Snapshot;
+use git_intellimanage::tracker::Platform;
 
 use super::common::{CliError, CliResult, Context, exit, print_json};
 use super::errors::{auth_error, github_error};
@@ -57,6 +58,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
 
 /// The API URL and token variable this command works with.
 struct Target {
+    /// GitLab for an API at `…/api/v4` or a project config's GitLab API, else GitHub.
+    platform: Platform,
     api_url: String,
     host: String,
     pat_env_var_name: String,
@@ -77,6 +80,18 @@ impl Target {
             None => (settings.api_base_url(), false),
         };
         let host = auth::api_host(&api_url);
+        let platform = if api_url.to_ascii_lowercase().ends_with("/api/v4")
+            || (settings.platform == Platform::Gitlab
+                && auth::api_host(&settings.api_base_url()) == host)
+        {
+            Platform::Gitlab
+        } else {
+            Platform::Github
+        };
+        let pat_env_var_name = match (platform, settings.platform) {
+            (Platform::Gitlab, Platform::Github) => "GITLAB_TOKEN".to_string(),
+            _ => settings.pat_env_var_name.clone(),
+        };
         let from_config = !named
             && env_url.is_none()
             && settings
@@ -84,9 +99,10 @@ impl Target {
                 .as_deref()
                 .is_some_and(|u| auth::api_host(u) == host);
         Target {
+            platform,
             host,
             api_url,
-            pat_env_var_name: settings.pat_env_var_name,
+            pat_env_var_name,
             named,
             from_config,
         }
@@ -127,8 +143,9 @@ fn repo_settings(ctx: &Context) -> Option<GithubIntegration> {
         .map(|c| c.github.clone())
 }
 
-fn client(ctx: &Context, api_url: &str, token: Secret) -> Result<Client, CliError> {
-    let mut options = ClientOptions::new(api_url, token);
+fn client(ctx: &Context, target: &Target, token: Secret) -> Result<Client, CliError> {
+    let mut options = ClientOptions::new(target.api_url.as_str(), token);
+    options.platform = target.platform;
     options.verbosity = ctx.verbose;
     options.retry = RetryPolicy {
         max_attempts: 2,
@@ -136,6 +153,26 @@ fn client(ctx: &Context, api_url: &str, token: Secret) -> Result<Client, CliErro
     };
     options.timeout = std::time::Duration::from_secs(30);
     Client::new(options).map_err(|e| CliError::new(exit::CONFIG, e.to_string()))
+}
+
+/// The token's account and (GitHub's classic tokens) scopes.
+fn whoami(client: &Client, target: &Target, what: &str) -> Result<(String, Vec<String>), CliError> {
+    match target.platform {
+        Platform::Gitlab => git_intellimanage::gitlab::current_user(client)
+            .map(|u| (u, Vec::new()))
+            .map_err(|e| {
+                let code = if e.kind.is_auth() {
+                    exit::AUTH
+                } else {
+                    exit::GITHUB
+                };
+                CliError::new(code, format!("{what}: {e}")).hint(e.hint().to_string())
+            }),
+        _ => client
+            .get_user()
+            .map(|(u, s)| (u.login, s))
+            .map_err(|e| github_error(e, what)),
+    }
 }
 
 /// Classic tokens list their scopes; a token that can write issues has `repo` or
@@ -163,19 +200,21 @@ fn describe_scopes(scopes: &[String]) -> String {
 fn login(ctx: &Context, args: HostArgs) -> CliResult {
     let target = Target::new(ctx, &args);
     target.check_before_sending()?;
-    let token = auth::read_token_input(&format!("GitHub token for {}: ", target.host))
+    let token = auth::read_token_input(&format!("{} token for {}: ", target.platform, target.host))
         .map_err(|e| auth_error(e, &target.pat_env_var_name))?;
-    let client = client(ctx, &target.api_url, token.clone())?;
-    let (user, scopes) = client
-        .get_user()
-        .map_err(|e| github_error(e, &format!("checking the token with {}", target.api_url)))?;
+    let client = client(ctx, &target, token.clone())?;
+    let (user, scopes) = whoami(
+        &client,
+        &target,
+        &format!("checking the token with {}", target.api_url),
+    )?;
     auth::keyring_set(&target.host, &token).map_err(|e| {
         let hint = e.hint(&target.pat_env_var_name);
         CliError::new(
             exit::AUTH,
             format!(
                 "the token is valid (account {}), but it could not be stored: {e}",
-                user.login
+                user
             ),
         )
         .hint(hint)
@@ -185,7 +224,7 @@ fn login(ctx: &Context, args: HostArgs) -> CliResult {
         "{} logged in to {} as {}",
         p.green("ok:"),
         target.host,
-        p.bold(&user.login)
+        p.bold(&user)
     );
     println!(
         "token stored in the OS keyring (service {}, account {})",
@@ -204,13 +243,11 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     let resolved = if target.named {
         auth::resolve_token_for_chosen_url(&target.api_url, &target.pat_env_var_name)
     } else {
-        auth::resolve_token_for_url(&target.api_url, &target.pat_env_var_name)
+        auth::resolve_token_for_platform(target.platform, &target.api_url, &target.pat_env_var_name)
     };
     let (token, source) = resolved.map_err(|e| auth_error(e, &target.pat_env_var_name))?;
-    let client = client(ctx, &target.api_url, token)?;
-    let (user, scopes) = client
-        .get_user()
-        .map_err(|e| github_error(e, &format!("the token from {source}")))?;
+    let client = client(ctx, &target, token)?;
+    let (user, scopes) = whoami(&client, &target, &format!("the token from {source}"))?;
     if args.json {
         let source_json = match &source {
             TokenSource::Keyring { account } => {
@@ -225,13 +262,13 @@ fn status(ctx: &Context, args: StatusArgs) -> CliResult {
             "host": target.host,
             "api_url": target.api_url,
             "source": source_json,
-            "login": user.login,
+            "login": user,
             "scopes": scopes,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let p = ctx.out();
-    println!("{}: logged in as {}", target.host, p.bold(&user.login));
+    println!("{}: logged in as {}", target.host, p.bold(&user));
     println!("token from: {source}");
     println!("scopes: {}", describe_scopes(&scopes));
     if let Some(w) = scope_warning(&scopes) {

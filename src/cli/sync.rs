@@ -135,8 +135,12 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         write_links: args.write_links,
     };
     let tokens = |cfg: &git_intellimanage::config::ProjectConfig, base_url: &str| {
-        auth::resolve_token_for_url(base_url, &cfg.github.pat_env_var_name)
-            .map(|(secret, _)| secret)
+        auth::resolve_token_for_platform(
+            cfg.github.platform,
+            base_url,
+            &cfg.github.pat_env_var_name,
+        )
+        .map(|(secret, _)| secret)
     };
     let result = sync::run(&repo, &options, &tokens);
     // Whatever happened, what synced is shared and the remote's lock let go.

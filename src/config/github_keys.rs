@@ -3,7 +3,8 @@
 
 use super::mapping_keys::read_mapping;
 use super::reader::Reader;
-use super::settings::GithubIntegration;
+use super::settings::{GITLAB_WRITE_DELAY_MS, GithubIntegration};
+use crate::tracker::Platform;
 
 /// Reads `[github_integration]` (and its `mapping` sub-table).
 pub(super) fn read_github(
@@ -13,6 +14,42 @@ pub(super) fn read_github(
 ) -> GithubIntegration {
     const GI: &str = "github_integration";
     let mut g = GithubIntegration::default();
+    if let Some(v) = gi.get("platform")
+        && let Some(s) = r.string(v, &[GI, "platform"], "platform = \"gitlab\"")
+    {
+        match Platform::parse(&s) {
+            Some(p) => g.platform = p,
+            None => r.error(
+                &[GI, "platform"],
+                format!("`platform` \"{s}\" is not a tracker this tool knows"),
+                "write platform = \"github\" or platform = \"gitlab\"",
+            ),
+        }
+    }
+    if g.platform == Platform::Gitlab {
+        g.pat_env_var_name = "GITLAB_TOKEN".to_string();
+        g.write_delay_ms = GITLAB_WRITE_DELAY_MS;
+    }
+    if let Some(v) = gi.get("gitlab_project")
+        && let Some(s) = r.string(
+            v,
+            &[GI, "gitlab_project"],
+            "gitlab_project = \"group/project\"",
+        )
+    {
+        let s = s.trim().trim_matches('/');
+        match s.rsplit_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !s.contains("//") => {
+                g.repo_owner = Some(ns.to_string());
+                g.repo_name = Some(name.to_string());
+            }
+            _ => r.error(
+                &[GI, "gitlab_project"],
+                format!("`gitlab_project` \"{s}\" is not a project path"),
+                "write the path as in the project's URL, e.g. gitlab_project = \"group/subgroup/project\"",
+            ),
+        }
+    }
     if let Some(v) = gi.get("enable_sync")
         && let Some(b) = r.boolean(v, &[GI, "enable_sync"])
     {
@@ -115,6 +152,28 @@ mod tests {
         assert_eq!(g.repo(), Some(("acme".to_string(), "shop".to_string())));
         assert_eq!(g.plan_branch, None, "an empty branch is no branch");
         assert_eq!(g.write_delay_with(None), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_gitlab_project() {
+        let text = "[github_integration]\nplatform = \"GitLab\"\nenable_sync = true\ngitlab_project = \"acme/tools/shop\"\n";
+        let (cfg, problems) = parse(text);
+        assert!(problems.is_empty(), "{problems:#?}");
+        let g = &cfg.github;
+        assert_eq!(g.platform, crate::tracker::Platform::Gitlab);
+        assert_eq!(g.place().as_deref(), Some("acme/tools/shop"));
+        assert_eq!(g.pat_env_var_name, "GITLAB_TOKEN");
+        assert_eq!(g.write_delay_with(None), Duration::from_millis(600));
+        assert_eq!(g.api_base_url_with(None), "https://gitlab.com/api/v4");
+        let (_, problems) = parse("[github_integration]\nplatform = \"gitea\"\n");
+        assert!(only_problem(&problems).message.contains("gitea"));
+        let (_, problems) =
+            parse("[github_integration]\nplatform = \"gitlab\"\ngitlab_project = \"shop\"\n");
+        assert!(
+            only_problem(&problems)
+                .message
+                .contains("not a project path")
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub use mapping::{LabelCategory, Mapping};
 pub use project_keys::parse_project_config;
 pub use repo_spec::parse_repo_spec;
 pub use settings::{
-    ConflictResolution, DEFAULT_API_URL, ENV_API_URL, ENV_WRITE_DELAY_MS, GithubIntegration,
-    Methodology, ProjectConfig,
+    ConflictResolution, DEFAULT_API_URL, DEFAULT_GITLAB_API_URL, ENV_API_URL, ENV_GITLAB_API_URLS,
+    ENV_WRITE_DELAY_MS, GithubIntegration, Methodology, ProjectConfig,
 };
 pub use workspace::parse_workspace_config;
 

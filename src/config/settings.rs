@@ -4,11 +4,20 @@
 use std::time::Duration;
 
 use super::mapping::Mapping;
+use crate::tracker::Platform;
 
 /// The GitHub API used when nothing else is configured.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Environment variable overriding the API base URL (tests, GitHub Enterprise).
 pub const ENV_API_URL: &str = "GITHUB_API_URL";
+/// GitLab's API when nothing else is configured.
+pub const DEFAULT_GITLAB_API_URL: &str = "https://gitlab.com/api/v4";
+/// Environment variables overriding a GitLab project's API base URL, in order: ours
+/// (tests, self-managed instances), then the one GitLab CI sets in every job.
+pub const ENV_GITLAB_API_URLS: [&str; 2] = ["GITLAB_API_URL", "CI_API_V4_URL"];
+/// Pause between writes on GitLab when none is configured: GitLab.com allows 300 issue
+/// creations per 3 minutes (one per 0.6 s) and documents no other pacing.
+pub const GITLAB_WRITE_DELAY_MS: u64 = 600;
 /// Environment variable overriding `write_delay_ms`.
 pub const ENV_WRITE_DELAY_MS: &str = "INTELLIMANAGE_WRITE_DELAY_MS";
 
@@ -89,6 +98,8 @@ impl ConflictResolution {
 pub struct GithubIntegration {
     /// Must be true for the project to sync.
     pub enable_sync: bool,
+    /// Which tracker (`platform = "gitlab"`); GitHub by default.
+    pub platform: Platform,
     /// From `repo_owner`, or the owner part of the project's `github_repo`.
     pub repo_owner: Option<String>,
     /// From `repo_name`, or the name part of the project's `github_repo`.
@@ -110,6 +121,7 @@ impl Default for GithubIntegration {
     fn default() -> GithubIntegration {
         GithubIntegration {
             enable_sync: false,
+            platform: Platform::Github,
             repo_owner: None,
             repo_name: None,
             api_url: None,
@@ -134,7 +146,21 @@ impl GithubIntegration {
     /// The API base URL: `GITHUB_API_URL` if set and non-empty, else `api_url`, else
     /// `https://api.github.com`; no trailing `/`.
     pub fn api_base_url(&self) -> String {
-        self.api_base_url_with(std::env::var(ENV_API_URL).ok().as_deref())
+        match self.platform {
+            Platform::Gitlab => {
+                let env = ENV_GITLAB_API_URLS
+                    .iter()
+                    .filter_map(|v| std::env::var(v).ok())
+                    .find(|v| !v.trim().is_empty());
+                self.api_base_url_with(env.as_deref())
+            }
+            _ => self.api_base_url_with(std::env::var(ENV_API_URL).ok().as_deref()),
+        }
+    }
+
+    /// The place on the tracker: `owner/name` (GitHub), `group/sub/project` (GitLab).
+    pub fn place(&self) -> Option<String> {
+        self.repo().map(|(o, n)| format!("{o}/{n}"))
     }
 
     /// [`GithubIntegration::api_base_url`] with the environment value given explicitly.
@@ -144,7 +170,10 @@ impl GithubIntegration {
         }
         let url = pick(env_value)
             .or_else(|| pick(self.api_url.as_deref()))
-            .unwrap_or(DEFAULT_API_URL);
+            .unwrap_or(match self.platform {
+                Platform::Gitlab => DEFAULT_GITLAB_API_URL,
+                _ => DEFAULT_API_URL,
+            });
         url.trim_end_matches('/').to_string()
     }
 

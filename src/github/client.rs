@@ -1,15 +1,15 @@
 //! The client on top of the transport: its options, construction and accessors (the
 //! REST calls are in `calls.rs` and `endpoints.rs`).
 
-use super::cache::EtagCache;
 use super::clock::{Clock, SystemClock, unix_seconds};
-use super::engine::{Setup, Stats, Transport};
+use super::engine::{Setup, Transport};
 use super::error::Error;
 use super::log::{Logger, Sink, stderr_sink};
 use super::retry::{RateLimit, RetryPolicy};
 use super::secret::Secret;
 use super::trust::Trust;
 use super::urls::origin;
+use crate::tracker::{EtagCache, Platform, Stats};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -48,6 +48,9 @@ pub struct ClientOptions {
     /// [`Trust::System`]: `SSL_CERT_FILE` / `SSL_CERT_DIR` when set, else the system's
     /// store, as git and curl.
     pub trust: Trust,
+    /// Whose REST API this is (GitHub's by default; GitLab's v4 through the same
+    /// transport): the headers sent, how rate limits are read, the name in notices.
+    pub platform: Platform,
 }
 
 impl ClientOptions {
@@ -65,6 +68,7 @@ impl ClientOptions {
             notice: stderr_sink(),
             clock: Arc::new(SystemClock),
             trust: Trust::System,
+            platform: Platform::Github,
         }
     }
 }
@@ -123,12 +127,12 @@ impl Client {
         }
         if options.token.is_empty() {
             return Err(Error::Config {
-                message: "no GitHub token was given".to_owned(),
+                message: format!("no {} token was given", options.platform),
             });
         }
         if options.token.expose().contains(['\r', '\n']) {
             return Err(Error::Config {
-                message: "the GitHub token contains a line break".to_owned(),
+                message: format!("the {} token contains a line break", options.platform),
             });
         }
         let started = options.clock.now();
@@ -152,6 +156,7 @@ impl Client {
             },
             log,
             clock: options.clock,
+            platform: options.platform,
         });
         Ok(Client { transport, started })
     }

@@ -137,15 +137,36 @@ pub(crate) fn split_scopes(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// GitHub's `message`, or the start of a non-JSON body.
+/// The error's `message` (GitHub; GitLab), GitLab's per-field `message` object
+/// (`{"title": ["is too long"]}` → `title is too long`) or its `error`, or the start of a
+/// non-JSON body.
 pub(crate) fn error_message(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) => v
-            .get("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_owned)
-            .unwrap_or_default(),
-        Err(_) => excerpt(body, 200),
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return excerpt(body, 200);
+    };
+    match v.get("message").or_else(|| v.get("error")) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Object(fields)) => fields
+            .iter()
+            .map(|(field, m)| {
+                let texts: Vec<String> = match m {
+                    serde_json::Value::Array(list) => list
+                        .iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                        .collect(),
+                    serde_json::Value::String(s) => vec![s.clone()],
+                    other => vec![other.to_string()],
+                };
+                format!("{field} {}", texts.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
     }
 }
 

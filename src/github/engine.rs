@@ -2,7 +2,6 @@
 //! write pacing, rate-limit waits and retries, and owns the state they share.
 
 use super::attempt::{Attempt, classify_error};
-use super::cache::{CachedResponse, EtagCache};
 use super::clock::{Clock, unix_seconds};
 use super::decode::{self, error_message, header};
 use super::error::{CertificateProblem, Error};
@@ -13,6 +12,8 @@ use super::retry::{
 use super::secret::Secret;
 use super::trust::{Roots, Trust};
 use super::urls::{next_link, path_and_query};
+use crate::tracker::Platform;
+use crate::tracker::{CachedResponse, EtagCache, Stats};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 use ureq::http;
@@ -21,6 +22,14 @@ use ureq::http;
 pub const API_VERSION: &str = "2022-11-28";
 /// The media type the client asks for (`Accept`).
 pub const MEDIA_TYPE: &str = "application/vnd.github+json";
+
+/// The media type asked for: GitHub's own, or plain JSON.
+fn accept(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Github => MEDIA_TYPE,
+        _ => "application/json",
+    }
+}
 
 /// Largest response body read (a page of 100 issues with long bodies stays far below).
 const BODY_LIMIT: u64 = 256 * 1024 * 1024;
@@ -96,27 +105,6 @@ impl Failure {
     }
 }
 
-/// Counters for the sync summary and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// HTTP exchanges attempted (retries included).
-    pub requests: u64,
-    /// Of which GET.
-    pub reads: u64,
-    /// Of which POST/PATCH/PUT/DELETE.
-    pub writes: u64,
-    /// GETs answered `304 Not Modified` (served from the ETag cache).
-    pub not_modified: u64,
-    /// Requests sent again after a failure (5xx, timeout, lost connection).
-    pub retries: u64,
-    /// Waits for a primary or secondary rate limit.
-    pub rate_limit_waits: u64,
-    /// Creates whose outcome was unknown and whose item was found by the lookup.
-    pub adopted: u64,
-    /// Time spent waiting (rate limits, back-off, write pacing).
-    pub waited: Duration,
-}
-
 /// What the requests of one client share.
 struct Shared {
     stats: Stats,
@@ -145,6 +133,8 @@ pub(crate) struct Setup {
     pub retry: RetryPolicy,
     pub log: Logger,
     pub clock: Arc<dyn Clock>,
+    /// Whose API this is: its headers, and the name in notices.
+    pub platform: Platform,
 }
 
 /// Sends requests to one API: the HTTP agent, the counters, the rate limit as last
@@ -159,6 +149,7 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     log: Logger,
     clock: Arc<dyn Clock>,
+    platform: Platform,
     /// Where the trusted roots came from, for certificate errors.
     trusted: String,
     shared: Mutex<Shared>,
@@ -186,7 +177,7 @@ impl Transport {
             .max_redirects(5)
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .user_agent(setup.user_agent.as_str())
-            .accept(MEDIA_TYPE)
+            .accept(accept(setup.platform))
             .tls_config(tls)
             .build();
         let seed = SystemTime::now()
@@ -204,6 +195,7 @@ impl Transport {
             retry: setup.retry,
             log: setup.log,
             clock: setup.clock,
+            platform: setup.platform,
             trusted: roots.described,
             shared: Mutex::new(Shared {
                 stats: Stats::default(),
@@ -451,7 +443,7 @@ impl Transport {
         if let Some(reset) = rate.reset {
             let now = unix_seconds(self.clock.now());
             if reset >= now {
-                let (wait, message) = reset_wait(reset, now);
+                let (wait, message) = reset_wait(self.platform, reset, now);
                 self.notify(&message);
                 {
                     let mut shared = lock(&self.shared);
@@ -466,7 +458,11 @@ impl Transport {
     }
 
     fn wait_throttle(&self, throttle: Throttle, secondary_hits: &mut u32) {
-        let (wait, message) = throttle.wait(|| unix_seconds(self.clock.now()), secondary_hits);
+        let (wait, message) = throttle.wait(
+            self.platform,
+            || unix_seconds(self.clock.now()),
+            secondary_hits,
+        );
         self.notify(&message);
         {
             let mut shared = lock(&self.shared);
@@ -527,16 +523,18 @@ impl Transport {
         let mut builder = http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str())
-            .header("accept", MEDIA_TYPE)
-            .header("x-github-api-version", API_VERSION)
+            .header("accept", accept(self.platform));
+        let mut shown: Vec<(String, String)> =
+            vec![("Accept".into(), accept(self.platform).into())];
+        if self.platform == Platform::Github {
+            builder = builder.header("x-github-api-version", API_VERSION);
+            shown.push(("X-GitHub-Api-Version".into(), API_VERSION.into()));
+        }
+        builder = builder
             .header("user-agent", self.user_agent.as_str())
             .header("authorization", format!("Bearer {}", self.token.expose()));
-        let mut shown: Vec<(String, String)> = vec![
-            ("Accept".into(), MEDIA_TYPE.into()),
-            ("X-GitHub-Api-Version".into(), API_VERSION.into()),
-            ("User-Agent".into(), self.user_agent.clone()),
-            ("Authorization".into(), "Bearer ***".into()),
-        ];
+        shown.push(("User-Agent".into(), self.user_agent.clone()));
+        shown.push(("Authorization".into(), "Bearer ***".into()));
         if let Some(tag) = etag {
             builder = builder.header("if-none-match", tag);
             shown.push(("If-None-Match".into(), tag.into()));

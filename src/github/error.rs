@@ -233,6 +233,31 @@ impl Error {
         }
     }
 
+    /// The request an answer failed (`GET /…`), when there was one.
+    pub fn request(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { request, .. }
+            | Error::Forbidden { request, .. }
+            | Error::NotFound { request, .. }
+            | Error::Validation { request, .. }
+            | Error::Http { request, .. }
+            | Error::Decode { request, .. } => Some(request),
+            Error::Transport { .. } | Error::Certificate(_) | Error::Config { .. } => None,
+        }
+    }
+
+    /// The server's own message for a failed answer (scrubbed of the token).
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { message, .. }
+            | Error::Forbidden { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::Validation { message, .. }
+            | Error::Http { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
     /// 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
@@ -283,6 +308,16 @@ impl Error {
                     .any(|e| e.code.as_deref() == Some("already_exists"))
                     || (errors.is_empty()
                         && message.to_ascii_lowercase().contains("already exists"))
+            }
+            // GitLab: 409 `Label already exists`, 400 `Milestone already exists` or
+            // `title has already been taken`.
+            Error::Http {
+                status: 400 | 409,
+                message,
+                ..
+            } => {
+                let m = message.to_ascii_lowercase();
+                m.contains("already exists") || m.contains("already been taken")
             }
             _ => false,
         }

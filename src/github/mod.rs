@@ -18,13 +18,13 @@
 //!   certificate fails at once with [`Error::Certificate`], never retried.
 //!
 //! The files form layers and import only from lower ones (the `layering` test checks
-//! it): the wire types and pure helpers (`types`, `urls`, `cache`, `clock`, `secret`,
+//! it): the wire types and pure helpers (`types`, `urls`, `clock`, `secret`,
 //! `trust`, `error`); plain functions and types over them (`decode`, `log`, `neutral`,
 //! then `retry`); the transport (`engine`); the [`Client`] (`client`, then its typed
 //! calls in `calls` and its endpoints in `endpoints`).
 
+mod adapter;
 mod attempt;
-mod cache;
 mod calls;
 mod client;
 mod clock;
@@ -40,11 +40,13 @@ mod trust;
 mod types;
 mod urls;
 
-pub use cache::{CachedResponse, EtagCache};
+pub use crate::tracker::{CachedResponse, EtagCache, Stats};
+pub use adapter::{GithubTracker, tracker_error};
 pub use client::{Client, ClientOptions, DEFAULT_API_URL, PER_PAGE};
 pub use clock::{Clock, SystemClock};
 pub use endpoints::{Permissions, Repository, body_has_marker};
-pub use engine::{API_VERSION, MEDIA_TYPE, Stats};
+pub(crate) use engine::Method as HttpMethod;
+pub use engine::{API_VERSION, MEDIA_TYPE};
 pub use error::{CertificateFailure, CertificateProblem, Error, FieldError};
 pub use log::{Sink, stderr_sink};
 pub use retry::{RateLimit, RetryPolicy};
@@ -54,6 +56,7 @@ pub use types::{
     Comment, Created, Issue, IssuePatch, Label, LabelPatch, ListIssues, Milestone, MilestonePatch,
     NewIssue, NewMilestone, RepoRef, State, StateFilter, StateReason, User,
 };
+pub(crate) use urls::with_query;
 pub use urls::{encode_component, next_link};
 
 #[cfg(test)]
@@ -64,7 +67,6 @@ mod layering {
         // 0: the wire types and pure helpers.
         ("types", 0),
         ("urls", 0),
-        ("cache", 0),
         ("clock", 0),
         ("secret", 0),
         ("trust", 0),
@@ -83,6 +85,8 @@ mod layering {
         ("client", 4),
         ("calls", 5),
         ("endpoints", 6),
+        // 7: GitHub as a tracker, over the endpoints.
+        ("adapter", 7),
     ];
 
     fn layer(module: &str) -> Option<u8> {

@@ -5,6 +5,12 @@
 use super::types::{Issue, Label, Milestone, State};
 use crate::tracker;
 
+/// What we send as `due_on` for a day: noon UTC, so that GitHub (which keeps due dates
+/// as a day in US Pacific time) stores the same calendar day; read back with `utc_day`.
+pub(crate) fn due_on(date: &str) -> String {
+    format!("{date}T12:00:00Z")
+}
+
 /// The UTC date of a timestamp (`2025-03-31T07:00:00Z` → `2025-03-31`).
 fn utc_day(timestamp: &str) -> Option<String> {
     if let Ok(ts) = timestamp.parse::<jiff::Timestamp>() {

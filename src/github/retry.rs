@@ -3,6 +3,7 @@
 
 use super::clock::human_duration;
 use super::decode::header;
+use crate::tracker::Platform;
 use std::time::Duration;
 use ureq::http;
 
@@ -73,11 +74,16 @@ impl RateLimit {
     /// (no `x-ratelimit-remaining` nor `x-ratelimit-reset`); a missing
     /// `x-ratelimit-limit` keeps the one known before.
     pub(crate) fn updated(&self, headers: &http::HeaderMap) -> Option<RateLimit> {
-        let num = |name| header(headers, name).and_then(|v| v.trim().parse::<u64>().ok());
+        // GitHub's `x-ratelimit-*`, or GitLab's `ratelimit-*`.
+        let num = |name: &str| {
+            header(headers, &format!("x-{name}"))
+                .or_else(|| header(headers, name))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         let (limit, remaining, reset) = (
-            num("x-ratelimit-limit"),
-            num("x-ratelimit-remaining"),
-            num("x-ratelimit-reset"),
+            num("ratelimit-limit"),
+            num("ratelimit-remaining"),
+            num("ratelimit-reset"),
         );
         (remaining.is_some() || reset.is_some()).then_some(RateLimit {
             limit: limit.or(self.limit),
@@ -89,12 +95,12 @@ impl RateLimit {
 
 /// The wait until a primary limit resets at `reset` (Unix seconds), seen at `now`, and
 /// the notice that says so.
-pub(crate) fn reset_wait(reset: u64, now: u64) -> (Duration, String) {
+pub(crate) fn reset_wait(platform: Platform, reset: u64, now: u64) -> (Duration, String) {
     let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
     (
         wait,
         format!(
-            "GitHub rate limit reached; waiting {} until it resets",
+            "{platform} rate limit reached; waiting {} until it resets",
             human_duration(wait)
         ),
     )
@@ -105,6 +111,7 @@ impl Throttle {
     /// for a primary limit, `secondary_hits` counts the secondary limits met so far.
     pub(crate) fn wait(
         self,
+        platform: Platform,
         now: impl FnOnce() -> u64,
         secondary_hits: &mut u32,
     ) -> (Duration, String) {
@@ -112,18 +119,18 @@ impl Throttle {
             Throttle::RetryAfter(wait) => (
                 wait,
                 format!(
-                    "GitHub secondary rate limit; waiting {} as GitHub asks (retry-after)",
+                    "{platform} secondary rate limit; waiting {} as {platform} asks (retry-after)",
                     human_duration(wait)
                 ),
             ),
-            Throttle::UntilReset(reset) => reset_wait(reset, now()),
+            Throttle::UntilReset(reset) => reset_wait(platform, reset, now()),
             Throttle::Secondary => {
                 let wait = secondary_wait(*secondary_hits);
                 *secondary_hits += 1;
                 (
                     wait,
                     format!(
-                        "GitHub secondary rate limit; waiting {} before trying again",
+                        "{platform} secondary rate limit; waiting {} before trying again",
                         human_duration(wait)
                     ),
                 )
@@ -156,10 +163,14 @@ pub(crate) fn throttle(status: u16, headers: &http::HeaderMap, message: &str) ->
     if let Some(secs) = header(headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
         return Some(Throttle::RetryAfter(Duration::from_secs(secs)));
     }
-    let remaining =
-        header(headers, "x-ratelimit-remaining").and_then(|v| v.trim().parse::<u64>().ok());
-    if remaining == Some(0) {
-        let reset = header(headers, "x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok());
+    // GitHub's `x-ratelimit-*`, or GitLab's `ratelimit-*`.
+    let num = |name: &str| {
+        header(headers, &format!("x-{name}"))
+            .or_else(|| header(headers, name))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if num("ratelimit-remaining") == Some(0) {
+        let reset = num("ratelimit-reset");
         return Some(reset.map_or(Throttle::Secondary, Throttle::UntilReset));
     }
     let lower = message.to_ascii_lowercase();
@@ -285,10 +296,13 @@ mod tests {
                 reset: Some(1_700_000_000),
             })
         );
-        let (wait, line) = reset_wait(100, 90);
+        let (wait, line) = reset_wait(Platform::Github, 100, 90);
         assert_eq!(wait, Duration::from_secs(11));
         assert!(line.contains("until it resets"), "{line}");
-        assert_eq!(reset_wait(90, 100).0, Duration::from_secs(1));
+        assert_eq!(
+            reset_wait(Platform::Github, 90, 100).0,
+            Duration::from_secs(1)
+        );
     }
     #[test]
     fn secondary_waits_grow_from_a_minute() {

@@ -10,38 +10,46 @@ use gix::bstr::ByteSlice;
 use super::pre_push::{Outcome, tokens};
 use crate::commits::{self, CommitLinks, PostedComment};
 use crate::config::ProjectConfig;
-use crate::github::{self, Client, ClientOptions, IssuePatch, RepoRef, State, body_has_marker};
+use crate::connect::{self, Tuning};
 use crate::plan::fields::Target;
 use crate::plan::links::{self, LINKS_DOC, Links};
 use crate::record::Record;
 use crate::repo::{Repo, RepoError};
 use crate::snapshot::Snapshot;
+use crate::tracker::{self, IssueChange, IssueState, Tracker};
 
 /// The marker a commit-link comment carries.
 pub fn comment_marker(sha: &str) -> String {
     format!("intellimanage-commit: {sha}")
 }
 
-/// A GitHub client per API base URL, made on first use.
-struct Clients {
-    by_url: BTreeMap<String, Client>,
+/// A tracker per project target (platform, API and place), opened on first use.
+struct Trackers {
+    by_target: BTreeMap<(String, String), Box<dyn Tracker>>,
 }
 
-impl Clients {
-    fn get(&mut self, cfg: &ProjectConfig) -> Result<&Client, String> {
-        let base = cfg.github.api_base_url();
-        if !self.by_url.contains_key(&base) {
-            let token = tokens(cfg, &base)
+impl Trackers {
+    fn get(&mut self, cfg: &ProjectConfig) -> Result<&dyn Tracker, String> {
+        let target = match connect::Target::of(cfg) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Err(format!("{}: no repository is configured", cfg.path)),
+            Err(e) => return Err(e.with_hint()),
+        };
+        let key = (target.base_url.clone(), target.place.clone());
+        if !self.by_target.contains_key(&key) {
+            let token = tokens(cfg, &target.base_url)
                 .map_err(|e| format!("{e}; hint: {}", e.hint(&cfg.github.pat_env_var_name)))?;
-            let mut options = ClientOptions::new(base.clone(), token);
-            options.write_delay = cfg.github.write_delay();
-            options.timeout = std::time::Duration::from_secs(30);
-            let client = Client::new(options).map_err(|e| e.to_string())?;
-            self.by_url.insert(base.clone(), client);
+            let tuning = Tuning {
+                timeout: Some(std::time::Duration::from_secs(30)),
+                ..Tuning::default()
+            };
+            let tracker = connect::open(&target, cfg, token, &tuning).map_err(|e| e.with_hint())?;
+            self.by_target.insert(key.clone(), tracker);
         }
-        self.by_url
-            .get(&base)
-            .ok_or_else(|| "internal: client cache".to_string())
+        self.by_target
+            .get(&key)
+            .map(|t| t.as_ref())
+            .ok_or_else(|| "internal: tracker cache".to_string())
     }
 }
 
@@ -69,8 +77,8 @@ pub(super) fn comment_links(
     let (link_kw, status_kw) = commits::merged_keywords(linking.iter().copied());
     let record = Record::load(repo).map_err(|e| e.to_string())?;
     let links: Links = record.json(LINKS_DOC).map_err(|e| e.to_string())?;
-    let mut clients = Clients {
-        by_url: BTreeMap::new(),
+    let mut trackers = Trackers {
+        by_target: BTreeMap::new(),
     };
     let mut changed: Vec<CommitLinks> = Vec::new();
     let mut result = Ok(());
@@ -122,10 +130,7 @@ pub(super) fn comment_links(
                 if link.target != Target::Issue {
                     continue;
                 }
-                let Some(repo_ref) = RepoRef::parse(&link.repo) else {
-                    continue;
-                };
-                let client = match clients.get(cfg) {
+                let client = match trackers.get(cfg) {
                     Ok(c) => c,
                     Err(e) => {
                         result = Err(format!("could not comment commit links: {e}"));
@@ -133,8 +138,7 @@ pub(super) fn comment_links(
                     }
                 };
                 if doc.comment_on(&link.repo, link.number).is_none() {
-                    match post_comment(client, &repo_ref, link.number, sha, &m.keyword, &a.id, &doc)
-                    {
+                    match post_comment(client, link.number, sha, &m.keyword, &a.id, &doc) {
                         Ok(comment_id) => {
                             doc.comments.push(PostedComment {
                                 repo: link.repo.clone(),
@@ -169,7 +173,7 @@ pub(super) fn comment_links(
                         .iter()
                         .any(|c| c.eq_ignore_ascii_case(&issue_ref))
                 {
-                    match close_issue(client, &repo_ref, link.number) {
+                    match close_issue(client, link.number) {
                         Ok(closed_now) => {
                             doc.closed.push(issue_ref.clone());
                             if closed_now {
@@ -215,19 +219,14 @@ pub(super) fn comment_links(
 /// Posts the commit-link comment on an issue unless one with the marker is there already.
 /// Returns the comment's id.
 fn post_comment(
-    client: &Client,
-    repo: &RepoRef,
+    tracker: &dyn Tracker,
     issue: u64,
     sha: &str,
     keyword: &str,
     id: &str,
     doc: &CommitLinks,
-) -> Result<u64, github::Error> {
+) -> Result<u64, tracker::Error> {
     let marker = comment_marker(sha);
-    let existing = client.list_comments(repo, issue)?;
-    if let Some(c) = existing.iter().find(|c| body_has_marker(&c.body, &marker)) {
-        return Ok(c.id);
-    }
     let branch = doc
         .branch
         .as_deref()
@@ -237,22 +236,21 @@ fn post_comment(
         "Commit {sha}{branch} ({keyword} {id}): {}\n\n<!-- {marker} -->\n",
         doc.summary
     );
-    let created = client.create_comment(repo, issue, &body)?;
-    Ok(created.item.id)
+    tracker.comment_once(issue, &marker, &body)
 }
 
 /// Closes an issue as completed; `Ok(false)` when it was closed already.
-fn close_issue(client: &Client, repo: &RepoRef, issue: u64) -> Result<bool, github::Error> {
-    let current = client.get_issue(repo, issue)?;
-    if current.state == State::Closed {
+fn close_issue(tracker: &dyn Tracker, issue: u64) -> Result<bool, tracker::Error> {
+    if tracker.get_issue(issue)?.closed {
         return Ok(false);
     }
-    let patch = IssuePatch {
-        state: Some(State::Closed),
-        state_reason: Some(Some("completed".to_string())),
-        ..IssuePatch::default()
+    let change = IssueChange {
+        state: Some(IssueState::Closed {
+            reason: Some("completed".to_string()),
+        }),
+        ..IssueChange::default()
     };
-    client.update_issue(repo, issue, &patch)?;
+    tracker.update_issue(issue, &change)?;
     Ok(true)
 }
 
@@ -264,7 +262,10 @@ mod tests {
     fn the_marker_names_the_commit() {
         let sha = "0123456789abcdef0123456789abcdef01234567";
         let body = format!("Commit x\n\n<!-- {} -->\n", comment_marker(sha));
-        assert!(body_has_marker(&body, &comment_marker(sha)));
-        assert!(!body_has_marker(&body, &comment_marker(&sha[..39])));
+        assert!(crate::github::body_has_marker(&body, &comment_marker(sha)));
+        assert!(!crate::github::body_has_marker(
+            &body,
+            &comment_marker(&sha[..39])
+        ));
     }
 }

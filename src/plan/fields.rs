@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Artifact, Kind, StatusClass, vocab};
 use crate::config::{LabelCategory, ProjectConfig};
-use crate::tracker::{Issue, Milestone};
+use crate::tracker::{Issue, Milestone, Platform};
 
 /// The line that ties a GitHub item to its artifact.
 pub const MARKER_PREFIX: &str = "IntelliManage-ID:";
@@ -113,6 +113,23 @@ pub fn closed_state(a: &Artifact, cfg: &ProjectConfig) -> (bool, Option<String>)
     }
 }
 
+/// A user name on `platform`, as `assigned_to` may hold one (`ada`, `@ada`); names with
+/// spaces or e-mail addresses are not user names and are not sent. GitLab's may also hold
+/// `.` and `_`.
+pub fn as_user(value: &str, platform: Platform) -> Option<String> {
+    let v = value.trim().trim_start_matches('@');
+    if platform == Platform::Gitlab {
+        let ok = !v.is_empty()
+            && v.len() <= 255
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            && !v.starts_with(['-', '.'])
+            && !v.ends_with('.');
+        return ok.then(|| v.to_string());
+    }
+    as_login(v)
+}
+
 /// A GitHub login, as `assigned_to` may hold one (`ada`, `@ada`); names with spaces or
 /// e-mail addresses are not logins and are not sent.
 pub fn as_login(value: &str) -> Option<String> {
@@ -159,7 +176,13 @@ pub fn artifact_labels(a: &Artifact, cfg: &ProjectConfig) -> Vec<(String, LabelC
 
 /// An issue artifact's fields; `milestone` is resolved by the caller (it needs the plan).
 pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>) -> IssueFields {
-    let (closed, state_reason) = closed_state(a, cfg);
+    let platform = cfg.github.platform;
+    let (closed, mut state_reason) = closed_state(a, cfg);
+    // A tracker that keeps no reason closes every issue the same way: the plan's reason
+    // would differ from it forever.
+    if closed && !platform.keeps_close_reasons() {
+        state_reason = Some("completed".to_string());
+    }
     IssueFields {
         title: a.title.trim().to_string(),
         body: normalize_text(&a.body),
@@ -174,7 +197,7 @@ pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>
         assignees: a
             .list_field("assigned_to")
             .iter()
-            .filter_map(|v| as_login(v))
+            .filter_map(|v| as_user(v, platform))
             .collect(),
         milestone,
     }
@@ -223,12 +246,6 @@ pub fn utc_date(timestamp: &str) -> Option<String> {
         return Some(ts.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
     }
     vocab::parse_date(timestamp.get(..10)?).map(|d| d.to_string())
-}
-
-/// What we send as `due_on` for a date: noon UTC, so that GitHub (which keeps due dates
-/// as a day in US Pacific time) stores the same calendar day; read back with [`utc_date`].
-pub fn due_on_timestamp(date: &str) -> String {
-    format!("{date}T12:00:00Z")
 }
 
 /// An issue's fields as the tracker has them.
@@ -321,7 +338,6 @@ mod tests {
 
     #[test]
     fn due_dates_keep_their_day() {
-        assert_eq!(due_on_timestamp("2025-03-31"), "2025-03-31T12:00:00Z");
         assert_eq!(
             utc_date("2025-03-31T07:00:00Z").as_deref(),
             Some("2025-03-31")

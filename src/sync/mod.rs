@@ -7,7 +7,6 @@
 //! finds and adopts them instead of creating duplicates.
 
 mod exec;
-mod fetch;
 pub mod incoming;
 mod report;
 
@@ -17,12 +16,14 @@ use std::collections::BTreeMap;
 
 use crate::auth::AuthError;
 use crate::config::ProjectConfig;
-use crate::github::{self, Client, ClientOptions, EtagCache, RepoRef, Secret};
+use crate::connect::{self, Target, Tuning};
+use crate::github::Secret;
 use crate::plan::links::{LINKS_DOC, Links};
 use crate::plan::{self, Direction};
 use crate::record::{Meta, Record, RecordError};
 use crate::repo::{Repo, RepoError};
 use crate::snapshot::Snapshot;
+use crate::tracker::{self, EtagCache};
 
 /// The ETag cache document in the sync record.
 pub const ETAGS_DOC: &str = "etags.json";
@@ -42,12 +43,12 @@ pub enum SyncError {
         source: AuthError,
         hint: String,
     },
-    /// Shown without GitHub's hint, which [`SyncError::hint`] gives.
-    #[error("{context}: {}", source.without_hint())]
-    Github {
+    /// The tracker failed; shown without its hint, which [`SyncError::hint`] gives.
+    #[error("{context}: {source}")]
+    Tracker {
         context: String,
         #[source]
-        source: github::Error,
+        source: tracker::Error,
     },
     /// A project enables sync without saying which repository.
     #[error("{config}: enable_sync is true but no repository is configured")]
@@ -67,7 +68,7 @@ impl SyncError {
     pub fn hint(&self) -> Option<String> {
         match self {
             SyncError::Auth { hint, .. } => Some(hint.clone()),
-            SyncError::Github { source, .. } => Some(source.hint()),
+            SyncError::Tracker { source, .. } => Some(source.hint().to_string()),
             SyncError::NoRepository { config } => Some(format!(
                 "set repo_owner and repo_name (or github_repo = \"owner/name\") under [github_integration] in {config}"
             )),
@@ -135,10 +136,9 @@ impl Default for Options {
     }
 }
 
-/// One GitHub repository and the projects that sync with it.
+/// One place on one tracker and the projects that sync with it.
 struct Group<'a> {
-    base_url: String,
-    repo: RepoRef,
+    target: Target,
     projects: Vec<&'a ProjectConfig>,
 }
 
@@ -180,21 +180,19 @@ pub fn run(
                 .push(format!("{slug}: sync disabled (enable_sync = false)"));
             continue;
         }
-        let Some((owner, name)) = gh.repo() else {
+        let target = Target::of(cfg).map_err(|source| SyncError::Tracker {
+            context: format!("{slug}: sync"),
+            source,
+        })?;
+        let Some(target) = target else {
             return Err(SyncError::NoRepository {
                 config: cfg.path.clone(),
             });
         };
-        let base_url = gh.api_base_url();
-        let repo_ref = RepoRef::new(owner, name);
-        match groups
-            .iter_mut()
-            .find(|g| g.base_url == base_url && g.repo == repo_ref)
-        {
+        match groups.iter_mut().find(|g| g.target == target) {
             Some(g) => g.projects.push(cfg),
             None => groups.push(Group {
-                base_url,
-                repo: repo_ref,
+                target,
                 projects: vec![cfg],
             }),
         }
@@ -255,31 +253,33 @@ pub fn run(
     let mut exec = exec::Executor::new(repo, &snapshot, &mut record, &mut links, options);
     for group in &groups {
         let first = group.projects[0];
-        let token = tokens(first, &group.base_url).map_err(|source| SyncError::Auth {
+        let target = &group.target;
+        let token = tokens(first, &target.base_url).map_err(|source| SyncError::Auth {
             project: first.project_slug.clone(),
             hint: source.hint(&first.github.pat_env_var_name),
             source,
         })?;
-        let mut copts = ClientOptions::new(group.base_url.clone(), token);
-        copts.verbosity = options.verbosity;
-        copts.write_delay = options
-            .write_delay
-            .unwrap_or_else(|| first.github.write_delay());
-        let client = Client::new(copts).map_err(|source| SyncError::Github {
-            context: format!("connecting to {}", group.base_url),
-            source,
-        })?;
-        client.set_etag_cache(std::mem::take(&mut cache));
-        let repo_key = group.repo.to_string();
-        let watermark = exec.links().watermarks.get(&repo_key).cloned();
-        let remote =
-            fetch::fetch(&client, &group.repo, watermark.as_deref()).map_err(|source| {
-                SyncError::Github {
-                    context: format!("reading {} from GitHub", group.repo),
-                    source,
-                }
+        let tuning = Tuning {
+            verbosity: options.verbosity,
+            write_delay: options.write_delay,
+            timeout: None,
+        };
+        let tracker =
+            connect::open(target, first, token, &tuning).map_err(|source| SyncError::Tracker {
+                context: format!("connecting to {}", target.base_url),
+                source,
             })?;
-        exec.observe_remote(&repo_key, &remote);
+        let tracker = tracker.as_ref();
+        tracker.set_cache(std::mem::take(&mut cache));
+        let repo_key = target.place.clone();
+        let watermark = exec.links().watermarks.get(&repo_key).cloned();
+        let remote = tracker
+            .fetch(watermark.as_deref())
+            .map_err(|source| SyncError::Tracker {
+                context: format!("reading {} from {}", target.place, target.platform),
+                source,
+            })?;
+        exec.observe_remote(&repo_key, &remote, tracker.page_size());
         if options.fetch_only {
             for cfg in &group.projects {
                 let (items, unlinked) =
@@ -287,8 +287,8 @@ pub fn run(
                 fetched.items.extend(items);
                 fetched.unlinked.extend(unlinked);
             }
-            cache = client.take_etag_cache();
-            report.add_stats(&client.stats());
+            cache = tracker.take_cache();
+            report.add_stats(&tracker.stats());
             continue;
         }
         for cfg in &group.projects {
@@ -326,11 +326,11 @@ pub fn run(
                 today: &today,
             };
             let planned = plan::plan(&input);
-            let project_report = exec.execute(slug, cfg, &client, &group.repo, planned, &remote)?;
+            let project_report = exec.execute(slug, cfg, tracker, planned, &remote)?;
             report.projects.push(project_report);
         }
-        cache = client.take_etag_cache();
-        report.add_stats(&client.stats());
+        cache = tracker.take_cache();
+        report.add_stats(&tracker.stats());
     }
     if options.fetch_only {
         drop(exec);

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::github::Stats;
 use crate::plan::merge::Conflict;
 use crate::plan::{Note, Op};
+use crate::tracker::{Stats, Tracker, Verb, Write};
 
 /// What kind of operation (serialised as `create_issue`, `update_milestone`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +53,7 @@ impl Outcome {
 pub enum Method {
     Post,
     Patch,
+    Put,
     Delete,
     /// An artifact file rewritten.
     Edit,
@@ -65,9 +66,21 @@ impl Method {
         match self {
             Method::Post => "POST",
             Method::Patch => "PATCH",
+            Method::Put => "PUT",
             Method::Delete => "DELETE",
             Method::Edit => "EDIT",
             Method::Create => "CREATE",
+        }
+    }
+}
+
+impl From<Verb> for Method {
+    fn from(v: Verb) -> Method {
+        match v {
+            Verb::Post => Method::Post,
+            Verb::Patch => Method::Patch,
+            Verb::Put => Method::Put,
+            Verb::Delete => Method::Delete,
         }
     }
 }
@@ -97,13 +110,16 @@ pub struct OpReport {
 }
 
 impl OpReport {
-    pub fn planned(op: &Op, repo: &str) -> OpReport {
-        let base = format!("/repos/{repo}");
-        let (kind, method, path, fields, title, number) = match op {
+    /// An operation as `tracker` would send it (or the artifact file it changes).
+    pub fn planned(op: &Op, tracker: &dyn Tracker) -> OpReport {
+        let sent = |write: Write| {
+            let (verb, path) = tracker.describe(write);
+            (Method::from(verb), path)
+        };
+        let (kind, (method, path), fields, title, number) = match op {
             Op::CreateLabel { name, color, .. } => (
                 OpKind::CreateLabel,
-                Method::Post,
-                format!("{base}/labels"),
+                sent(Write::CreateLabel),
                 vec![format!("name={name}"), format!("color={color}")],
                 name.clone(),
                 None,
@@ -118,8 +134,7 @@ impl OpReport {
                 }
                 (
                     OpKind::CreateMilestone,
-                    Method::Post,
-                    format!("{base}/milestones"),
+                    sent(Write::CreateMilestone),
                     f,
                     fields.title.clone(),
                     None,
@@ -132,16 +147,14 @@ impl OpReport {
                 ..
             } => (
                 OpKind::UpdateMilestone,
-                Method::Patch,
-                format!("{base}/milestones/{number}"),
+                sent(Write::UpdateMilestone(*number)),
                 changed.clone(),
                 fields.title.clone(),
                 Some(*number),
             ),
             Op::DeleteMilestone { number, key } => (
                 OpKind::DeleteMilestone,
-                Method::Delete,
-                format!("{base}/milestones/{number}"),
+                sent(Write::DeleteMilestone(*number)),
                 Vec::new(),
                 key.clone(),
                 Some(*number),
@@ -159,8 +172,7 @@ impl OpReport {
                 }
                 (
                     OpKind::CreateIssue,
-                    Method::Post,
-                    format!("{base}/issues"),
+                    sent(Write::CreateIssue),
                     f,
                     fields.title.clone(),
                     None,
@@ -173,24 +185,21 @@ impl OpReport {
                 ..
             } => (
                 OpKind::UpdateIssue,
-                Method::Patch,
-                format!("{base}/issues/{number}"),
+                sent(Write::UpdateIssue(*number)),
                 changed.clone(),
                 fields.title.clone(),
                 Some(*number),
             ),
             Op::EditArtifact { path, changed, .. } => (
                 OpKind::EditArtifact,
-                Method::Edit,
-                path.clone(),
+                (Method::Edit, path.clone()),
                 changed.clone(),
                 String::new(),
                 None,
             ),
             Op::CreateArtifact { path, number, .. } => (
                 OpKind::CreateArtifact,
-                Method::Create,
-                path.clone(),
+                (Method::Create, path.clone()),
                 Vec::new(),
                 String::new(),
                 Some(*number),

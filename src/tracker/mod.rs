@@ -4,8 +4,36 @@
 //! module maps its own wire types into them.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+mod cache;
+mod write;
+
+pub use cache::{CachedResponse, EtagCache};
+pub use write::*;
+
+/// The host (with `:port` when not the scheme's default) of an API base URL, which is
+/// the keyring account and the credential-helper host: `https://api.github.com` →
+/// `api.github.com`; `http://127.0.0.1:8080/api` → `127.0.0.1:8080`.
+pub fn api_host(api_base_url: &str) -> String {
+    let url = api_base_url.trim();
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let default_port = match scheme.as_deref() {
+        Some("http") => Some(":80"),
+        Some("https") | None => Some(":443"),
+        _ => None,
+    };
+    let host = match default_port {
+        Some(p) => authority.strip_suffix(p).unwrap_or(authority),
+        None => authority,
+    };
+    host.to_ascii_lowercase()
+}
 
 /// An issue (never a pull or merge request).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -67,4 +95,25 @@ pub struct RemoteState {
     pub milestones: Vec<Milestone>,
     /// Every label.
     pub labels: Vec<Label>,
+}
+
+/// Counters for the sync summary and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP exchanges attempted (retries included).
+    pub requests: u64,
+    /// Of which GET.
+    pub reads: u64,
+    /// Of which POST/PATCH/PUT/DELETE.
+    pub writes: u64,
+    /// GETs answered `304 Not Modified` (served from the ETag cache).
+    pub not_modified: u64,
+    /// Requests sent again after a failure (5xx, timeout, lost connection).
+    pub retries: u64,
+    /// Waits for a primary or secondary rate limit.
+    pub rate_limit_waits: u64,
+    /// Creates whose outcome was unknown and whose item was found by the lookup.
+    pub adopted: u64,
+    /// Time spent waiting (rate limits, back-off, write pacing).
+    pub waited: Duration,
 }

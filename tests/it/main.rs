@@ -8,6 +8,7 @@ mod auth;
 mod ci_job;
 mod completions;
 mod concurrency;
+mod conformance;
 mod github_client;
 mod hooks;
 mod init;

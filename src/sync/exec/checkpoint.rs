@@ -111,7 +111,7 @@ impl Executor<'_> {
     /// Ends a run: final links, files, ETags, watermarks and metadata in one record commit.
     pub fn finish(
         &mut self,
-        etags: &github::EtagCache,
+        etags: &crate::tracker::EtagCache,
         source_commit: &str,
     ) -> Result<(), SyncError> {
         // Only a complete two-way run may move the watermark: after a push-only run, GitHub's

@@ -6,16 +6,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use gix::ObjectId;
 
 use crate::config::ProjectConfig;
-use crate::github::{
-    self, Client, Issue, IssuePatch, Milestone, MilestonePatch, NewIssue, NewMilestone, RepoRef,
-    State,
-};
 use crate::plan::fields::{self, IssueFields, MilestoneFields};
 use crate::plan::links::{Fields, LINKS_DOC, Link, LinkStatus, Links};
 use crate::plan::{self, Op, Plan, RemoteState, Settle};
 use crate::record::Record;
 use crate::repo::{self, Listing, Repo};
 use crate::snapshot::Snapshot;
+use crate::tracker::{
+    self, Created, ErrorKind, Issue, IssueChange, IssueState, LabelChange, Milestone,
+    MilestoneChange, NewIssue, NewMilestone, Platform, Tracker,
+};
 
 mod checkpoint;
 mod requests;
@@ -111,8 +111,8 @@ impl<'a> Executor<'a> {
     /// then asks the very same question, which GitHub answers 304 when nothing changed
     /// (a new `since` would be a new URL, read in full once more). Keeping an older
     /// watermark is always safe; moving it on only pays once it saves pages.
-    pub fn observe_remote(&mut self, repo_key: &str, remote: &RemoteState) {
-        if remote.issues.len() < github::PER_PAGE as usize {
+    pub fn observe_remote(&mut self, repo_key: &str, remote: &RemoteState, page_size: usize) {
+        if remote.issues.len() < page_size {
             return;
         }
         let newest = remote
@@ -136,12 +136,11 @@ impl<'a> Executor<'a> {
         &mut self,
         project: &str,
         cfg: &ProjectConfig,
-        client: &Client,
-        repo: &RepoRef,
+        tracker: &dyn Tracker,
         planned: Plan,
         remote: &RemoteState,
     ) -> Result<ProjectReport, SyncError> {
-        let repo_name = repo.to_string();
+        let repo_name = tracker.place().to_string();
         self.projects.push(project.to_string());
         let mut report = ProjectReport {
             project: project.to_string(),
@@ -172,7 +171,7 @@ impl<'a> Executor<'a> {
             report.ops = planned
                 .ops
                 .iter()
-                .map(|op| OpReport::planned(op, &repo_name))
+                .map(|op| OpReport::planned(op, tracker))
                 .collect();
             return Ok(report);
         }
@@ -208,7 +207,7 @@ impl<'a> Executor<'a> {
         };
         for op in &planned.ops {
             bar.inc(1);
-            let mut entry = OpReport::planned(op, &repo_name);
+            let mut entry = OpReport::planned(op, tracker);
             let key = op.key().map(str::to_string);
             if key.as_ref().is_some_and(|k| self.failed.contains(k)) {
                 entry.outcome = Outcome::Skipped;
@@ -221,8 +220,8 @@ impl<'a> Executor<'a> {
                 }
                 Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
                 _ => self
-                    .run_op(op, cfg, client, repo, &mut milestone_numbers, &settle)
-                    .map_err(OpError::Github),
+                    .run_op(op, cfg, tracker, &mut milestone_numbers, remote)
+                    .map_err(OpError::Tracker),
             };
             match result {
                 Ok(done) => {
@@ -271,21 +270,21 @@ impl<'a> Executor<'a> {
                         message,
                     );
                 }
-                Err(OpError::Github(e)) => {
-                    // A token GitHub rejects, one without the permission to write here, or
-                    // a server whose certificate is not trusted: every later write would
-                    // fail the same way, so the run stops at the first, keeping in the
-                    // record what synced before it.
-                    if e.denies_token() || e.is_certificate() {
+                Err(OpError::Tracker(e)) => {
+                    // A token the tracker rejects, one without the permission to write
+                    // here, or a server whose certificate is not trusted: every later write
+                    // would fail the same way, so the run stops at the first, keeping in
+                    // the record what synced before it.
+                    if e.kind.stops_run() {
                         bar.finish_and_clear();
                         self.checkpoint(false)?;
-                        return Err(SyncError::Github {
+                        return Err(SyncError::Tracker {
                             context: format!("the sync of {project} with {repo_name} stopped"),
                             source: e,
                         });
                     }
                     // The error names the request itself.
-                    let message = e.to_string();
+                    let message = e.with_hint();
                     self.fail(
                         key.as_deref(),
                         &mut entry,
@@ -394,7 +393,7 @@ impl<'a> Executor<'a> {
 
 /// Why an operation failed.
 enum OpError {
-    Github(github::Error),
+    Tracker(tracker::Error),
     /// Writing the plan's files.
     Local(String),
 }

@@ -1,5 +1,5 @@
-//! Executing one GitHub operation of a plan: the request to send, what to do with GitHub's
-//! answer, and the recoveries (a title taken meanwhile, logins GitHub can't assign).
+//! Executing one tracker operation of a plan: the neutral write to send, what to do with
+//! the answer, and the recoveries (a title taken meanwhile, users that can't be assigned).
 
 use super::*;
 
@@ -8,22 +8,25 @@ impl Executor<'_> {
         &mut self,
         op: &Op,
         cfg: &ProjectConfig,
-        client: &Client,
-        repo: &RepoRef,
+        tracker: &dyn Tracker,
         milestones: &mut HashMap<String, u64>,
-        _settle: &HashMap<String, Settle>,
-    ) -> Result<Done, github::Error> {
+        remote: &RemoteState,
+    ) -> Result<Done, tracker::Error> {
         let sync_due = cfg.github.mapping.sync_milestone_due_date;
+        let platform = tracker.platform();
         match op {
             Op::CreateLabel {
                 name,
                 color,
                 description,
-            } => match client.create_label(repo, name, color, Some(description)) {
-                Ok(_) => Ok(Done::default()),
+            } => match tracker.create_label(name, color, description) {
+                Ok(c) => Ok(Done {
+                    adopted: c.adopted,
+                    ..Done::default()
+                }),
                 // Created since we read the labels (by someone else, or by another project
                 // syncing to this repository): use it as it is.
-                Err(e) if e.is_already_exists() => Ok(Done {
+                Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(Done {
                     adopted: true,
                     ..Done::default()
                 }),
@@ -32,16 +35,16 @@ impl Executor<'_> {
             Op::CreateMilestone { marker, fields, .. } => {
                 let new = NewMilestone {
                     title: fields.title.clone(),
-                    description: Some(milestone_description(fields, marker.as_deref())),
-                    state: fields.closed.then_some(State::Closed),
-                    due_on: fields.due_on.as_deref().map(fields::due_on_timestamp),
+                    description: milestone_description(fields, marker.as_deref()),
+                    closed: fields.closed,
+                    due_date: fields.due_on.clone(),
                 };
-                let created = match client.create_milestone(repo, &new) {
+                let created = match tracker.create_milestone(&new) {
                     Ok(c) => c,
                     // Someone created it between our read and our write: adopt it.
-                    Err(e) if e.is_already_exists() => {
-                        match client.find_milestone_by_title(repo, &fields.title)? {
-                            Some(m) => github::Created {
+                    Err(e) if e.is(ErrorKind::AlreadyExists) => {
+                        match tracker.find_milestone(&fields.title)? {
+                            Some(m) => Created {
                                 item: m,
                                 adopted: true,
                             },
@@ -51,12 +54,10 @@ impl Executor<'_> {
                     Err(e) => return Err(e),
                 };
                 let mut m = created.item;
-                if created.adopted && fields::synced_milestone_fields(&(&m).into(), cfg) != *fields
-                {
-                    m = client.update_milestone(
-                        repo,
+                if created.adopted && fields::synced_milestone_fields(&m, cfg) != *fields {
+                    m = tracker.update_milestone(
                         m.number,
-                        &milestone_patch(fields, marker.as_deref(), sync_due),
+                        &milestone_change(fields, marker.as_deref(), sync_due, None),
                     )?;
                 }
                 milestones.insert(m.title.trim().to_lowercase(), m.number);
@@ -69,52 +70,42 @@ impl Executor<'_> {
                 changed,
                 ..
             } => {
-                let m = client.update_milestone(
-                    repo,
+                let m = tracker.update_milestone(
                     *number,
-                    &changed_milestone_patch(fields, marker.as_deref(), changed, sync_due),
+                    &milestone_change(fields, marker.as_deref(), sync_due, Some(changed)),
                 )?;
                 milestones.insert(m.title.trim().to_lowercase(), m.number);
                 Ok(Done::milestone(&m, false, cfg))
             }
             Op::DeleteMilestone { number, .. } => {
-                client.delete_milestone(repo, *number)?;
+                tracker.delete_milestone(*number)?;
                 Ok(Done::default())
             }
             Op::CreateIssue { marker, fields, .. } => {
-                let (milestone, note) = resolve_milestone(fields, milestones);
+                let (milestone, note) = resolve_milestone(fields, milestones, platform);
                 let new = NewIssue {
                     title: fields.title.clone(),
-                    body: Some(fields::with_marker(&fields.body, marker)),
+                    body: fields::with_marker(&fields.body, marker),
                     labels: fields.labels.iter().cloned().collect(),
                     assignees: fields.assignees.iter().cloned().collect(),
                     milestone,
                 };
                 let marker_line = fields::marker_line(marker);
-                let since = client.run_started_since();
-                // Another clone may have created it since this run read GitHub.
+                // Another clone may have created it since this run read the tracker.
                 if self.options.narrow_creates
-                    && let Some(found) = client.find_issue_with_marker(
-                        repo,
-                        &marker_line,
-                        Some(&client.recent_since()),
-                    )?
+                    && let Some(found) = tracker.issues_with_marker(&marker_line, true)?.pop()
                 {
                     return Ok(Done::issue(&found, true));
                 }
                 let mut note = note;
-                let created = match client.create_issue(repo, &new, |c| {
-                    c.find_issue_with_marker(repo, &marker_line, Some(&since))
-                }) {
-                    Err(e) if rejects_assignees(&e) && !new.assignees.is_empty() => {
-                        note = Some(unassignable(&new.assignees));
+                let created = match tracker.create_issue(&new, &marker_line) {
+                    Err(e) if e.is(ErrorKind::Unassignable) && !new.assignees.is_empty() => {
+                        note = Some(unassignable(platform, &new.assignees));
                         let new = NewIssue {
                             assignees: Vec::new(),
                             ..new
                         };
-                        client.create_issue(repo, &new, |c| {
-                            c.find_issue_with_marker(repo, &marker_line, Some(&since))
-                        })?
+                        tracker.create_issue(&new, &marker_line)?
                     }
                     other => other?,
                 };
@@ -122,27 +113,27 @@ impl Executor<'_> {
                 let mut adopted = created.adopted;
                 let mut info = None;
                 // Two runs that passed the check above at the same moment both created
-                // one. GitHub numbers issues in the order they were created, so the later
+                // one. Trackers number issues in the order they were created, so the later
                 // one always sees the earlier: it closes its own (taking the marker line
                 // off, so nothing adopts it) and uses the earlier.
                 if self.options.narrow_creates && !adopted {
-                    let earlier = client
-                        .issues_with_marker(repo, &marker_line, Some(&client.recent_since()))?
+                    let earlier = tracker
+                        .issues_with_marker(&marker_line, true)?
                         .into_iter()
                         .find(|i| i.number < issue.number);
                     if let Some(first) = earlier {
-                        client.update_issue(
-                            repo,
+                        tracker.update_issue(
                             issue.number,
-                            &IssuePatch {
-                                state: Some(State::Closed),
-                                state_reason: Some(Some("not_planned".to_string())),
+                            &IssueChange {
+                                state: Some(IssueState::Closed {
+                                    reason: Some("not_planned".to_string()),
+                                }),
                                 body: Some(format!(
                                     "{}\n\nDuplicate of #{}: another sync created it at the same moment.",
                                     fields.body.trim_end(),
                                     first.number
                                 )),
-                                ..IssuePatch::default()
+                                ..IssueChange::default()
                             },
                         )?;
                         info = Some(format!(
@@ -153,14 +144,14 @@ impl Executor<'_> {
                         adopted = true;
                     }
                 }
-                if fields.closed && issue.state != State::Closed {
-                    issue = client.update_issue(
-                        repo,
+                if fields.closed && !issue.closed {
+                    issue = tracker.update_issue(
                         issue.number,
-                        &IssuePatch {
-                            state: Some(State::Closed),
-                            state_reason: Some(fields.state_reason.clone()),
-                            ..IssuePatch::default()
+                        &IssueChange {
+                            state: Some(IssueState::Closed {
+                                reason: fields.state_reason.clone(),
+                            }),
+                            ..IssueChange::default()
                         },
                     )?;
                 }
@@ -170,48 +161,76 @@ impl Executor<'_> {
                 Ok(done)
             }
             Op::UpdateIssue {
+                key,
                 number,
                 marker,
                 fields,
                 changed,
-                ..
             } => {
-                let (milestone, note) = resolve_milestone(fields, milestones);
-                let mut patch = IssuePatch::default();
+                let (milestone, note) = resolve_milestone(fields, milestones, platform);
+                // The labels the tracker has: as this run read them, or (not updated since
+                // the last sync) as that sync left them.
+                let before: Option<IssueFields> = match remote.issues.get(number) {
+                    Some(i) => Some(fields::remote_issue_fields(i)),
+                    None => self
+                        .links
+                        .items
+                        .get(key)
+                        .and_then(|l| l.remote.as_ref())
+                        .and_then(Fields::issue)
+                        .cloned(),
+                };
+                let mut change = IssueChange::default();
                 for c in changed {
                     match c.as_str() {
-                        "title" => patch.title = Some(fields.title.clone()),
-                        "body" => patch.body = Some(fields::with_marker(&fields.body, marker)),
+                        "title" => change.title = Some(fields.title.clone()),
+                        "body" => change.body = Some(fields::with_marker(&fields.body, marker)),
                         "state" => {
-                            patch.state = Some(if fields.closed {
-                                State::Closed
+                            change.state = Some(if fields.closed {
+                                IssueState::Closed {
+                                    reason: fields.state_reason.clone(),
+                                }
                             } else {
-                                State::Open
+                                IssueState::Open
                             });
-                            if fields.closed {
-                                patch.state_reason = Some(fields.state_reason.clone());
-                            }
                         }
-                        "labels" => patch.labels = Some(fields.labels.iter().cloned().collect()),
+                        "labels" => {
+                            let had = before.as_ref().map(|b| &b.labels);
+                            change.labels = Some(LabelChange {
+                                set: fields.labels.iter().cloned().collect(),
+                                add: fields
+                                    .labels
+                                    .iter()
+                                    .filter(|l| had.is_none_or(|h| !h.contains(*l)))
+                                    .cloned()
+                                    .collect(),
+                                remove: had
+                                    .map(|h| h.difference(&fields.labels).cloned().collect())
+                                    .unwrap_or_default(),
+                            })
+                        }
                         "assignees" => {
-                            patch.assignees = Some(fields.assignees.iter().cloned().collect())
+                            change.assignees = Some(fields.assignees.iter().cloned().collect())
                         }
-                        "milestone" => patch.milestone = Some(milestone),
+                        "milestone" => change.milestone = Some(milestone),
                         _ => {}
                     }
                 }
                 let mut note = note;
-                let issue = match client.update_issue(repo, *number, &patch) {
+                let issue = match tracker.update_issue(*number, &change) {
                     Err(e)
-                        if rejects_assignees(&e)
-                            && patch.assignees.as_ref().is_some_and(|a| !a.is_empty()) =>
+                        if e.is(ErrorKind::Unassignable)
+                            && change.assignees.as_ref().is_some_and(|a| !a.is_empty()) =>
                     {
-                        note = Some(unassignable(patch.assignees.as_deref().unwrap_or_default()));
-                        patch.assignees = None;
-                        if patch.is_empty() {
-                            client.get_issue(repo, *number)?
+                        note = Some(unassignable(
+                            platform,
+                            change.assignees.as_deref().unwrap_or_default(),
+                        ));
+                        change.assignees = None;
+                        if change.is_empty() {
+                            tracker.get_issue(*number)?
                         } else {
-                            client.update_issue(repo, *number, &patch)?
+                            tracker.update_issue(*number, &change)?
                         }
                     }
                     other => other?,
@@ -225,19 +244,17 @@ impl Executor<'_> {
     }
 }
 
-/// GitHub's 422 for logins that can't be assigned (not collaborators).
-fn rejects_assignees(e: &github::Error) -> bool {
-    e.status() == Some(422)
-        && e.field_errors()
-            .iter()
-            .any(|f| f.field.as_deref() == Some("assignees"))
-}
-
-fn unassignable(logins: &[String]) -> String {
-    format!(
-        "GitHub can't assign {} (not a collaborator of the repository?): the issue was left unassigned",
-        logins.join(", ")
-    )
+fn unassignable(platform: Platform, logins: &[String]) -> String {
+    match platform {
+        Platform::Github => format!(
+            "GitHub can't assign {} (not a collaborator of the repository?): the issue was left unassigned",
+            logins.join(", ")
+        ),
+        _ => format!(
+            "{platform} can't assign {} (not a member of the project?): the issue was left unassigned",
+            logins.join(", ")
+        ),
+    }
 }
 
 impl Done {
@@ -246,9 +263,9 @@ impl Done {
             adopted,
             item: Some((
                 i.number,
-                Fields::Issue(fields::remote_issue_fields(&i.into())),
+                Fields::Issue(fields::remote_issue_fields(i)),
                 i.updated_at.clone(),
-                i.html_url.clone(),
+                i.url.clone(),
             )),
             note: None,
             info: None,
@@ -261,9 +278,9 @@ impl Done {
             adopted,
             item: Some((
                 m.number,
-                Fields::Milestone(fields::synced_milestone_fields(&m.into(), cfg)),
+                Fields::Milestone(fields::synced_milestone_fields(m, cfg)),
                 m.updated_at.clone(),
-                m.html_url.clone(),
+                m.url.clone(),
             )),
             note: None,
             info: None,
@@ -279,41 +296,22 @@ fn milestone_description(fields: &MilestoneFields, marker: Option<&str>) -> Stri
     }
 }
 
-/// The whole milestone; `due_on` only when the project syncs due dates (otherwise GitHub's
-/// is left as it is).
-fn milestone_patch(
+/// The milestone's change: the whole of it (`changed: None`), or only the `changed` fields
+/// as the plan names them (what is sent is what the dry run shows, and a field nobody
+/// changed, such as the description with its marker line when a milestone is only closed,
+/// is left as the tracker has it). The due date only when the project syncs due dates.
+fn milestone_change(
     fields: &MilestoneFields,
     marker: Option<&str>,
     sync_due: bool,
-) -> MilestonePatch {
-    MilestonePatch {
-        title: Some(fields.title.clone()),
-        description: Some(Some(milestone_description(fields, marker))),
-        state: Some(if fields.closed {
-            State::Closed
-        } else {
-            State::Open
-        }),
-        due_on: sync_due.then(|| fields.due_on.as_deref().map(fields::due_on_timestamp)),
-    }
-}
-
-/// Only the `changed` fields (as the plan names them): what is sent is what the dry run
-/// shows, and a field nobody changed (the description with its marker line, when a
-/// milestone is only closed) is left as GitHub has it.
-fn changed_milestone_patch(
-    fields: &MilestoneFields,
-    marker: Option<&str>,
-    changed: &[String],
-    sync_due: bool,
-) -> MilestonePatch {
-    let full = milestone_patch(fields, marker, sync_due);
-    let has = |f: &str| changed.iter().any(|c| c == f);
-    MilestonePatch {
-        title: full.title.filter(|_| has("title")),
-        description: full.description.filter(|_| has("description")),
-        state: full.state.filter(|_| has("state")),
-        due_on: full.due_on.filter(|_| has("due_on")),
+    changed: Option<&[String]>,
+) -> MilestoneChange {
+    let has = |f: &str| changed.is_none_or(|c| c.iter().any(|x| x == f));
+    MilestoneChange {
+        title: has("title").then(|| fields.title.clone()),
+        description: has("description").then(|| milestone_description(fields, marker)),
+        closed: has("state").then_some(fields.closed),
+        due_date: (sync_due && has("due_on")).then(|| fields.due_on.clone()),
     }
 }
 
@@ -321,6 +319,7 @@ fn changed_milestone_patch(
 fn resolve_milestone(
     fields: &IssueFields,
     milestones: &HashMap<String, u64>,
+    platform: Platform,
 ) -> (Option<u64>, Option<String>) {
     match &fields.milestone {
         None => (None, None),
@@ -329,7 +328,7 @@ fn resolve_milestone(
             None => (
                 None,
                 Some(format!(
-                    "milestone `{title}` is not on GitHub: the issue was synced without it"
+                    "milestone `{title}` is not on {platform}: the issue was synced without it"
                 )),
             ),
         },

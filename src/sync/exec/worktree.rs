@@ -52,7 +52,7 @@ impl Executor<'_> {
             if let Err(e) = self.apply_edit(&path, &edit, None) {
                 let message = match e {
                     OpError::Local(m) => m,
-                    OpError::Github(g) => g.to_string(),
+                    OpError::Tracker(g) => g.with_hint(),
                 };
                 entry.outcome = Outcome::Failed;
                 entry.error = Some(message.clone());

@@ -42,7 +42,9 @@
 pub mod contract;
 
 mod api;
-mod http;
+/// The HTTP/1.1 wire code (request/response parsing and writing, percent
+/// encoding), shared with the sibling `gitlab-emulator` crate.
+pub mod http;
 mod model;
 mod time;
 

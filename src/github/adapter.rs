@@ -1,0 +1,299 @@
+//! GitHub as a [`Tracker`]: the neutral writes as GitHub's requests, GitHub's errors as
+//! the neutral kinds the executor acts on.
+
+use super::client::{Client, PER_PAGE};
+use super::endpoints::body_has_marker;
+use super::error::Error;
+use super::neutral::due_on;
+use super::types::{
+    IssuePatch, ListIssues, MilestonePatch, NewIssue as GhNewIssue, NewMilestone as GhNewMilestone,
+    RepoRef, State, StateFilter,
+};
+use super::urls::encode_component as enc;
+use crate::tracker::{
+    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
+    NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
+};
+
+/// One GitHub repository, through one client.
+pub struct GithubTracker {
+    client: Client,
+    repo: RepoRef,
+    place: String,
+}
+
+impl GithubTracker {
+    pub fn new(client: Client, repo: RepoRef) -> GithubTracker {
+        let place = repo.to_string();
+        GithubTracker {
+            client,
+            repo,
+            place,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// GitHub's error in neutral terms; its own text and hint are kept, and it stays the source.
+pub fn tracker_error(e: Error) -> tracker::Error {
+    let kind = match &e {
+        Error::Unauthorized { .. } => ErrorKind::Auth,
+        Error::Forbidden { .. } => ErrorKind::Denied,
+        Error::NotFound { .. } => ErrorKind::NotFound,
+        _ if e.is_already_exists() => ErrorKind::AlreadyExists,
+        Error::Validation { errors, .. }
+            if errors
+                .iter()
+                .any(|f| f.field.as_deref() == Some("assignees")) =>
+        {
+            ErrorKind::Unassignable
+        }
+        Error::Validation { .. } => ErrorKind::Invalid,
+        Error::Http { status: 429, .. } => ErrorKind::RateLimited,
+        Error::Http {
+            status: 500..=599, ..
+        }
+        | Error::Transport { .. } => ErrorKind::Transient,
+        Error::Certificate(_) => ErrorKind::Certificate,
+        Error::Config { .. } => ErrorKind::Setup,
+        Error::Http { .. } | Error::Decode { .. } => ErrorKind::Other,
+    };
+    tracker::Error::new(kind, e.without_hint(), e.hint())
+        .with_status(e.status())
+        .with_source(e)
+}
+
+fn closed_state(state: &IssueState) -> (State, Option<Option<String>>) {
+    match state {
+        IssueState::Open => (State::Open, None),
+        IssueState::Closed { reason } => (State::Closed, Some(reason.clone())),
+    }
+}
+
+impl Tracker for GithubTracker {
+    fn platform(&self) -> Platform {
+        Platform::Github
+    }
+
+    fn place(&self) -> &str {
+        &self.place
+    }
+
+    fn host(&self) -> String {
+        tracker::api_host(self.client.base_url())
+    }
+
+    fn page_size(&self) -> usize {
+        PER_PAGE as usize
+    }
+
+    fn fetch(&self, watermark: Option<&str>) -> Result<RemoteState, tracker::Error> {
+        let c = &self.client;
+        let labels = c.list_labels(&self.repo).map_err(tracker_error)?;
+        let milestones = c
+            .list_milestones(&self.repo, StateFilter::All)
+            .map_err(tracker_error)?;
+        let filter = ListIssues {
+            state: StateFilter::All,
+            since: watermark.map(str::to_string),
+            ..ListIssues::default()
+        };
+        let issues = c.list_issues(&self.repo, &filter).map_err(tracker_error)?;
+        Ok(RemoteState {
+            issues: issues.iter().map(|i| (i.number, i.into())).collect(),
+            complete: watermark.is_none(),
+            milestones: milestones.iter().map(Into::into).collect(),
+            labels: labels.iter().map(Into::into).collect(),
+        })
+    }
+
+    fn describe(&self, write: Write) -> (Verb, String) {
+        let base = format!("/repos/{}/{}", enc(&self.repo.owner), enc(&self.repo.name));
+        match write {
+            Write::CreateLabel => (Verb::Post, format!("{base}/labels")),
+            Write::CreateMilestone => (Verb::Post, format!("{base}/milestones")),
+            Write::UpdateMilestone(n) => (Verb::Patch, format!("{base}/milestones/{n}")),
+            Write::DeleteMilestone(n) => (Verb::Delete, format!("{base}/milestones/{n}")),
+            Write::CreateIssue => (Verb::Post, format!("{base}/issues")),
+            Write::UpdateIssue(n) => (Verb::Patch, format!("{base}/issues/{n}")),
+        }
+    }
+
+    fn create_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<Created<tracker::Label>, tracker::Error> {
+        let created = self
+            .client
+            .create_label(&self.repo, name, color, Some(description))
+            .map_err(tracker_error)?;
+        Ok(Created {
+            item: (&created.item).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn create_milestone(
+        &self,
+        new: &NewMilestone,
+    ) -> Result<Created<tracker::Milestone>, tracker::Error> {
+        let body = GhNewMilestone {
+            title: new.title.clone(),
+            description: Some(new.description.clone()),
+            state: new.closed.then_some(State::Closed),
+            due_on: new.due_date.as_deref().map(due_on),
+        };
+        let created = self
+            .client
+            .create_milestone(&self.repo, &body)
+            .map_err(tracker_error)?;
+        Ok(Created {
+            item: (&created.item).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn find_milestone(&self, title: &str) -> Result<Option<tracker::Milestone>, tracker::Error> {
+        let found = self
+            .client
+            .find_milestone_by_title(&self.repo, title)
+            .map_err(tracker_error)?;
+        Ok(found.as_ref().map(Into::into))
+    }
+
+    fn update_milestone(
+        &self,
+        number: u64,
+        change: &MilestoneChange,
+    ) -> Result<tracker::Milestone, tracker::Error> {
+        let patch = MilestonePatch {
+            title: change.title.clone(),
+            description: change.description.clone().map(Some),
+            state: change
+                .closed
+                .map(|c| if c { State::Closed } else { State::Open }),
+            due_on: change.due_date.as_ref().map(|d| d.as_deref().map(due_on)),
+        };
+        let m = self
+            .client
+            .update_milestone(&self.repo, number, &patch)
+            .map_err(tracker_error)?;
+        Ok((&m).into())
+    }
+
+    fn delete_milestone(&self, number: u64) -> Result<(), tracker::Error> {
+        self.client
+            .delete_milestone(&self.repo, number)
+            .map_err(tracker_error)
+    }
+
+    fn create_issue(
+        &self,
+        new: &NewIssue,
+        marker_line: &str,
+    ) -> Result<Created<tracker::Issue>, tracker::Error> {
+        let body = GhNewIssue {
+            title: new.title.clone(),
+            body: Some(new.body.clone()),
+            labels: new.labels.clone(),
+            assignees: new.assignees.clone(),
+            milestone: new.milestone,
+        };
+        let since = self.client.run_started_since();
+        let created = self
+            .client
+            .create_issue(&self.repo, &body, |c| {
+                c.find_issue_with_marker(&self.repo, marker_line, Some(&since))
+            })
+            .map_err(tracker_error)?;
+        Ok(Created {
+            item: (&created.item).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn issues_with_marker(
+        &self,
+        marker_line: &str,
+        recent: bool,
+    ) -> Result<Vec<tracker::Issue>, tracker::Error> {
+        let since = if recent {
+            self.client.recent_since()
+        } else {
+            self.client.run_started_since()
+        };
+        let found = self
+            .client
+            .issues_with_marker(&self.repo, marker_line, Some(&since))
+            .map_err(tracker_error)?;
+        Ok(found.iter().map(Into::into).collect())
+    }
+
+    fn get_issue(&self, number: u64) -> Result<tracker::Issue, tracker::Error> {
+        let i = self
+            .client
+            .get_issue(&self.repo, number)
+            .map_err(tracker_error)?;
+        Ok((&i).into())
+    }
+
+    fn update_issue(
+        &self,
+        number: u64,
+        change: &IssueChange,
+    ) -> Result<tracker::Issue, tracker::Error> {
+        let (state, state_reason) = match &change.state {
+            Some(s) => {
+                let (state, reason) = closed_state(s);
+                (Some(state), reason)
+            }
+            None => (None, None),
+        };
+        let patch = IssuePatch {
+            title: change.title.clone(),
+            body: change.body.clone(),
+            state,
+            state_reason,
+            labels: change.labels.as_ref().map(|l| l.set.clone()),
+            assignees: change.assignees.clone(),
+            milestone: change.milestone,
+        };
+        let i = self
+            .client
+            .update_issue(&self.repo, number, &patch)
+            .map_err(tracker_error)?;
+        Ok((&i).into())
+    }
+
+    fn comment_once(&self, number: u64, marker: &str, body: &str) -> Result<u64, tracker::Error> {
+        let existing = self
+            .client
+            .list_comments(&self.repo, number)
+            .map_err(tracker_error)?;
+        if let Some(c) = existing.iter().find(|c| body_has_marker(&c.body, marker)) {
+            return Ok(c.id);
+        }
+        let created = self
+            .client
+            .create_comment(&self.repo, number, body)
+            .map_err(tracker_error)?;
+        Ok(created.item.id)
+    }
+
+    fn stats(&self) -> Stats {
+        self.client.stats()
+    }
+
+    fn set_cache(&self, cache: EtagCache) {
+        self.client.set_etag_cache(cache);
+    }
+
+    fn take_cache(&self) -> EtagCache {
+        self.client.take_etag_cache()
+    }
+}

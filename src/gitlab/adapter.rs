@@ -1,0 +1,513 @@
+//! The GitLab adapter: the neutral writes as GitLab's requests, GitLab's answers and
+//! errors in neutral terms.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::types::{
+    Issue, IssueUpdate, Label, Milestone, MilestoneWrite, NewIssue as GlNewIssue, Note, User,
+};
+use crate::github::{
+    self, Client, HttpMethod, PER_PAGE, body_has_marker, encode_component as enc, with_query,
+};
+use crate::tracker::{
+    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
+    NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
+};
+
+/// One GitLab project, through one client.
+pub struct GitlabTracker {
+    client: Client,
+    place: String,
+    /// `/projects/group%2Fsub%2Fproject`.
+    base: String,
+    /// User names resolved to ids this run.
+    users: Mutex<HashMap<String, Option<u64>>>,
+}
+
+/// The token's own user name (`GET /user`), to check a token.
+pub fn current_user(client: &Client) -> Result<String, tracker::Error> {
+    let user: User = client.get_json("/user", false).map_err(gitlab_error)?;
+    Ok(user.username)
+}
+
+impl GitlabTracker {
+    /// `place`: the project's path, `group/sub/project`.
+    pub fn new(client: Client, place: &str) -> GitlabTracker {
+        GitlabTracker {
+            client,
+            place: place.to_string(),
+            base: format!("/projects/{}", enc(place)),
+            users: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        params: &[(&str, String)],
+        use_cache: bool,
+    ) -> Result<Vec<T>, tracker::Error> {
+        let mut all = params.to_vec();
+        all.push(("per_page", PER_PAGE.to_string()));
+        let path = with_query(&format!("{}/{what}", self.base), &all);
+        self.client.get_all(&path, use_cache).map_err(gitlab_error)
+    }
+
+    /// User ids for user names; a name GitLab doesn't know is [`ErrorKind::Unassignable`].
+    fn user_ids(&self, names: &[String]) -> Result<Vec<u64>, tracker::Error> {
+        let mut ids = Vec::new();
+        let mut unknown = Vec::new();
+        for name in names {
+            let cached = self
+                .users
+                .lock()
+                .ok()
+                .and_then(|u| u.get(&name.to_lowercase()).copied());
+            let id = match cached {
+                Some(id) => id,
+                None => {
+                    let path = with_query("/users", &[("username", name.clone())]);
+                    let found: Vec<User> =
+                        self.client.get_json(&path, false).map_err(gitlab_error)?;
+                    let id = found
+                        .iter()
+                        .find(|u| u.username.eq_ignore_ascii_case(name))
+                        .map(|u| u.id);
+                    if let Ok(mut u) = self.users.lock() {
+                        u.insert(name.to_lowercase(), id);
+                    }
+                    id
+                }
+            };
+            match id {
+                Some(id) => ids.push(id),
+                None => unknown.push(name.clone()),
+            }
+        }
+        if unknown.is_empty() {
+            Ok(ids)
+        } else {
+            Err(tracker::Error::new(
+                ErrorKind::Unassignable,
+                format!("GitLab has no user named {}", unknown.join(", ")),
+                "assigned_to names GitLab user names (the @name on the profile)",
+            ))
+        }
+    }
+
+    fn milestone_path(&self, number: u64) -> String {
+        format!("{}/milestones/{number}", self.base)
+    }
+
+    fn issue_path(&self, number: u64) -> String {
+        format!("{}/issues/{number}", self.base)
+    }
+
+    fn put<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, tracker::Error> {
+        self.client
+            .send_json(HttpMethod::Put, path, Some(body))
+            .map_err(gitlab_error)
+    }
+}
+
+/// The transport's error in GitLab's words, kept as the source.
+fn gitlab_error(e: github::Error) -> tracker::Error {
+    let status = e.status();
+    let request = e.request().unwrap_or_default().to_string();
+    let said = e.server_message().unwrap_or_default().to_string();
+    let (kind, what, hint): (ErrorKind, &str, String) = match status {
+        Some(401) => (
+            ErrorKind::Auth,
+            "GitLab rejected the token",
+            "create a personal, group or project access token with the `api` scope and provide \
+             it again (`git intellimanage auth login --api-url …`, or the variable named by \
+             pat_env_var_name, GITLAB_TOKEN by default)"
+                .into(),
+        ),
+        Some(403) => (
+            ErrorKind::Denied,
+            "GitLab refused the request",
+            "the token needs the `api` scope (read_api can't write) and at least the Reporter \
+             role in the project (Planner or Reporter to edit issues, Developer for labels and \
+             milestones)"
+                .into(),
+        ),
+        Some(404) => (
+            ErrorKind::NotFound,
+            "not found on GitLab",
+            "check gitlab_project (the path as in the project's URL) and that the token can see \
+             the project (GitLab answers 404, not 403, for projects a token cannot see)"
+                .into(),
+        ),
+        Some(400 | 409 | 422) if e.is_already_exists() => (
+            ErrorKind::AlreadyExists,
+            "GitLab has it already",
+            "an item with that name exists already; use it instead of creating it".into(),
+        ),
+        Some(400 | 422) => (
+            ErrorKind::Invalid,
+            "GitLab refused the values",
+            "check the field named above (titles at most 255 characters, dates YYYY-MM-DD)".into(),
+        ),
+        Some(429) => (
+            ErrorKind::RateLimited,
+            "GitLab's rate limit",
+            "wait a few minutes and sync again (it resumes safely)".into(),
+        ),
+        Some(s) if s >= 500 => (
+            ErrorKind::Transient,
+            "GitLab is having trouble",
+            "try again in a few minutes (gitlab.com: https://status.gitlab.com)".into(),
+        ),
+        Some(_) => (
+            ErrorKind::Other,
+            "GitLab answered",
+            "see GitLab's message".into(),
+        ),
+        None => {
+            let kind = if e.is_certificate() {
+                ErrorKind::Certificate
+            } else if matches!(e, github::Error::Transport { .. }) {
+                ErrorKind::Transient
+            } else if matches!(e, github::Error::Config { .. }) {
+                ErrorKind::Setup
+            } else {
+                ErrorKind::Other
+            };
+            let hint = match kind {
+                ErrorKind::Transient => "check the network and the API URL (api_url, or \
+                     GITLAB_API_URL; self-managed GitLab answers at https://HOST/api/v4)"
+                    .to_string(),
+                ErrorKind::Other => "check that the API URL is a GitLab REST API v4 \
+                     (https://gitlab.com/api/v4, or https://HOST/api/v4)"
+                    .to_string(),
+                _ => e.hint(),
+            };
+            let message = e.without_hint().replace("GitHub", "GitLab");
+            return tracker::Error::new(kind, message, hint)
+                .with_status(None)
+                .with_source(e);
+        }
+    };
+    let status = status.unwrap_or_default();
+    let message = if said.is_empty() {
+        format!("{request}: {what} ({status})")
+    } else {
+        format!("{request}: {what} ({status}: {said})")
+    };
+    tracker::Error::new(kind, message, hint)
+        .with_status(Some(status))
+        .with_source(e)
+}
+
+impl Tracker for GitlabTracker {
+    fn platform(&self) -> Platform {
+        Platform::Gitlab
+    }
+
+    fn place(&self) -> &str {
+        &self.place
+    }
+
+    fn host(&self) -> String {
+        tracker::api_host(self.client.base_url())
+    }
+
+    fn page_size(&self) -> usize {
+        PER_PAGE as usize
+    }
+
+    fn fetch(&self, watermark: Option<&str>) -> Result<RemoteState, tracker::Error> {
+        let labels: Vec<Label> = self.list("labels", &[], true)?;
+        let milestones: Vec<Milestone> = self.list("milestones", &[], true)?;
+        let mut params = vec![
+            ("state", "all".to_string()),
+            ("order_by", "updated_at".to_string()),
+            ("sort", "asc".to_string()),
+        ];
+        if let Some(w) = watermark {
+            params.push(("updated_after", w.to_string()));
+        }
+        let issues: Vec<Issue> = self.list("issues", &params, true)?;
+        Ok(RemoteState {
+            issues: issues.iter().map(|i| (i.iid, i.into())).collect(),
+            complete: watermark.is_none(),
+            milestones: milestones.iter().map(Into::into).collect(),
+            labels: labels.iter().map(Into::into).collect(),
+        })
+    }
+
+    fn describe(&self, write: Write) -> (Verb, String) {
+        let b = &self.base;
+        match write {
+            Write::CreateLabel => (Verb::Post, format!("{b}/labels")),
+            Write::CreateMilestone => (Verb::Post, format!("{b}/milestones")),
+            Write::UpdateMilestone(n) => (Verb::Put, self.milestone_path(n)),
+            Write::DeleteMilestone(n) => (Verb::Delete, self.milestone_path(n)),
+            Write::CreateIssue => (Verb::Post, format!("{b}/issues")),
+            Write::UpdateIssue(n) => (Verb::Put, self.issue_path(n)),
+        }
+    }
+
+    fn create_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<Created<tracker::Label>, tracker::Error> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            name: &'a str,
+            color: String,
+            description: &'a str,
+        }
+        let body = Body {
+            name,
+            color: format!("#{}", color.trim_start_matches('#')),
+            description,
+        };
+        let created = self
+            .client
+            .create_guarded(&format!("{}/labels", self.base), &body, |c| {
+                let path = with_query(
+                    &format!("{}/labels", self.base),
+                    &[
+                        ("search", name.to_string()),
+                        ("per_page", PER_PAGE.to_string()),
+                    ],
+                );
+                let found: Vec<Label> = c.get_all(&path, false)?;
+                Ok(found.into_iter().find(|l| l.name == name))
+            })
+            .map_err(gitlab_error)?;
+        Ok(Created {
+            item: (&created.item).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn create_milestone(
+        &self,
+        new: &NewMilestone,
+    ) -> Result<Created<tracker::Milestone>, tracker::Error> {
+        let body = MilestoneWrite {
+            title: Some(new.title.clone()),
+            description: Some(new.description.clone()),
+            due_date: new.due_date.clone().map(Some),
+            state_event: None,
+        };
+        let title = new.title.clone();
+        let created = self
+            .client
+            .create_guarded(&format!("{}/milestones", self.base), &body, |c| {
+                let path = with_query(
+                    &format!("{}/milestones", self.base),
+                    &[("title", title.clone())],
+                );
+                let found: Vec<Milestone> = c.get_all(&path, false)?;
+                Ok(found.into_iter().next())
+            })
+            .map_err(gitlab_error)?;
+        let mut m: Milestone = created.item;
+        // GitLab creates milestones active; one the plan has closed is closed next.
+        if new.closed && m.state != "closed" {
+            m = self.put(
+                &self.milestone_path(m.id),
+                &MilestoneWrite {
+                    state_event: Some("close"),
+                    ..MilestoneWrite::default()
+                },
+            )?;
+        }
+        Ok(Created {
+            item: (&m).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn find_milestone(&self, title: &str) -> Result<Option<tracker::Milestone>, tracker::Error> {
+        let all: Vec<Milestone> = self.list("milestones", &[], false)?;
+        let want = title.trim().to_lowercase();
+        Ok(all
+            .iter()
+            .find(|m| m.title.trim().to_lowercase() == want)
+            .map(Into::into))
+    }
+
+    fn update_milestone(
+        &self,
+        number: u64,
+        change: &MilestoneChange,
+    ) -> Result<tracker::Milestone, tracker::Error> {
+        let body = MilestoneWrite {
+            title: change.title.clone(),
+            description: change.description.clone(),
+            due_date: change.due_date.clone(),
+            state_event: change.closed.map(|c| if c { "close" } else { "activate" }),
+        };
+        let m: Milestone = self.put(&self.milestone_path(number), &body)?;
+        Ok((&m).into())
+    }
+
+    fn delete_milestone(&self, number: u64) -> Result<(), tracker::Error> {
+        self.client
+            .send_no_content(
+                HttpMethod::Delete,
+                &self.milestone_path(number),
+                false,
+                true,
+            )
+            .map_err(gitlab_error)
+    }
+
+    fn create_issue(
+        &self,
+        new: &NewIssue,
+        marker_line: &str,
+    ) -> Result<Created<tracker::Issue>, tracker::Error> {
+        let assignee_ids = self.user_ids(&new.assignees)?;
+        let body = GlNewIssue {
+            title: &new.title,
+            description: &new.body,
+            labels: (!new.labels.is_empty()).then(|| new.labels.join(",")),
+            assignee_ids,
+            milestone_id: new.milestone,
+        };
+        let since = self.client.run_started_since();
+        let created = self
+            .client
+            .create_guarded(&format!("{}/issues", self.base), &body, |c| {
+                let path = with_query(
+                    &format!("{}/issues", self.base),
+                    &[
+                        ("state", "all".to_string()),
+                        ("updated_after", since.clone()),
+                        ("per_page", PER_PAGE.to_string()),
+                    ],
+                );
+                let found: Vec<Issue> = c.get_all(&path, false)?;
+                Ok(found
+                    .into_iter()
+                    .filter(|i| {
+                        i.description
+                            .as_deref()
+                            .is_some_and(|d| body_has_marker(d, marker_line))
+                    })
+                    .max_by_key(|i| i.iid))
+            })
+            .map_err(gitlab_error)?;
+        Ok(Created {
+            item: (&created.item).into(),
+            adopted: created.adopted,
+        })
+    }
+
+    fn issues_with_marker(
+        &self,
+        marker_line: &str,
+        recent: bool,
+    ) -> Result<Vec<tracker::Issue>, tracker::Error> {
+        let since = if recent {
+            self.client.recent_since()
+        } else {
+            self.client.run_started_since()
+        };
+        let found: Vec<Issue> = self.list(
+            "issues",
+            &[("state", "all".to_string()), ("updated_after", since)],
+            false,
+        )?;
+        let mut out: Vec<tracker::Issue> = found
+            .iter()
+            .filter(|i| {
+                i.description
+                    .as_deref()
+                    .is_some_and(|d| body_has_marker(d, marker_line))
+            })
+            .map(Into::into)
+            .collect();
+        out.sort_by_key(|i| i.number);
+        Ok(out)
+    }
+
+    fn get_issue(&self, number: u64) -> Result<tracker::Issue, tracker::Error> {
+        let i: Issue = self
+            .client
+            .get_json(&self.issue_path(number), false)
+            .map_err(gitlab_error)?;
+        Ok((&i).into())
+    }
+
+    fn update_issue(
+        &self,
+        number: u64,
+        change: &IssueChange,
+    ) -> Result<tracker::Issue, tracker::Error> {
+        let assignee_ids = match &change.assignees {
+            Some(names) => Some(self.user_ids(names)?),
+            None => None,
+        };
+        let join = |l: &[String]| (!l.is_empty()).then(|| l.join(","));
+        let body = IssueUpdate {
+            title: change.title.clone(),
+            description: change.body.clone(),
+            state_event: change.state.as_ref().map(|s| match s {
+                IssueState::Open => "reopen",
+                IssueState::Closed { .. } => "close",
+            }),
+            add_labels: change.labels.as_ref().and_then(|l| join(&l.add)),
+            remove_labels: change.labels.as_ref().and_then(|l| join(&l.remove)),
+            assignee_ids,
+            milestone_id: change.milestone.map(|m| m.unwrap_or(0)),
+        };
+        if body == IssueUpdate::default() {
+            return self.get_issue(number);
+        }
+        let i: Issue = self.put(&self.issue_path(number), &body)?;
+        Ok((&i).into())
+    }
+
+    fn comment_once(&self, number: u64, marker: &str, body: &str) -> Result<u64, tracker::Error> {
+        let what = format!("issues/{number}/notes");
+        let notes: Vec<Note> = self.list(&what, &[], false)?;
+        if let Some(n) = notes.iter().find(|n| body_has_marker(&n.body, marker)) {
+            return Ok(n.id);
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            body: &'a str,
+        }
+        let path = format!("{}/{what}", self.base);
+        let created: github::Created<Note> = self
+            .client
+            .create_guarded(&path, &Body { body }, |c| {
+                let list = with_query(&path, &[("per_page", PER_PAGE.to_string())]);
+                let notes: Vec<Note> = c.get_all(&list, false)?;
+                Ok(notes
+                    .into_iter()
+                    .filter(|n| body_has_marker(&n.body, marker))
+                    .max_by_key(|n| n.id))
+            })
+            .map_err(gitlab_error)?;
+        Ok(created.item.id)
+    }
+
+    fn stats(&self) -> Stats {
+        self.client.stats()
+    }
+
+    fn set_cache(&self, cache: EtagCache) {
+        self.client.set_etag_cache(cache);
+    }
+
+    fn take_cache(&self) -> EtagCache {
+        self.client.take_etag_cache()
+    }
+}

@@ -1,0 +1,167 @@
+//! GitLab's REST v4 wire types for issues, milestones, labels and users, and their
+//! neutral form ([`crate::tracker`]): issues by `iid`, `opened`/`closed`, milestones by
+//! `id` with `active`/`closed` and a `due_date` that is already a calendar day.
+
+use serde::{Deserialize, Serialize};
+
+use crate::tracker;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MilestoneRef {
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Issue {
+    pub iid: u64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `opened` or `closed`.
+    pub state: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub assignees: Vec<User>,
+    #[serde(default)]
+    pub milestone: Option<MilestoneRef>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Milestone {
+    pub id: u64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `active` or `closed`.
+    pub state: String,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+    /// `#RRGGBB` (or a color name).
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// `POST /projects/:id/issues`.
+#[derive(Debug, Serialize)]
+pub struct NewIssue<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// Comma-separated names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assignee_ids: Vec<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_id: Option<u64>,
+}
+
+/// `PUT /projects/:id/issues/:iid`: only `Some` fields are sent.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct IssueUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `close` or `reopen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_event: Option<&'static str>,
+    /// Comma-separated; applied together with `remove_labels` in the one request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub add_labels: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remove_labels: Option<String>,
+    /// Replaces the assignees (empty: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_ids: Option<Vec<u64>>,
+    /// `0` removes the milestone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_id: Option<u64>,
+}
+
+/// `POST` / `PUT` of a milestone.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct MilestoneWrite {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Some(None)` sends `null` (removes the due date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<Option<String>>,
+    /// `close` or `activate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_event: Option<&'static str>,
+}
+
+impl From<&Issue> for tracker::Issue {
+    fn from(i: &Issue) -> tracker::Issue {
+        tracker::Issue {
+            number: i.iid,
+            title: i.title.clone(),
+            body: i.description.clone().unwrap_or_default(),
+            closed: i.state == "closed",
+            state_reason: None,
+            labels: i.labels.clone(),
+            assignees: i.assignees.iter().map(|u| u.username.clone()).collect(),
+            milestone: i.milestone.as_ref().map(|m| m.title.clone()),
+            created_at: i.created_at.clone(),
+            updated_at: i.updated_at.clone(),
+            url: i.web_url.clone(),
+        }
+    }
+}
+
+impl From<&Milestone> for tracker::Milestone {
+    fn from(m: &Milestone) -> tracker::Milestone {
+        tracker::Milestone {
+            number: m.id,
+            title: m.title.clone(),
+            description: m.description.clone().unwrap_or_default(),
+            closed: m.state == "closed",
+            due_date: m.due_date.clone().filter(|d| !d.is_empty()),
+            updated_at: m.updated_at.clone(),
+            url: m.web_url.clone(),
+        }
+    }
+}
+
+impl From<&Label> for tracker::Label {
+    fn from(l: &Label) -> tracker::Label {
+        tracker::Label {
+            name: l.name.clone(),
+            color: l
+                .color
+                .as_deref()
+                .map(|c| c.trim_start_matches('#').to_ascii_lowercase()),
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The [`Tracker`] trait: everything the sync does to an issue tracker, in neutral terms.
+//! One adapter per platform implements it (`github::GithubTracker`,
+//! `gitlab::GitlabTracker`); the executor, the hooks and the report speak only this.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{EtagCache, Issue, Label, Milestone, RemoteState, Stats};
+
+/// The issue trackers a project can sync with (`platform` in `project_config.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[default]
+    Github,
+    Gitlab,
+    /// Named by the specification; its issue tracker is gone (see [`Platform::unsupported`]).
+    Bitbucket,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Github, Platform::Gitlab, Platform::Bitbucket];
+
+    /// Case-insensitive: `"gitlab"`, `"GitLab"`.
+    pub fn parse(value: &str) -> Option<Platform> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(value.trim()))
+    }
+
+    /// As written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Github => "github",
+            Platform::Gitlab => "gitlab",
+            Platform::Bitbucket => "bitbucket",
+        }
+    }
+
+    /// As people write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Github => "GitHub",
+            Platform::Gitlab => "GitLab",
+            Platform::Bitbucket => "Bitbucket",
+        }
+    }
+
+    /// Whether the tracker keeps why an issue was closed (GitHub's `state_reason`).
+    pub fn keeps_close_reasons(self) -> bool {
+        self == Platform::Github
+    }
+
+    /// Why a platform can't be synced with, if it can't.
+    pub fn unsupported(self) -> Option<&'static str> {
+        match self {
+            Platform::Bitbucket => Some(
+                "Bitbucket Cloud's issue tracker, API included, was removed by Atlassian on \
+                 2026-08-20 (its endpoints answer 410 Gone): there is nothing to sync with; \
+                 Atlassian's path for issues is Jira",
+            ),
+            Platform::Github | Platform::Gitlab => None,
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// How a write is sent, as the report and `--dry-run` show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verb {
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Post => "POST",
+            Verb::Patch => "PATCH",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// A write, named for [`Tracker::describe`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    CreateLabel,
+    CreateMilestone,
+    UpdateMilestone(u64),
+    DeleteMilestone(u64),
+    CreateIssue,
+    UpdateIssue(u64),
+}
+
+/// An issue to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewIssue {
+    pub title: String,
+    /// The text, marker line included.
+    pub body: String,
+    pub labels: Vec<String>,
+    /// User names.
+    pub assignees: Vec<String>,
+    /// The milestone's number ([`Milestone::number`]).
+    pub milestone: Option<u64>,
+}
+
+/// Open, or closed for a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueState {
+    Open,
+    /// `completed` / `not_planned` where the tracker keeps a reason.
+    Closed {
+        reason: Option<String>,
+    },
+}
+
+/// The labels an issue should have after an update: the whole set, and what that adds to
+/// and removes from the set the tracker had when this run read it (trackers that can
+/// add and remove in one request send only those, leaving others' edits alone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelChange {
+    pub set: Vec<String>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// What to change on an issue (`None`: leave as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueChange {
+    pub title: Option<String>,
+    /// The text, marker line included.
+    pub body: Option<String>,
+    pub state: Option<IssueState>,
+    pub labels: Option<LabelChange>,
+    pub assignees: Option<Vec<String>>,
+    /// `Some(None)` removes the milestone.
+    pub milestone: Option<Option<u64>>,
+}
+
+impl IssueChange {
+    pub fn is_empty(&self) -> bool {
+        *self == IssueChange::default()
+    }
+}
+
+/// A milestone to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewMilestone {
+    pub title: String,
+    /// The text, marker line included.
+    pub description: String,
+    pub closed: bool,
+    /// `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+}
+
+/// What to change on a milestone (`None`: leave as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MilestoneChange {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub closed: Option<bool>,
+    /// `Some(None)` removes the due date.
+    pub due_date: Option<Option<String>>,
+}
+
+/// A created item, and whether it was found instead (a create whose answer was lost, or
+/// one made meanwhile by someone else).
+#[derive(Debug, Clone)]
+pub struct Created<T> {
+    pub item: T,
+    pub adopted: bool,
+}
+
+/// What kind of failure a tracker reported: what the executor acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The token is missing, expired or revoked (401).
+    Auth,
+    /// The token may not do this here (403 that is no rate limit).
+    Denied,
+    /// A label or milestone of that name exists already.
+    AlreadyExists,
+    NotFound,
+    /// Some of the user names can't be assigned here.
+    Unassignable,
+    /// The values sent were refused.
+    Invalid,
+    /// Waited out and still limited.
+    RateLimited,
+    /// The server or the network failed and retries ran out.
+    Transient,
+    /// The server's certificate is not trusted.
+    Certificate,
+    /// The client was set up wrongly (bad URL, empty token).
+    Setup,
+    /// Anything else (an answer that can't be read, an unexpected status).
+    Other,
+}
+
+impl ErrorKind {
+    /// Every further write would fail the same way: stop the run at the first.
+    pub fn stops_run(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Auth | ErrorKind::Denied | ErrorKind::Certificate
+        )
+    }
+
+    /// The token is the problem (exit code 5).
+    pub fn is_auth(self) -> bool {
+        matches!(self, ErrorKind::Auth | ErrorKind::Denied)
+    }
+}
+
+/// A failed tracker call: its kind, one line saying what happened (the request and the
+/// tracker's message), what to do about it, and the adapter's own error as the source.
+#[derive(Debug)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    message: String,
+    hint: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error {
+            kind,
+            status: None,
+            message: message.into(),
+            hint: hint.into(),
+            source: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: Option<u16>) -> Error {
+        self.status = status;
+        self
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The line without the hint.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn hint(&self) -> &str {
+        &self.hint
+    }
+
+    /// `message; hint: …`, for one line in a report.
+    pub fn with_hint(&self) -> String {
+        if self.hint.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}; hint: {}", self.message, self.hint)
+        }
+    }
+
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.kind == kind
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// One issue tracker, at one place (a GitHub repository, a GitLab project), as the sync
+/// uses it. Creates are guarded: an issue created by an earlier, interrupted call (found by
+/// its `IntelliManage-ID:` marker line) is adopted rather than created twice.
+pub trait Tracker {
+    fn platform(&self) -> Platform;
+
+    /// The place as links and the record name it: `owner/name`, `group/sub/project`.
+    fn place(&self) -> &str;
+
+    /// The API's host (`api.github.com`, `gitlab.example.com:8443`).
+    fn host(&self) -> String;
+
+    /// How many items one page of a list holds.
+    fn page_size(&self) -> usize;
+
+    /// Every label and milestone, and the issues updated since `watermark` (all of them
+    /// without one).
+    fn fetch(&self, watermark: Option<&str>) -> Result<RemoteState, Error>;
+
+    /// How a write goes out (method and path), for the report and `--dry-run`.
+    fn describe(&self, write: Write) -> (Verb, String);
+
+    /// Creates a label (`color`: six hex digits).
+    fn create_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<Created<Label>, Error>;
+
+    /// Creates a milestone; one of that title made meanwhile is adopted.
+    fn create_milestone(&self, new: &NewMilestone) -> Result<Created<Milestone>, Error>;
+
+    /// The milestone with this title (trimmed, case-insensitive), if any.
+    fn find_milestone(&self, title: &str) -> Result<Option<Milestone>, Error>;
+
+    fn update_milestone(&self, number: u64, change: &MilestoneChange) -> Result<Milestone, Error>;
+
+    fn delete_milestone(&self, number: u64) -> Result<(), Error>;
+
+    /// Creates an issue whose body carries `marker_line`; when the answer is lost, an issue
+    /// with that line created during this run is adopted instead of creating another.
+    fn create_issue(&self, new: &NewIssue, marker_line: &str) -> Result<Created<Issue>, Error>;
+
+    /// Issues whose body carries `marker_line`, lowest number first: among those created
+    /// in the last minutes (`recent`), or since this run started.
+    fn issues_with_marker(&self, marker_line: &str, recent: bool) -> Result<Vec<Issue>, Error>;
+
+    fn get_issue(&self, number: u64) -> Result<Issue, Error>;
+
+    fn update_issue(&self, number: u64, change: &IssueChange) -> Result<Issue, Error>;
+
+    /// Posts `body` as a comment on the issue unless a comment carrying `marker` is there
+    /// already; returns the comment's id.
+    fn comment_once(&self, number: u64, marker: &str, body: &str) -> Result<u64, Error>;
+
+    /// The request counters so far.
+    fn stats(&self) -> Stats;
+
+    /// Conditional-request cache in (from the record) and out (to persist); trackers
+    /// without conditional requests keep it as they got it.
+    fn set_cache(&self, cache: EtagCache);
+    fn take_cache(&self) -> EtagCache;
+}

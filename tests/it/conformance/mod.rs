@@ -1,0 +1,381 @@
+//! One conformance suite, every adapter: each sync scenario is written once and run
+//! against the GitHub emulator and the GitLab emulator, through the real binary.
+//! (GitHub-only behaviour, ETags and the like, is tested in `sync` and its siblings.)
+
+mod backends;
+
+use std::process::Output;
+
+use crate::support::*;
+use backends::Backend;
+
+const P: &str = ".ruru/projects/demo";
+const TASK_1: &str = ".ruru/projects/demo/tasks/TASK-001_parser.md";
+const TASK_2: &str = ".ruru/projects/demo/tasks/TASK-002_docs.md";
+
+/// A repository whose plan syncs with `backend`.
+struct Case {
+    repo: TestRepo,
+    backend: Backend,
+}
+
+impl Case {
+    fn new(backend: Backend, config_extra: &str) -> Case {
+        let repo = TestRepo::new();
+        let config = format!(
+            "project_name = \"demo\"\nproject_slug = \"demo\"\n\n[github_integration]\nenable_sync = true\n{}{config_extra}\n",
+            backend.config_keys()
+        );
+        repo.write(&format!("{P}/project_config.toml"), &config);
+        repo.write(
+            &format!("{P}/epics/EPIC-001_ship.md"),
+            &artifact(
+                "EPIC-001",
+                EPIC,
+                "Ship v1",
+                "🔵 In Progress",
+                "target_date = \"2025-06-30\"\n",
+                "The first release.\n",
+            ),
+        );
+        repo.write(
+            TASK_1,
+            &artifact(
+                "TASK-001",
+                TASK,
+                "Write the parser",
+                "🟡 To Do",
+                "epic_id = \"EPIC-001\"\npriority = \"🔼 High\"\ntags = [\"parser\"]\nassigned_to = \"ada\"\n",
+                "Parse the files.\n",
+            ),
+        );
+        repo.write(
+            TASK_2,
+            &artifact(
+                "TASK-002",
+                TASK,
+                "Document it",
+                "🟢 Done",
+                "epic_id = \"EPIC-001\"\n",
+                "Say how.\n",
+            ),
+        );
+        repo.commit_all("plan");
+        Case { repo, backend }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let env = self.backend.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.repo.im_env(args, &env)
+    }
+
+    /// `sync --json`, which must succeed.
+    fn sync(&self) -> serde_json::Value {
+        let out = self.run(&["sync", "--json"]);
+        assert_exit(&out, 0, &format!("sync with {}", self.backend.name()));
+        parse_json(&out)
+    }
+}
+
+fn both(scenario: impl Fn(Backend)) {
+    scenario(Backend::github());
+    scenario(Backend::gitlab());
+}
+
+#[test]
+fn first_sync_creates_everything_and_a_second_writes_nothing() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let report = c.sync();
+        let b = &c.backend;
+        let issues = b.issues();
+        assert_eq!(issues.len(), 2, "{}: {issues:#?}", b.name());
+        let parser = b.issue_titled("Write the parser");
+        assert!(parser.body.contains("Parse the files."), "{parser:?}");
+        assert!(
+            parser
+                .body
+                .trim_end()
+                .ends_with("IntelliManage-ID: TASK-001"),
+            "{}: the marker ends the body: {:?}",
+            b.name(),
+            parser.body
+        );
+        assert!(!parser.closed);
+        assert_eq!(
+            parser.labels,
+            set(&[
+                "PM:Priority:High",
+                "PM:Status:ToDo",
+                "PM:Type:Task",
+                "parser"
+            ]),
+            "{}",
+            b.name()
+        );
+        assert_eq!(parser.milestone.as_deref(), Some("Ship v1"));
+        assert_eq!(parser.assignees, set(&["ada"]), "{}", b.name());
+        let docs = b.issue_titled("Document it");
+        assert!(docs.closed, "{}: a Done task is a closed issue", b.name());
+        let stones = b.milestones();
+        assert_eq!(stones.len(), 1);
+        assert_eq!(stones[0].title, "Ship v1");
+        assert_eq!(stones[0].due.as_deref(), Some("2025-06-30"), "{}", b.name());
+        assert!(b.label_names().contains("PM:Status:Done"));
+        assert_eq!(
+            report["projects"][0]["repo"].as_str().map(str::is_empty),
+            Some(false)
+        );
+
+        // Nothing changed: no writes at all, and the offline diff has nothing pending.
+        b.reset_log();
+        let again = c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+        // One read per resource page: labels, milestones, issues.
+        assert_eq!(b.read_count(), 3, "{}", b.name());
+        assert_eq!(
+            again["projects"][0]["ops"],
+            serde_json::json!([]),
+            "{}",
+            b.name()
+        );
+        let diff = c.run(&["diff", "--exit-code"]);
+        assert_exit(&diff, 0, "diff --exit-code after syncing");
+    });
+}
+
+#[test]
+fn dry_run_lists_every_write_and_sends_none() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let out = c.run(&["sync", "--dry-run", "--json"]);
+        assert_exit(&out, 0, "dry run");
+        let report = parse_json(&out);
+        let b = &c.backend;
+        assert_eq!(b.write_count(), 0);
+        let ops = report["projects"][0]["ops"]
+            .as_array()
+            .expect("ops")
+            .clone();
+        let creates: Vec<&str> = ops
+            .iter()
+            .filter(|o| o["op"] == "create_issue")
+            .map(|o| o["path"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(creates.len(), 2, "{}: {ops:#?}", b.name());
+        assert!(
+            creates.iter().all(|p| b.issues_path().ends_with(*p)),
+            "{}: {creates:?}",
+            b.name()
+        );
+        assert!(ops.iter().all(|o| o["outcome"] == "planned"));
+        // What the dry run listed is what the sync does.
+        let done = c.sync();
+        let kinds = |v: &serde_json::Value| -> Vec<(String, String)> {
+            v["projects"][0]["ops"]
+                .as_array()
+                .expect("ops")
+                .iter()
+                .map(|o| (o["op"].to_string(), o["path"].to_string()))
+                .collect()
+        };
+        assert_eq!(kinds(&report), kinds(&done), "{}", b.name());
+    });
+}
+
+#[test]
+fn an_edit_in_the_plan_is_one_update_with_the_labels_swapped() {
+    both(|b| {
+        let c = Case::new(b, "");
+        c.sync();
+        c.repo.edit(TASK_1, |t| {
+            t.replace("🟡 To Do", "🔵 In Progress")
+                .replace("Write the parser", "Write the fast parser")
+        });
+        c.repo.commit_all("start");
+        let b = &c.backend;
+        b.reset_log();
+        c.sync();
+        // One write to the issue (and the new status label created once).
+        let writes = b.writes();
+        let to_issues: Vec<&String> = writes.iter().filter(|w| w.contains("/issues")).collect();
+        assert_eq!(to_issues.len(), 1, "{}: {writes:?}", b.name());
+        assert!(
+            writes
+                .iter()
+                .all(|w| w.contains("/issues/") || w.contains("/labels")),
+            "{}: {writes:?}",
+            b.name()
+        );
+        let issue = b.issue_titled("Write the fast parser");
+        assert!(
+            issue.labels.contains("PM:Status:InProgress"),
+            "{issue:?} {writes:?}"
+        );
+        assert!(!issue.labels.contains("PM:Status:ToDo"), "{issue:?}");
+        assert!(
+            issue.labels.contains("parser"),
+            "other labels stay: {issue:?}"
+        );
+    });
+}
+
+#[test]
+fn close_and_reopen_travel_both_ways() {
+    both(|b| {
+        let c = Case::new(b, "");
+        c.sync();
+        let b = &c.backend;
+        // Closed on the tracker: the plan's task becomes Done.
+        let n = b.issue_titled("Write the parser").number;
+        b.web_edit(n, None, Some(true));
+        c.sync();
+        let text = c.repo.read(TASK_1);
+        assert!(
+            text.contains("status = \"🟢 Done\""),
+            "{}: {text}",
+            b.name()
+        );
+        c.repo.commit_all("take the tracker's changes");
+        // Reopened in the plan: the issue opens again.
+        c.repo
+            .edit(TASK_2, |t| t.replace("🟢 Done", "🔵 In Progress"));
+        c.repo.commit_all("reopen");
+        c.sync();
+        assert!(!b.issue_titled("Document it").closed, "{}", b.name());
+        assert!(b.issue_titled("Write the parser").closed);
+    });
+}
+
+#[test]
+fn a_conflict_is_settled_by_each_strategy() {
+    for (strategy, winner) in [
+        ("prefer_local", "Plan title"),
+        ("prefer_github", "Tracker title"),
+        ("manual_flag", ""),
+    ] {
+        both(|b| {
+            let c = Case::new(
+                b,
+                &format!("\n[github_integration.mapping]\nconflict_resolution = \"{strategy}\"\n"),
+            );
+            c.sync();
+            let b = &c.backend;
+            let n = b.issue_titled("Write the parser").number;
+            b.web_edit(n, Some("Tracker title"), None);
+            c.repo
+                .edit(TASK_1, |t| t.replace("Write the parser", "Plan title"));
+            c.repo.commit_all("retitle");
+            let out = c.run(&["sync", "--json"]);
+            let on_tracker = b
+                .issues()
+                .into_iter()
+                .find(|i| i.number == n)
+                .expect("the issue")
+                .title;
+            let in_plan = c.repo.read(TASK_1);
+            assert_exit(&out, 0, strategy);
+            if winner.is_empty() {
+                // Flagged on both sides, changed on neither, listed until a person settles it.
+                assert_eq!(on_tracker, "Tracker title", "{}", b.name());
+                assert!(in_plan.contains("title = \"Plan title\""), "{in_plan}");
+                let report = parse_json(&out);
+                assert_eq!(
+                    report["projects"][0]["conflicts"][0]["key"],
+                    "demo/TASK-001",
+                    "{}: {report:#}",
+                    b.name()
+                );
+                assert_eq!(report["projects"][0]["conflicts"][0]["winner"], "flagged");
+            } else {
+                assert_eq!(on_tracker, winner, "{} {strategy}", b.name());
+                assert!(
+                    in_plan.contains(&format!("title = \"{winner}\"")),
+                    "{} {strategy}: {in_plan}",
+                    b.name()
+                );
+            }
+        });
+    }
+}
+
+#[test]
+fn a_lost_answer_to_a_create_is_adopted_not_duplicated() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let path = c.backend.issues_path();
+        c.backend.lose_answer_once("POST", &path);
+        c.sync();
+        let b = &c.backend;
+        assert_eq!(b.pending_faults(), 0, "the fault was met");
+        assert_eq!(b.issues().len(), 2, "{}: {:#?}", b.name(), b.issues());
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+    });
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_waited_out() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let path = c.backend.issues_path();
+        c.backend.too_many_requests_once(1, "GET", &path);
+        c.backend.fail_once(502, "GET", &path);
+        let out = c.run(&["sync", "--json"]);
+        assert_exit(&out, 0, "sync through faults");
+        let b = &c.backend;
+        assert_eq!(b.pending_faults(), 0);
+        let err = stderr(&out);
+        assert!(
+            err.contains("rate limit") && err.contains("waiting"),
+            "{err}"
+        );
+        let platform = if b.name() == "github" {
+            "GitHub"
+        } else {
+            "GitLab"
+        };
+        assert!(
+            err.contains(platform),
+            "{}: the notice names the tracker: {err}",
+            b.name()
+        );
+        assert!(err.contains("502") && err.contains("retrying"), "{err}");
+        let report = parse_json(&out);
+        assert!(report["requests"]["rate_limit_waits"].as_u64() >= Some(1));
+        assert_eq!(b.issues().len(), 2);
+    });
+}
+
+#[test]
+fn a_refused_token_stops_the_run_with_the_auth_exit_code() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let mut env = c.backend.env();
+        for (k, v) in env.iter_mut() {
+            if k.ends_with("TOKEN") || k.ends_with("PAT") {
+                *v = "not-a-token".to_string();
+            }
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let out = c.repo.im_env(&["sync"], &env);
+        assert_exit(&out, 5, "a bad token");
+        let err = stderr(&out);
+        let platform = if c.backend.name() == "github" {
+            "GitHub"
+        } else {
+            "GitLab"
+        };
+        assert!(
+            err.contains(&format!("{platform} rejected the token")),
+            "{err}"
+        );
+        assert!(
+            !err.contains("not-a-token"),
+            "the token is never shown: {err}"
+        );
+        assert_eq!(c.backend.write_count(), 0);
+    });
+}
