@@ -34,8 +34,9 @@ use crate::repo::{Repo, RepoError};
 pub const SYNC_REF: &str = "refs/intellimanage/sync";
 /// The directory of the record's tree that mirrors the plan root.
 pub const PLAN_DIR: &str = "plan";
-/// Version of the record layout described above.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the record layout described above. 2: each link names its tracker and API
+/// host (1: GitHub only; migrated in place by the next sync).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {

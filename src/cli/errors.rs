@@ -1,6 +1,7 @@
 //! How every error becomes what the user sees: the message, a hint where the cause is
 //! known, and the exit code. The one place where kinds of failure map to exit codes.
 
+use git_intellimanage::tracker::ErrorKind;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -120,6 +121,7 @@ impl From<SyncError> for CliError {
             SyncError::Record(_) => exit::REPO,
             SyncError::Auth { .. } => exit::AUTH,
             SyncError::Tracker { source, .. } if source.kind.is_auth() => exit::AUTH,
+            SyncError::Tracker { source, .. } if source.kind == ErrorKind::Setup => exit::CONFIG,
             SyncError::Tracker { .. } => exit::GITHUB,
             SyncError::NoRepository { .. } => exit::CONFIG,
             SyncError::NoProject { .. } => exit::REPO,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{IssueFields, MilestoneFields, Target};
+use crate::tracker::Platform;
 
 /// The name of the links document in the sync record.
 pub const LINKS_DOC: &str = "links.json";
@@ -51,7 +52,13 @@ impl Fields {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub target: Target,
-    /// `owner/name`.
+    /// Which tracker the item is on. Records of format 1 (GitHub only) lack it.
+    #[serde(default)]
+    pub tracker: Platform,
+    /// The tracker's API host (`api.github.com`, `gitlab.example.com:8443`): format 2 on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The place on the tracker: `owner/name` (GitHub), `group/sub/project` (GitLab).
     pub repo: String,
     pub number: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +113,22 @@ pub fn shared_milestone_key(project: &str, name: &str) -> String {
 }
 
 impl Links {
+    /// Brings links of a format-1 record (GitHub only, no host) to format 2: each link
+    /// gets the tracker and API host its project syncs with (`target_of(project)`), or
+    /// GitHub's when the project is gone or no longer says.
+    pub fn migrate_from_v1(&mut self, target_of: impl Fn(&str) -> Option<(Platform, String)>) {
+        for (key, link) in self.items.iter_mut() {
+            if link.host.is_some() {
+                continue;
+            }
+            let project = key.split('/').next().unwrap_or_default();
+            match target_of(project) {
+                Some((platform, host)) if platform == link.tracker => link.host = Some(host),
+                _ => link.host = Some("api.github.com".to_string()),
+            }
+        }
+    }
+
     /// Links of one project.
     pub fn of_project<'a>(
         &'a self,

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::artifact::{Artifact, Problem, vocab};
 use crate::config::ProjectConfig;
-use crate::tracker::Milestone;
+use crate::tracker::{Milestone, Platform};
 pub use crate::tracker::RemoteState;
 
 use fields::{IssueFields, MilestoneFields, Target};
@@ -316,6 +316,8 @@ pub fn link_of(
 ) -> Link {
     Link {
         target: s.target,
+        tracker: Platform::default(),
+        host: None,
         repo: repo.to_string(),
         number,
         url: url.or_else(|| s.url.clone()),

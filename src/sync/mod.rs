@@ -152,6 +152,15 @@ pub fn run(
     let snapshot = Snapshot::at_rev(repo, &options.rev)?;
     let mut record = Record::load(repo)?;
     let mut links: Links = record.json(LINKS_DOC)?;
+    // A record written before links named their tracker (format 1): each link is its
+    // project's, on the host the project syncs with; the next record commit says format 2.
+    if record.head.is_some() && record.meta()?.format < 2 {
+        links.migrate_from_v1(|project| {
+            let cfg = snapshot.configs.get(project)?;
+            let target = Target::of(cfg).ok()??;
+            Some((target.platform, crate::tracker::api_host(&target.base_url)))
+        });
+    }
     let etags: EtagCache = record.json(ETAGS_DOC)?;
 
     let mut groups: Vec<Group<'_>> = Vec::new();

@@ -16,6 +16,7 @@ mod new;
 mod plan_problems;
 mod plan_read;
 mod push_background;
+mod record_migration;
 mod set;
 mod share;
 mod sync;

@@ -130,6 +130,7 @@ impl Executor<'_> {
         if self.record.is_dirty()
             || self.since_checkpoint > 0
             || old.source_commit != meta.source_commit
+            || old.format != meta.format
         {
             self.record.set_json("meta.json", &meta)?;
         }

@@ -195,7 +195,7 @@ impl<'a> Executor<'a> {
             if !remaining.contains_key(&s.key)
                 && let Some(number) = s.number
             {
-                self.settle_item(s, &repo_name, number, s.remote.clone(), None, None);
+                self.settle_item(s, tracker, number, s.remote.clone(), None, None);
             }
         }
         self.checkpoint_if_due(true)?;
@@ -306,7 +306,7 @@ impl<'a> Executor<'a> {
                             None => (s.number, s.remote.clone(), None, None),
                         };
                         if let Some(number) = number {
-                            self.settle_item(s, &repo_name, number, remote_fields, updated_at, url);
+                            self.settle_item(s, tracker, number, remote_fields, updated_at, url);
                         }
                     }
                     self.checkpoint_if_due(false)?;
@@ -348,7 +348,7 @@ impl<'a> Executor<'a> {
     fn settle_item(
         &mut self,
         s: &Settle,
-        repo: &str,
+        tracker: &dyn Tracker,
         number: u64,
         remote: Fields,
         updated_at: Option<String>,
@@ -364,7 +364,9 @@ impl<'a> Executor<'a> {
         {
             l.milestone = None;
         }
-        let mut link: Link = plan::link_of(s, repo, number, remote, updated_at, url);
+        let mut link: Link = plan::link_of(s, tracker.place(), number, remote, updated_at, url);
+        link.tracker = tracker.platform();
+        link.host = Some(tracker.host());
         link.local = Some(local);
         // A push-only run leaves GitHub's side of the merge base where it was for what
         // GitHub has differently from the plan: a change made there meanwhile is still a

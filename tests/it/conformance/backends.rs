@@ -204,6 +204,17 @@ impl Backend {
         }
     }
 
+    /// The texts of an issue's comments (GitLab: notes).
+    pub fn comments(&self, number: u64) -> Vec<String> {
+        let raw = match self {
+            Backend::Github(e) => e.comments("acme", "demo", number),
+            Backend::Gitlab(e) => e.notes(GL_PROJECT, number),
+        };
+        raw.iter()
+            .filter_map(|c| c["body"].as_str().map(str::to_string))
+            .collect()
+    }
+
     pub fn write_count(&self) -> usize {
         match self {
             Backend::Github(e) => e.write_count(),
@@ -280,6 +291,14 @@ impl Backend {
             Backend::Gitlab(e) => {
                 e.inject(gitlab_emulator::Fault::too_many_requests(secs).on(method, path))
             }
+        }
+    }
+
+    /// Every answer is held back this long.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        match self {
+            Backend::Github(e) => e.set_latency(latency),
+            Backend::Gitlab(e) => e.set_latency(latency),
         }
     }
 

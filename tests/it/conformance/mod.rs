@@ -379,3 +379,153 @@ fn a_refused_token_stops_the_run_with_the_auth_exit_code() {
         assert_eq!(c.backend.write_count(), 0);
     });
 }
+
+#[test]
+fn bitbucket_is_refused_with_the_reason_and_the_way_on() {
+    let repo = TestRepo::new();
+    repo.write(
+        &format!("{P}/project_config.toml"),
+        "project_name = \"demo\"\nproject_slug = \"demo\"\n\n[github_integration]\nenable_sync = true\nplatform = \"bitbucket\"\nrepo_owner = \"acme\"\nrepo_name = \"demo\"\n",
+    );
+    repo.commit_all("plan");
+    let out = repo.im(&["sync", "--dry-run"]);
+    assert_exit(&out, 4, "a Bitbucket project");
+    let err = stderr(&out);
+    assert!(err.contains("platform = \"bitbucket\""), "{err}");
+    assert!(err.contains("2026-08-20") && err.contains("Jira"), "{err}");
+    assert!(err.contains("GitHub and GitLab"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one error: {err}");
+}
+
+#[test]
+fn a_push_syncs_and_comments_each_commit_link_once() {
+    both(|b| {
+        let c = Case::new(b, "");
+        let remote = tempfile::tempdir().expect("remote dir");
+        let git = |dir: &std::path::Path, args: &[&str]| -> Output {
+            let env = c.backend.env();
+            let mut cmd = c.repo.command("git");
+            cmd.current_dir(dir)
+                .args(args)
+                .env("PATH", clean_path())
+                .env("INTELLIMANAGE_PUSH_SYNC", "foreground");
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            cmd.output().expect("run git")
+        };
+        assert_exit(
+            &git(remote.path(), &["init", "-q", "--bare", "-b", "main"]),
+            0,
+            "init --bare",
+        );
+        c.repo
+            .git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+        c.repo.im_ok(&["hooks", "install"]);
+        c.repo.write("src/parser.rs", "// parse\n");
+        c.repo.git(&["add", "-A"]);
+        assert_exit(
+            &git(
+                c.repo.path(),
+                &["commit", "-q", "-m", "Parse headers\n\nRefs TASK-001"],
+            ),
+            0,
+            "commit",
+        );
+        let sha = c.repo.git(&["rev-parse", "HEAD"]);
+        let out = git(c.repo.path(), &["push", "-q", "origin", "main"]);
+        assert_exit(&out, 0, "push");
+        let b = &c.backend;
+        let n = b.issue_titled("Write the parser").number;
+        let marker = format!("intellimanage-commit: {sha}");
+        let with_marker = || b.comments(n).iter().filter(|t| t.contains(&marker)).count();
+        assert_eq!(with_marker(), 1, "{}: {}", b.name(), stderr(&out));
+        // The same commit pushed again (the remote moved back): no second comment.
+        let first = c.repo.git(&["rev-parse", "HEAD~1"]);
+        assert_exit(
+            &git(remote.path(), &["update-ref", "refs/heads/main", &first]),
+            0,
+            "rewind",
+        );
+        assert_exit(
+            &git(c.repo.path(), &["push", "-q", "origin", "main"]),
+            0,
+            "push again",
+        );
+        assert_eq!(with_marker(), 1, "{}", b.name());
+    });
+}
+
+#[test]
+fn a_sync_killed_half_way_resumes_without_duplicates() {
+    const N: usize = 30;
+    both(|b| {
+        let c = Case::new(b, "");
+        for i in 3..=N {
+            let id = format!("TASK-{i:03}");
+            c.repo.write(
+                &format!("{P}/tasks/{id}_t.md"),
+                &artifact(
+                    &id,
+                    TASK,
+                    &format!("Task number {i}"),
+                    "🟡 To Do",
+                    "epic_id = \"EPIC-001\"\n",
+                    "Body.\n",
+                ),
+            );
+        }
+        c.repo.commit_all("many tasks");
+        let b = &c.backend;
+        b.set_latency(std::time::Duration::from_millis(60));
+        let env = b.env();
+        let mut child = c
+            .repo
+            .command(BIN)
+            .args(["sync", "--json"])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start sync");
+        let started = std::time::Instant::now();
+        // Past the first record checkpoint (25 settled items).
+        while b.issues().len() < 27 {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "{}: the sync stalled",
+                b.name()
+            );
+            assert!(
+                child.try_wait().expect("poll").is_none(),
+                "{}: ended early",
+                b.name()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().expect("SIGKILL the sync");
+        child.wait().expect("reap");
+        // A request in flight when the process died still lands on the server.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        b.set_latency(std::time::Duration::ZERO);
+        let created = b.issues().len();
+        assert!(
+            created < N,
+            "{}: killed before the end ({created})",
+            b.name()
+        );
+        c.sync();
+        let issues = b.issues();
+        let mut markers: Vec<String> = issues
+            .iter()
+            .filter_map(|i| i.body.trim_end().lines().last().map(str::to_string))
+            .collect();
+        markers.sort();
+        markers.dedup();
+        assert_eq!(markers.len(), N, "{}: every task has one issue", b.name());
+        assert_eq!(issues.len(), N, "{}: no duplicates", b.name());
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+    });
+}
