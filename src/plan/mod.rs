@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use crate::artifact::{Artifact, Problem, vocab};
 use crate::config::ProjectConfig;
-use crate::tracker::{Milestone, Platform};
 pub use crate::tracker::RemoteState;
+use crate::tracker::{Milestone, Platform};
 
 use fields::{IssueFields, MilestoneFields, Target};
 use links::{Fields, Link, LinkStatus, Links};
