@@ -22,7 +22,9 @@
 //!
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a small smoke configuration.
 //! Environment: `IM_SYNC_BENCH_ARTIFACTS` (default 1000; smoke 60), `IM_SYNC_BENCH_LATENCY_MS`
-//! (default 20; smoke 0), `IM_SYNC_BENCH_CHANGES` (default 10).
+//! (default 20; smoke 0), `IM_SYNC_BENCH_CHANGES` (default 10), `IM_SYNC_BENCH_TRACKER`
+//! (`github`, default, or `gitlab`: the same walk against the GitLab emulator, whose REST API
+//! has no conditional requests, so a no-op is judged by reads per list page and no write).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -31,9 +33,131 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use github_emulator::{Emulator, Options, RequestRecord};
 use serde_json::Value;
 use support::{BUG, EPIC, FEATURE, TASK, TestRepo, artifact, project_config, stderr, stdout};
+
+const GL_TOKEN: &str = "glpat-SyncBenchToken";
+
+/// The emulated tracker the bench runs against.
+enum Emu {
+    Github(github_emulator::Emulator),
+    Gitlab(gitlab_emulator::Emulator),
+}
+
+/// One request as the bench classifies it: method, path below the API root, answered 304.
+struct Seen {
+    method: String,
+    path: String,
+    not_modified: bool,
+}
+
+impl Emu {
+    fn start(gitlab: bool, latency: Duration) -> Emu {
+        if gitlab {
+            let emu = gitlab_emulator::Emulator::start_with(gitlab_emulator::Options {
+                latency,
+                rate_limit: 1_000_000,
+                ..gitlab_emulator::Options::default()
+            });
+            emu.add_user("ada");
+            emu.add_token(GL_TOKEN, "ada", &["api"]);
+            emu.add_project(&format!("{OWNER}/{REPO}"));
+            emu.add_member(&format!("{OWNER}/{REPO}"), "ada");
+            Emu::Gitlab(emu)
+        } else {
+            let emu = github_emulator::Emulator::start_with(github_emulator::Options {
+                latency,
+                ..github_emulator::Options::default()
+            });
+            emu.add_token(TOKEN, "ada", &["repo"]);
+            emu.add_repo(OWNER, REPO);
+            Emu::Github(emu)
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Emu::Github(_) => "GitHub",
+            Emu::Gitlab(_) => "GitLab",
+        }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![("INTELLIMANAGE_NO_KEYRING".to_string(), "1".to_string())];
+        match self {
+            Emu::Github(e) => {
+                env.push(("GITHUB_API_URL".into(), e.url()));
+                env.push(("GITHUB_PAT".into(), TOKEN.into()));
+            }
+            Emu::Gitlab(e) => {
+                env.push(("GITLAB_API_URL".into(), e.api_url()));
+                env.push(("GITLAB_TOKEN".into(), GL_TOKEN.into()));
+            }
+        }
+        env
+    }
+
+    fn reset_log(&self) {
+        match self {
+            Emu::Github(e) => e.reset_log(),
+            Emu::Gitlab(e) => e.reset_log(),
+        }
+    }
+
+    /// The requests since the log was reset, paths relative to the place's root.
+    fn requests(&self) -> Vec<Seen> {
+        match self {
+            Emu::Github(e) => {
+                let base = format!("/repos/{OWNER}/{REPO}/");
+                e.requests()
+                    .iter()
+                    .map(|r| {
+                        // Pages after the first come from `Link` headers, as `/repositories/{id}/…`.
+                        let rest = match r.path.strip_prefix("/repositories/") {
+                            Some(after) => after.split_once('/').map_or(after, |(_, rest)| rest),
+                            None => r.path.strip_prefix(&base).unwrap_or(&r.path),
+                        };
+                        Seen {
+                            method: r.method.clone(),
+                            path: rest.to_string(),
+                            not_modified: r.not_modified,
+                        }
+                    })
+                    .collect()
+            }
+            Emu::Gitlab(e) => e
+                .requests()
+                .iter()
+                .map(|r| {
+                    // `/api/v4/projects/acme%2Fdemo/issues?…` or `/api/v4/projects/1/issues?…`.
+                    let after = r.target.split_once("/projects/").map_or("", |(_, a)| a);
+                    let rest = after.split_once('/').map_or("", |(_, rest)| rest);
+                    Seen {
+                        method: r.method.clone(),
+                        path: rest.to_string(),
+                        not_modified: r.status == Some(304),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// (issues, milestones, titles of the issues).
+    fn state(&self) -> (usize, usize, Vec<String>) {
+        let (issues, milestones) = match self {
+            Emu::Github(e) => (e.issues(OWNER, REPO), e.milestones(OWNER, REPO).len()),
+            Emu::Gitlab(e) => {
+                let place = format!("{OWNER}/{REPO}");
+                (e.issues(&place), e.milestones(&place).len())
+            }
+        };
+        let titles = issues
+            .iter()
+            .filter_map(|i| i["title"].as_str().map(str::to_string))
+            .collect();
+        (issues.len(), milestones, titles)
+    }
+}
 
 const TOKEN: &str = "ghp_SyncBenchToken";
 const OWNER: &str = "acme";
@@ -77,12 +201,12 @@ struct Shape {
 
 /// Writes `total` synced artifacts: one Epic per hundred (at least one), two Features per
 /// Epic (not synced themselves), the rest issue types spread over the Features.
-fn write_plan(repo: &TestRepo, total: usize) -> Shape {
+fn write_plan(repo: &TestRepo, total: usize, config_extra: &str) -> Shape {
     let epics = (total / 100).max(1);
     let issues = total - epics;
     repo.write(
         &format!("{P}/project_config.toml"),
-        &project_config("demo", ""),
+        &project_config("demo", config_extra),
     );
     for e in 1..=epics {
         repo.write(
@@ -236,21 +360,16 @@ impl Phase {
     }
 }
 
-fn classify(requests: &[RequestRecord]) -> Phase {
+fn classify(requests: &[Seen]) -> Phase {
     let mut p = Phase::default();
-    let base = format!("/repos/{OWNER}/{REPO}/");
     for r in requests {
-        // Pages after the first come from `Link` headers, as `/repositories/{id}/…`.
-        let rest = match r.path.strip_prefix("/repositories/") {
-            Some(after) => after.split_once('/').map_or(after, |(_, rest)| rest),
-            None => r.path.strip_prefix(&base).unwrap_or(&r.path),
-        };
-        let resource = rest
+        let resource = r
+            .path
             .split(['/', '?'])
             .next()
             .unwrap_or_default()
             .to_string();
-        if r.is_write() {
+        if r.method != "GET" {
             *p.writes
                 .entry(format!("{} {resource}", r.method))
                 .or_default() += 1;
@@ -272,7 +391,7 @@ fn classify(requests: &[RequestRecord]) -> Phase {
 }
 
 struct Bench {
-    emu: Emulator,
+    emu: Emu,
     repo: TestRepo,
     phases: Vec<Phase>,
 }
@@ -286,9 +405,9 @@ impl Bench {
     ) -> Result<Value, String> {
         self.emu.reset_log();
         let started = Instant::now();
-        let out = self
-            .repo
-            .im_github(&self.emu.url(), TOKEN, &["sync", "--json"]);
+        let env = self.emu.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let out = self.repo.im_env(&["sync", "--json"], &env);
         let wall = started.elapsed();
         if !out.status.success() {
             return Err(format!(
@@ -308,7 +427,8 @@ impl Bench {
         let reported = report["requests"]["requests"].as_u64().unwrap_or(0) as usize;
         if reported != phase.reads + phase.write_count() {
             return Err(format!(
-                "{name}: the report counts {reported} requests, GitHub saw {}",
+                "{name}: the report counts {reported} requests, {} saw {}",
+                self.emu.name(),
                 phase.reads + phase.write_count()
             ));
         }
@@ -335,17 +455,23 @@ fn run() -> Result<(), String> {
     )? as u64);
     let changes = env_usize("IM_SYNC_BENCH_CHANGES", 10)?.max(1);
 
-    let emu = Emulator::start_with(Options {
-        latency,
-        ..Options::default()
-    });
-    emu.add_token(TOKEN, "ada", &["repo"]);
-    emu.add_repo(OWNER, REPO);
+    let gitlab =
+        std::env::var("IM_SYNC_BENCH_TRACKER").is_ok_and(|t| t.eq_ignore_ascii_case("gitlab"));
+    let emu = Emu::start(gitlab, latency);
     let repo = TestRepo::new();
-    let shape = write_plan(&repo, total);
+    let shape = write_plan(
+        &repo,
+        total,
+        if gitlab {
+            "platform = \"gitlab\"\n"
+        } else {
+            ""
+        },
+    );
     println!(
-        "plan: {} synced artifacts ({} epics → milestones, {} issues of which {} Done), {} labels; \
+        "{}: {} synced artifacts ({} epics → milestones, {} issues of which {} Done), {} labels; \
          emulator latency {} ms per request; write pause 0 (INTELLIMANAGE_WRITE_DELAY_MS=0)",
+        emu.name(),
         shape.epics + shape.issues,
         shape.epics,
         shape.issues,
@@ -363,17 +489,25 @@ fn run() -> Result<(), String> {
     b.sync(
         "initial sync",
         &format!(
-            "{initial_writes} writes ({} issues + {} closes of Done issues + {} milestones + {} labels), ≤ 3 reads (three empty lists)",
-            shape.issues, shape.done, shape.epics, shape.labels
+            "{initial_writes} writes ({} issues + {} closes of Done issues + {} milestones + {} labels), ≤ {} reads (three empty lists{})",
+            shape.issues,
+            shape.done,
+            shape.epics,
+            shape.labels,
+            3 + usize::from(gitlab),
+            if gitlab {
+                "; GitLab assigns by user id: one lookup per user name"
+            } else {
+                ""
+            }
         ),
-        |p| p.write_count() == initial_writes && p.reads <= 3,
+        |p| p.write_count() == initial_writes && p.reads <= 3 + usize::from(gitlab),
     )?;
-    let issues = b.emu.issues(OWNER, REPO);
-    if issues.len() != shape.issues || b.emu.milestones(OWNER, REPO).len() != shape.epics {
+    let (issues, milestones, _) = b.emu.state();
+    if issues != shape.issues || milestones != shape.epics {
         return Err(format!(
-            "GitHub has {} issues and {} milestones after the initial sync",
-            issues.len(),
-            b.emu.milestones(OWNER, REPO).len()
+            "{} has {issues} issues and {milestones} milestones after the initial sync",
+            b.emu.name()
         ));
     }
 
@@ -388,15 +522,23 @@ fn run() -> Result<(), String> {
         ),
         |p| p.write_count() <= changes && p.reads <= reread,
     )?;
-    let noop = |p: &Phase| p.write_count() == 0 && p.reads <= 3 && p.not_modified == p.reads;
+    // GitLab answers no conditional request: a no-op is one read per list page, no write.
+    let noop =
+        |p: &Phase| p.write_count() == 0 && p.reads <= 3 && (gitlab || p.not_modified == p.reads);
     // Right after a run that wrote, the issue list has changed (by those very writes): it
     // is read once more, the other two lists are 304.
-    let after_writes =
-        |p: &Phase| p.write_count() == 0 && p.reads <= 3 && p.not_modified + 1 >= p.reads;
+    let after_writes = |p: &Phase| {
+        p.write_count() == 0 && p.reads <= 3 && (gitlab || p.not_modified + 1 >= p.reads)
+    };
     const AFTER_WRITES: &str = "≤ 3 requests; the issue list, changed by the previous run's own writes, read once more (200), the rest 304";
+    let noop_target = if gitlab {
+        "0 writes, one read per list page (labels, milestones, issues updated since the watermark)"
+    } else {
+        "≤ 3 requests, all 304"
+    };
     b.sync("no-op, after writes", AFTER_WRITES, after_writes)?;
     for _ in 0..2 {
-        b.sync("no-op", "≤ 3 requests, all 304", noop)?;
+        b.sync("no-op", noop_target, noop)?;
     }
     change(&b.repo, &shape, changes, 2, &mut used)?;
     b.sync(
@@ -405,20 +547,18 @@ fn run() -> Result<(), String> {
         |p| p.write_count() <= changes && p.reads <= 3,
     )?;
     b.sync("no-op, after writes", AFTER_WRITES, after_writes)?;
-    b.sync("no-op", "≤ 3 requests, all 304", noop)?;
+    b.sync("no-op", noop_target, noop)?;
     let edited = b
         .emu
-        .issues(OWNER, REPO)
+        .state()
+        .2
         .iter()
-        .filter(|i| {
-            i["title"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("(round "))
-        })
+        .filter(|t| t.starts_with("(round "))
         .count();
     if edited != 2 * (changes / 2) {
         return Err(format!(
-            "{edited} retitled issues on GitHub, expected {}",
+            "{edited} retitled issues on {}, expected {}",
+            b.emu.name(),
             2 * (changes / 2)
         ));
     }

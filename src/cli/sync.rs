@@ -274,8 +274,9 @@ fn print_text(ctx: &Context, report: &Report) {
     println!(
         "{}",
         p.dim(&format!(
-            "{} to GitHub: {} ({} not modified), {}, {}{}",
+            "{} to {}: {} ({} not modified), {}, {}{}",
             count(r.requests, "request"),
+            trackers_named(report),
             count(r.reads, "read"),
             r.not_modified,
             count(r.writes, "write"),
@@ -315,4 +316,16 @@ pub fn duplicate_line(d: &Duplicate) -> String {
             .unwrap_or_default(),
         d.other
     )
+}
+
+/// The trackers a run talked to, as people name them: `GitHub`, `GitLab`, `GitHub and GitLab`.
+fn trackers_named(report: &git_intellimanage::sync::Report) -> String {
+    let mut names: Vec<&str> = report.projects.iter().map(|p| p.tracker.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => "GitHub".to_string(),
+        [one] => one.to_string(),
+        more => more.join(" and "),
+    }
 }

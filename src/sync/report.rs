@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::plan::merge::Conflict;
 use crate::plan::{Note, Op};
-use crate::tracker::{Stats, Tracker, Verb, Write};
+use crate::tracker::{Platform, Stats, Tracker, Verb, Write};
 
 /// What kind of operation (serialised as `create_issue`, `update_milestone`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -236,6 +236,9 @@ pub struct Failure {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectReport {
     pub project: String,
+    /// The tracker the project syncs with.
+    pub tracker: Platform,
+    /// The place there: `owner/name`, `group/sub/project`.
     pub repo: String,
     pub ops: Vec<OpReport>,
     pub notes: Vec<Note>,

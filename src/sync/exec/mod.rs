@@ -144,6 +144,7 @@ impl<'a> Executor<'a> {
         self.projects.push(project.to_string());
         let mut report = ProjectReport {
             project: project.to_string(),
+            tracker: tracker.platform(),
             repo: repo_name.clone(),
             notes: planned.notes.clone(),
             conflicts: planned

@@ -170,6 +170,18 @@ fn dry_run_lists_every_write_and_sends_none() {
             b.name()
         );
         assert!(ops.iter().all(|o| o["outcome"] == "planned"));
+        assert_eq!(report["projects"][0]["tracker"], b.name());
+        let text = c.run(&["sync", "--dry-run"]);
+        let platform = if b.name() == "github" {
+            "GitHub"
+        } else {
+            "GitLab"
+        };
+        assert!(
+            stdout(&text).contains(&format!(" requests to {platform}: ")),
+            "{}",
+            stdout(&text)
+        );
         // What the dry run listed is what the sync does.
         let done = c.sync();
         let kinds = |v: &serde_json::Value| -> Vec<(String, String)> {
