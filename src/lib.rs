@@ -21,14 +21,18 @@
 //! | [`sync`] | Executing a plan against GitHub and advancing the record. |
 //! | [`tracker`] | What any issue tracker holds, in the planner's terms (issues, milestones, labels); each platform maps into it. |
 //! | [`waves`] | Dependency waves: the work under a target in the order it can be done (pure). |
+//! | [`progress`] | Progress per project, Epic and Feature: done/total, counts per status, overdue and blocked items (pure). |
+//! | [`board`] | The kanban board: a column per status, a card per work item, and its self-contained HTML page (pure). |
 //! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
 //! | [`hooks`] | Installing and running the git hook shims. |
+//! | [`mcp`] | The Model Context Protocol server (stdio, rmcp): each tool runs the subcommand of the same name. |
 //! | [`auth`] | Finding the GitHub token: keyring, environment, git credential helper. |
 //! | [`output`] | Terminal conventions: color on a TTY only, `NO_COLOR`, progress. |
 
 pub mod artifact;
 pub mod auth;
 pub mod authoring;
+pub mod board;
 pub mod commits;
 pub mod config;
 pub mod connect;
@@ -39,8 +43,10 @@ pub mod gitlab;
 pub mod hooks;
 pub mod init;
 pub mod lock;
+pub mod mcp;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod record;
 pub mod repo;
 pub mod share;

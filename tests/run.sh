@@ -3,6 +3,8 @@
 #  - the OpenAPI contract tools (npm: @stoplight/prism-cli, @octokit/openapi) in tests/contract
 #  - a real Secret Service (gnome-keyring in a private D-Bus session) for the keyring tests
 #  - python-gitlab (pip, in a venv in tests/gitlab-client) for the GitLab emulator's cross-check
+#  - the MCP Python SDK (pip, in a venv in tests/mcp-client) to drive `git intellimanage mcp`
+#  - headless Chromium (apt: chromium) to render the board's HTML page (tests/it/board.rs)
 # Installs what is missing (apt-get when run as root; npm ci), checks format and lints
 # (cargo fmt, cargo clippy -D warnings), then runs `cargo test`.
 set -euo pipefail
@@ -12,6 +14,9 @@ need_apt=()
 for tool in dbus-run-session:dbus gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool##*:}")
 done
+# tests/it/board.rs renders the board's page with Debian's Chromium, and must not skip it.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+export INTELLIMANAGE_REQUIRE_CHROMIUM=1
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing ${need_apt[*]}"
@@ -37,6 +42,15 @@ if [ ! -x tests/gitlab-client/.venv/bin/python ]; then
 fi
 # The cross-check must run (not skip).
 export INTELLIMANAGE_REQUIRE_PYTHON_GITLAB=1
+
+# The official MCP Python SDK, which drives `git intellimanage mcp` in tests/it/mcp.rs.
+if [ ! -x tests/mcp-client/.venv/bin/python ]; then
+  echo "==> installing the MCP client (venv in tests/mcp-client)"
+  python3 -m venv tests/mcp-client/.venv
+  tests/mcp-client/.venv/bin/pip install --quiet -r tests/mcp-client/requirements.txt
+fi
+# The MCP client check must run (not skip).
+export INTELLIMANAGE_REQUIRE_MCP_CLIENT=1
 
 echo "==> checking format and lints"
 cargo fmt --all -- --check

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own file with its arguments struct and one `run` function.
 
 mod auth;
+mod board;
 mod common;
 mod completions;
 mod diff;
@@ -13,7 +14,9 @@ mod hooks;
 mod init;
 mod list;
 mod man;
+mod mcp;
 mod new;
+mod progress;
 mod set;
 mod show;
 mod status;
@@ -92,6 +95,10 @@ enum Command {
     Waves(waves::WavesArgs),
     /// The items that can be started now (wave 1), highest priority first.
     Ready(waves::ReadyArgs),
+    /// Done/total work per project, Epic and Feature, counts per status, overdue and blocked items (offline).
+    Progress(progress::Args),
+    /// The plan as a kanban board: a column per status, a card per work item (--html FILE: one web page).
+    Board(board::Args),
     /// Bring the team's sync record from the git remote (then `status` and `diff` are the team's).
     Fetch(fetch::Args),
     /// Store, show or remove the GitHub token (OS keyring, environment, git credentials).
@@ -101,6 +108,8 @@ enum Command {
     /// Run a hook (called by the installed hook shims).
     #[command(hide = true)]
     Hook(hook::Args),
+    /// Serve the plan to coding agents over the Model Context Protocol (stdio).
+    Mcp(mcp::Args),
     /// Print a shell completion script (bash, zsh, fish); install.sh installs them.
     Completions(completions::Args),
     /// Print the man page (roff); install.sh installs it for `git intellimanage --help`.
@@ -128,9 +137,12 @@ pub fn run() -> ExitCode {
         Command::Fetch(args) => fetch::run(&ctx, args),
         Command::Waves(args) => waves::run_waves(&ctx, args),
         Command::Ready(args) => waves::run_ready(&ctx, args),
+        Command::Progress(args) => progress::run(&ctx, args),
+        Command::Board(args) => board::run(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::Mcp(args) => mcp::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };

@@ -93,6 +93,10 @@ pub struct Args {
     /// Print JSON: `{ "last_sync": …, "projects": [...] }`.
     #[arg(long)]
     json: bool,
+    /// List each artifact's link in the sync record instead: tracker place, number, URL,
+    /// status (synced/pending/failed/manual), last sync, last error (`--json`: an array).
+    #[arg(long)]
+    links: bool,
 }
 
 #[derive(Default, serde::Serialize)]
@@ -117,6 +121,9 @@ struct ProjectStatus {
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
+    if args.links {
+        return print_links(ctx, &repo, args.json);
+    }
     let compared = args.sides.compare(&repo)?;
     ctx.warn_problems(&compared.diff.problems);
     let record = git_intellimanage::share::team_record(&repo)?;
@@ -348,4 +355,105 @@ fn print_background(ctx: &Context, repo: &Repo, last: &LastRun) {
     if let Err(e) = background::mark_seen(repo) {
         ctx.warn(&format!("could not note the background sync as seen: {e}"));
     }
+}
+
+/// `status --links`: each link of the sync record (the team's when ours is behind), by key.
+fn print_links(ctx: &Context, repo: &Repo, json: bool) -> CliResult {
+    use git_intellimanage::plan::fields::Target;
+    use git_intellimanage::plan::links::{LINKS_DOC, LinkStatus, Links};
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        key: &'a str,
+        project: &'a str,
+        id: &'a str,
+        target: Target,
+        tracker: &'static str,
+        repo: &'a str,
+        number: u64,
+        url: Option<&'a str>,
+        status: LinkStatus,
+        updated_at: Option<&'a str>,
+        message: Option<&'a str>,
+        retired: bool,
+    }
+    let record = git_intellimanage::share::team_record(repo)?;
+    let links: Links = record.json(LINKS_DOC)?;
+    let rows: Vec<Row<'_>> = links
+        .items
+        .iter()
+        .map(|(key, l)| {
+            let (project, id) = key.split_once('/').unwrap_or((key.as_str(), ""));
+            Row {
+                key,
+                project,
+                id,
+                target: l.target,
+                tracker: l.tracker.as_str(),
+                repo: &l.repo,
+                number: l.number,
+                url: l.url.as_deref(),
+                status: l.status,
+                updated_at: l.updated_at.as_deref(),
+                message: l.message.as_deref(),
+                retired: l.retired,
+            }
+        })
+        .collect();
+    if json {
+        print_json(&rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("no links: nothing has been synced yet");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = ctx.out();
+    let place = |r: &Row<'_>| match r.target {
+        Target::Issue => format!("{}#{}", r.repo, r.number),
+        Target::Milestone => format!("{} milestone {}", r.repo, r.number),
+    };
+    let key_w = rows
+        .iter()
+        .map(|r| r.key.chars().count())
+        .max()
+        .unwrap_or(0);
+    let place_w = rows
+        .iter()
+        .map(|r| place(r).chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in &rows {
+        let word = format!(
+            "{:<7}",
+            match r.status {
+                LinkStatus::Synced => "synced",
+                LinkStatus::Pending => "pending",
+                LinkStatus::Failed => "failed",
+                LinkStatus::Manual => "manual",
+            }
+        );
+        let status = match r.status {
+            LinkStatus::Synced => p.green(&word),
+            LinkStatus::Pending | LinkStatus::Manual => p.yellow(&word),
+            LinkStatus::Failed => p.red(&word),
+        };
+        let line = format!(
+            "{}  {:<place_w$}  {status}  {:<20}  {}{}",
+            p.bold(&format!("{:<key_w$}", r.key)),
+            place(r),
+            r.updated_at.unwrap_or("-"),
+            r.url.unwrap_or(""),
+            if r.retired { "  (retired)" } else { "" }
+        );
+        println!("{}", line.trim_end());
+        if let Some(m) = r.message {
+            let what = match r.status {
+                LinkStatus::Failed => "last error:",
+                LinkStatus::Manual => "needs a person:",
+                _ => "note:",
+            };
+            println!("    {} {m}", p.dim(what));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

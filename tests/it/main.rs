@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod board;
 mod ci_job;
 mod completions;
 mod concurrency;
@@ -12,9 +13,11 @@ mod conformance;
 mod github_client;
 mod hooks;
 mod init;
+mod mcp;
 mod new;
 mod plan_problems;
 mod plan_read;
+mod progress;
 mod push_background;
 mod record_migration;
 mod set;
