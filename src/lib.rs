@@ -1,4 +1,4 @@
-//! `git-intellimanage`: an IntelliManage plan kept in git, and GitHub kept in step with it.
+//! `git-intellimanage`: an IntelliManage plan kept in git, and GitHub or GitLab kept in step with it.
 //!
 //! The library is organised by concern; the binary (`src/main.rs` + `src/cli/`) is a thin
 //! layer over it.
@@ -16,17 +16,19 @@
 //! | [`lock`] | The repository-wide sync lock: one run that writes to GitHub or our refs at a time, across worktrees. |
 //! | [`record`] | The record of the last sync, kept under `refs/intellimanage/sync`. |
 //! | [`diff`] | What changed between two snapshots, artifact by artifact and field by field. |
-//! | [`github`] | A blocking GitHub REST client (ureq): pagination, ETags, rate limits, retries. |
+//! | [`tracker`] | What any issue tracker holds and the `Tracker` trait every platform implements: neutral state, writes, error kinds. |
+//! | [`github`] | GitHub as a tracker, over a blocking REST transport (ureq) GitLab shares: pagination, ETags, rate limits, retries. |
+//! | [`gitlab`] | GitLab (REST v4) as a tracker: its paths, bodies, words, over the same transport. |
+//! | [`connect`] | Opening the tracker a project's config names (GitHub, GitLab; Bitbucket refused with the reason). |
 //! | [`plan`] | The pure planner: local, last-synced and remote state in, operations out. |
-//! | [`sync`] | Executing a plan against GitHub and advancing the record. |
-//! | [`tracker`] | What any issue tracker holds, in the planner's terms (issues, milestones, labels); each platform maps into it. |
+//! | [`sync`] | Executing a plan through a `Tracker` and advancing the record. |
 //! | [`waves`] | Dependency waves: the work under a target in the order it can be done (pure). |
 //! | [`progress`] | Progress per project, Epic and Feature: done/total, counts per status, overdue and blocked items (pure). |
 //! | [`board`] | The kanban board: a column per status, a card per work item, and its self-contained HTML page (pure). |
 //! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
 //! | [`hooks`] | Installing and running the git hook shims. |
 //! | [`mcp`] | The Model Context Protocol server (stdio, rmcp): each tool runs the subcommand of the same name. |
-//! | [`auth`] | Finding the GitHub token: keyring, environment, git credential helper. |
+//! | [`auth`] | Finding a tracker's token: keyring, environment, git credential helper, bound to hosts. |
 //! | [`output`] | Terminal conventions: color on a TTY only, `NO_COLOR`, progress. |
 
 pub mod artifact;

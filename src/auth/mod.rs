@@ -84,11 +84,13 @@ pub struct Attempt {
 pub enum AuthError {
     /// No source had a token.
     #[error(
-        "no GitHub token found for {} (looked in: {})",
+        "no {platform} token found for {} (looked in: {})",
         api_host(api_url),
         describe_attempts(attempts)
     )]
     NoToken {
+        /// Whose token.
+        platform: crate::tracker::Platform,
         /// The API base URL the token was wanted for (its host names the keyring entry).
         api_url: String,
         /// Whether tokens from the environment were allowed for this host.
@@ -265,17 +267,25 @@ fn resolve_checked(
 /// variable named by `pat_env_var_name` (`GITLAB_TOKEN` by default), then `GITLAB_TOKEN`,
 /// are sent only to `gitlab.com` or to the host of `GITLAB_API_URL` / `CI_API_V4_URL` (the
 /// environment chose it); then `git credential fill` for the host.
+///
+/// `chosen`: the user named the API on the command line, so environment tokens may go to it.
 pub fn resolve_token_for_platform(
     platform: crate::tracker::Platform,
     api_base_url: &str,
     pat_env_var_name: &str,
+    chosen: bool,
 ) -> Result<(Secret, TokenSource), AuthError> {
     if platform != crate::tracker::Platform::Gitlab {
-        return resolve_token_for_url(api_base_url, pat_env_var_name);
+        return if chosen {
+            resolve_token_for_chosen_url(api_base_url, pat_env_var_name)
+        } else {
+            resolve_token_for_url(api_base_url, pat_env_var_name)
+        };
     }
     check_transport(api_base_url)?;
     let host = api_host(api_base_url);
-    let env_allowed = host == "gitlab.com"
+    let env_allowed = chosen
+        || host == "gitlab.com"
         || crate::config::ENV_GITLAB_API_URLS
             .iter()
             .filter_map(|v| std::env::var(v).ok())
@@ -285,6 +295,7 @@ pub fn resolve_token_for_platform(
         environment: env_allowed,
         fallback: &GITLAB_FALLBACK_ENV_VARS,
         env_rule: "environment tokens go only to gitlab.com or the host of GITLAB_API_URL / CI_API_V4_URL",
+        platform: crate::tracker::Platform::Gitlab,
         ..Sources::default()
     };
     resolve(api_base_url.trim(), pat_env_var_name, &sources)
@@ -303,6 +314,8 @@ struct Sources {
     fallback: &'static [&'static str],
     /// Which hosts get environment tokens, as the message says it.
     env_rule: &'static str,
+    /// Whose token is looked for.
+    platform: crate::tracker::Platform,
 }
 
 impl Default for Sources {
@@ -313,6 +326,7 @@ impl Default for Sources {
             credential_helper: true,
             fallback: &FALLBACK_ENV_VARS,
             env_rule: "environment tokens go only to api.github.com or the host of GITHUB_API_URL",
+            platform: crate::tracker::Platform::Github,
         }
     }
 }
@@ -410,6 +424,7 @@ fn resolve(
         }
     }
     Err(AuthError::NoToken {
+        platform: sources.platform,
         api_url: api_url.to_string(),
         env_allowed: sources.environment,
         attempts,

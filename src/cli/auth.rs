@@ -240,11 +240,12 @@ fn login(ctx: &Context, args: HostArgs) -> CliResult {
 
 fn status(ctx: &Context, args: StatusArgs) -> CliResult {
     let target = Target::new(ctx, &args.host);
-    let resolved = if target.named {
-        auth::resolve_token_for_chosen_url(&target.api_url, &target.pat_env_var_name)
-    } else {
-        auth::resolve_token_for_platform(target.platform, &target.api_url, &target.pat_env_var_name)
-    };
+    let resolved = auth::resolve_token_for_platform(
+        target.platform,
+        &target.api_url,
+        &target.pat_env_var_name,
+        target.named,
+    );
     let (token, source) = resolved.map_err(|e| auth_error(e, &target.pat_env_var_name))?;
     let client = client(ctx, &target, token)?;
     let (user, scopes) = whoami(&client, &target, &format!("the token from {source}"))?;

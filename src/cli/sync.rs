@@ -139,6 +139,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             cfg.github.platform,
             base_url,
             &cfg.github.pat_env_var_name,
+            false,
         )
         .map(|(secret, _)| secret)
     };

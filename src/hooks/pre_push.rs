@@ -480,8 +480,13 @@ pub(super) fn tokens(
     cfg: &ProjectConfig,
     base_url: &str,
 ) -> Result<github::Secret, auth::AuthError> {
-    auth::resolve_token_for_platform(cfg.github.platform, base_url, &cfg.github.pat_env_var_name)
-        .map(|(s, _)| s)
+    auth::resolve_token_for_platform(
+        cfg.github.platform,
+        base_url,
+        &cfg.github.pat_env_var_name,
+        false,
+    )
+    .map(|(s, _)| s)
 }
 
 /// Syncs and comments for one pushed plan-branch update.

@@ -361,3 +361,60 @@ fn without_a_secret_service_the_tool_says_so_and_falls_back() {
     let (_, e) = check(&out, 5, &[TOKEN], "status without a bus");
     assert!(e.contains("DBUS_SESSION_BUS_ADDRESS is not set"), "{e}");
 }
+
+#[test]
+fn a_gitlab_token_is_checked_with_gitlab_and_kept_per_host() {
+    if !keyring_ready("a_gitlab_token_is_checked_with_gitlab") {
+        return;
+    }
+    const TOKEN: &str = "glpat-KeyringL0ginT0ken4Wd";
+    let emu = gitlab_emulator::Emulator::start();
+    emu.add_user("ada");
+    emu.add_token(TOKEN, "ada", &["api"]);
+    emu.add_project("acme/tools/demo");
+    emu.add_member("acme/tools/demo", "ada");
+    let host = emu.url().trim_start_matches("http://").to_string();
+    let api = emu.api_url();
+    let repo = TestRepo::new();
+
+    let out = im_input(
+        &repo,
+        &["auth", "login", "--api-url", &api],
+        &[],
+        &format!("{TOKEN}\n"),
+    );
+    let (o, _) = check(&out, 0, &[TOKEN], "auth login to GitLab");
+    assert!(o.contains(&format!("logged in to {host} as ada")), "{o}");
+    assert_eq!(keyring_lookup(&host).as_deref(), Some(TOKEN));
+    assert!(
+        emu.requests()
+            .iter()
+            .any(|r| r.target == "/api/v4/user" && r.status == Some(200)),
+        "checked with GitLab's GET /user"
+    );
+
+    // A GitLab project on that host syncs with the stored token, no variable needed; the
+    // config's api_url names the host, and the keyring entry is the host's.
+    repo.write(
+        ".ruru/projects/demo/project_config.toml",
+        &format!(
+            "project_name = \"demo\"\nproject_slug = \"demo\"\n\n[github_integration]\nenable_sync = true\nplatform = \"gitlab\"\ngitlab_project = \"acme/tools/demo\"\napi_url = \"{api}\"\n"
+        ),
+    );
+    repo.write(
+        ".ruru/projects/demo/tasks/TASK-001_a.md",
+        &artifact("TASK-001", TASK, "First", "🟡 To Do", "", "Body.\n"),
+    );
+    repo.commit_all("plan");
+    let out = repo.im(&["sync", "--json"]);
+    check(&out, 0, &[TOKEN], "sync with the keyring's GitLab token");
+    assert_eq!(emu.issues("acme/tools/demo").len(), 1);
+
+    // The environment's GITLAB_TOKEN is not sent to a host only the config names.
+    let out = repo.im_env(&["auth", "logout", "--api-url", &api], &[]);
+    check(&out, 0, &[TOKEN], "logout");
+    let out = repo.im_env(&["sync", "--dry-run"], &[("GITLAB_TOKEN", TOKEN)]);
+    let (_, e) = check(&out, 5, &[TOKEN], "no token for a config-named host");
+    assert!(e.contains(&format!("no GitLab token found for {host}")), "{e}");
+    assert!(e.contains("$GITLAB_TOKEN"), "{e}");
+}
