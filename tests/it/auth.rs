@@ -415,6 +415,9 @@ fn a_gitlab_token_is_checked_with_gitlab_and_kept_per_host() {
     check(&out, 0, &[TOKEN], "logout");
     let out = repo.im_env(&["sync", "--dry-run"], &[("GITLAB_TOKEN", TOKEN)]);
     let (_, e) = check(&out, 5, &[TOKEN], "no token for a config-named host");
-    assert!(e.contains(&format!("no GitLab token found for {host}")), "{e}");
+    assert!(
+        e.contains(&format!("no GitLab token found for {host}")),
+        "{e}"
+    );
     assert!(e.contains("$GITLAB_TOKEN"), "{e}");
 }
