@@ -70,6 +70,9 @@ pub struct Mapping {
     /// `"🗺️ Epic"` or `"🌟 Feature"`.
     pub milestone_type: String,
     pub sync_milestone_due_date: bool,
+    /// Each synced milestone's description carries a managed `Progress: 3/5 tasks done
+    /// (60%)` block, written only when the figure changes, never pulled into the plan.
+    pub sync_milestone_progress: bool,
     pub enable_commit_linking: bool,
     pub commit_link_keywords: Vec<String>,
     pub commit_status_update_keywords: Vec<String>,
@@ -108,6 +111,7 @@ impl Default for Mapping {
                 .collect(),
             milestone_type: Kind::Epic.canonical().to_string(),
             sync_milestone_due_date: true,
+            sync_milestone_progress: false,
             enable_commit_linking: true,
             commit_link_keywords: strings(&["Fixes", "Closes", "Resolves", "Refs", "Relates to"]),
             commit_status_update_keywords: strings(&["Fixes", "Closes", "Resolves"]),

@@ -34,6 +34,7 @@ pub(super) fn read_mapping(
         ("sync_priority_as_label", &mut m.sync_priority_as_label),
         ("sync_tags_as_labels", &mut m.sync_tags_as_labels),
         ("sync_milestone_due_date", &mut m.sync_milestone_due_date),
+        ("sync_milestone_progress", &mut m.sync_milestone_progress),
         ("enable_commit_linking", &mut m.enable_commit_linking),
         ("create_missing_labels", &mut m.create_missing_labels),
         (

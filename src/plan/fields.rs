@@ -80,6 +80,56 @@ pub struct MilestoneFields {
     /// `YYYY-MM-DD` (the UTC date of GitHub's `due_on`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_on: Option<String>,
+    /// The managed progress line (`Progress: 3/5 tasks done (60%)`), with
+    /// `sync_milestone_progress`: the plan's figure, sent in a block of the description
+    /// that the plan never takes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+}
+
+/// The lines around the managed progress block of a milestone description.
+pub const PROGRESS_START: &str = "<!-- intellimanage:progress -->";
+pub const PROGRESS_END: &str = "<!-- /intellimanage:progress -->";
+
+/// A description without its managed progress block, and the block's line.
+pub fn split_progress(text: &str) -> (String, Option<String>) {
+    let mut kept = Vec::new();
+    let mut inside = false;
+    let mut line_seen = None;
+    for l in text.lines() {
+        match l.trim() {
+            PROGRESS_START => inside = true,
+            PROGRESS_END if inside => inside = false,
+            t if inside => {
+                if !t.is_empty() && line_seen.is_none() {
+                    line_seen = Some(t.to_string());
+                }
+            }
+            _ => kept.push(l),
+        }
+    }
+    (kept.join("\n"), line_seen)
+}
+
+/// The description the tracker gets: the text, the managed block, then the marker line.
+pub fn milestone_text(fields: &MilestoneFields, marker: Option<&str>) -> String {
+    let mut text = normalize_text(&fields.description);
+    if let Some(p) = &fields.progress {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&format!("{PROGRESS_START}\n{p}\n{PROGRESS_END}"));
+    }
+    match marker {
+        Some(id) => with_marker(&text, id),
+        None => text,
+    }
+}
+
+/// The progress line for `done` of `total` work items.
+pub fn progress_line(done: usize, total: usize) -> String {
+    let percent = (done * 100).checked_div(total).unwrap_or(0);
+    format!("Progress: {done}/{total} tasks done ({percent}%)")
 }
 
 /// What an artifact maps to on GitHub.
@@ -237,6 +287,7 @@ pub fn milestone_fields(a: &Artifact, cfg: &ProjectConfig) -> MilestoneFields {
         } else {
             None
         },
+        progress: None,
     }
 }
 
@@ -274,11 +325,13 @@ pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
 
 /// A milestone's fields as the tracker has them.
 pub fn remote_milestone_fields(m: &Milestone) -> MilestoneFields {
+    let (description, progress) = split_progress(&m.description);
     MilestoneFields {
         title: m.title.trim().to_string(),
-        description: strip_marker(&m.description),
+        description: strip_marker(&description),
         closed: m.closed,
         due_on: m.due_date.clone(),
+        progress,
     }
 }
 
@@ -289,6 +342,9 @@ pub fn synced_milestone_fields(m: &Milestone, cfg: &ProjectConfig) -> MilestoneF
     let mut f = remote_milestone_fields(m);
     if !cfg.github.mapping.sync_milestone_due_date {
         f.due_on = None;
+    }
+    if !cfg.github.mapping.sync_milestone_progress {
+        f.progress = None;
     }
     f
 }
@@ -301,6 +357,27 @@ pub fn is_container(kind: Option<Kind>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_block_is_sent_before_the_marker_and_never_read_back_as_text() {
+        let f = MilestoneFields {
+            title: "M".into(),
+            description: "Our own words.".into(),
+            progress: Some(progress_line(3, 5)),
+            ..MilestoneFields::default()
+        };
+        let text = milestone_text(&f, Some("EPIC-1"));
+        assert_eq!(
+            text,
+            "Our own words.\n\n<!-- intellimanage:progress -->\nProgress: 3/5 tasks done (60%)\n<!-- /intellimanage:progress -->\n\nIntelliManage-ID: EPIC-1"
+        );
+        // Someone adds text after the block on the tracker: it stays theirs, the block ours.
+        let edited = text.replace("\n\nIntelliManage-ID", "\nA note from the web.\n\nIntelliManage-ID");
+        let (rest, line) = split_progress(&edited);
+        assert_eq!(line.as_deref(), Some("Progress: 3/5 tasks done (60%)"));
+        assert_eq!(strip_marker(&rest), "Our own words.\n\nA note from the web.");
+        assert_eq!(progress_line(0, 0), "Progress: 0/0 tasks done (0%)");
+    }
 
     #[test]
     fn markers_round_trip() {

@@ -196,6 +196,7 @@ pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
                 description: pick(&o.description, &n.description, &l.description),
                 closed: pick(&o.closed, &n.closed, &l.closed),
                 due_on: pick(&o.due_on, &n.due_on, &l.due_on),
+                progress: pick(&o.progress, &n.progress, &l.progress),
             })
         }
         // The item changed kind: GitHub's side as it is now.

@@ -100,6 +100,7 @@ pub(super) fn desired(ctx: &Ctx<'_>) -> BTreeMap<String, DesiredMilestone> {
                     description: format!("Milestone shared by {}.", ids.join(", ")),
                     closed,
                     due_on: due,
+                    progress: None,
                 },
                 path: None,
                 updated_date: members
@@ -111,6 +112,32 @@ pub(super) fn desired(ctx: &Ctx<'_>) -> BTreeMap<String, DesiredMilestone> {
         );
     }
 
+    if mapping.sync_milestone_progress {
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let kind = mapping.milestone_kind();
+        for a in &ctx.input.artifacts {
+            if fields::target_of(a, cfg) != Some(Target::Issue) {
+                continue;
+            }
+            let Some((key, _)) = milestone_for(a, &ctx.by_id, kind) else {
+                continue;
+            };
+            // Archived work is dropped, not done: it counts for neither.
+            let (closed, reason) = fields::closed_state(a, cfg);
+            if closed && reason.as_deref() == Some("not_planned") {
+                continue;
+            }
+            let c = counts.entry(key).or_default();
+            c.1 += 1;
+            if closed {
+                c.0 += 1;
+            }
+        }
+        for (key, d) in desired_milestones.iter_mut() {
+            let (done, total) = counts.get(key).copied().unwrap_or_default();
+            d.fields.progress = Some(fields::progress_line(done, total));
+        }
+    }
     desired_milestones
 }
 
@@ -262,7 +289,10 @@ pub(super) fn plan(
             } else {
                 artifact
                     .and_then(|a| pull::edited(&pull::unarchived(a), &edit))
-                    .map(|e| fields::milestone_fields(&e, cfg))
+                    .map(|e| fields::MilestoneFields {
+                        progress: d.fields.progress.clone(),
+                        ..fields::milestone_fields(&e, cfg)
+                    })
             };
             if let Some(effective) = effective.filter(|e| *e != plan_side) {
                 let again = merge::merge_milestone(
@@ -350,7 +380,7 @@ fn milestone_changes(from: &MilestoneFields, to: &MilestoneFields) -> Vec<String
     if from.title != to.title {
         out.push("title".to_string());
     }
-    if from.description != to.description {
+    if from.description != to.description || from.progress != to.progress {
         out.push("description".to_string());
     }
     if from.closed != to.closed {

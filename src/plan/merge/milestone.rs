@@ -87,6 +87,9 @@ pub fn merge_milestone(
             }
         }
     }
+    // The progress block is the plan's figure: sent, never taken back.
+    github.progress = local.progress.clone();
+    plan.progress = local.progress.clone();
     MilestoneMerge {
         github,
         plan,
@@ -107,6 +110,7 @@ mod tests {
             description: "d".into(),
             closed: false,
             due_on: Some("2025-01-01".into()),
+            progress: None,
         };
         let mut local = base.clone();
         local.title = "M2".into();

@@ -290,10 +290,7 @@ impl Done {
 }
 
 fn milestone_description(fields: &MilestoneFields, marker: Option<&str>) -> String {
-    match marker {
-        Some(id) => fields::with_marker(&fields.description, id),
-        None => fields.description.clone(),
-    }
+    fields::milestone_text(fields, marker)
 }
 
 /// The milestone's change: the whole of it (`changed: None`), or only the `changed` fields

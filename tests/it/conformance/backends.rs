@@ -28,6 +28,7 @@ pub struct Item {
 pub struct Stone {
     pub number: u64,
     pub title: String,
+    pub description: String,
     pub closed: bool,
     pub due: Option<String>,
 }
@@ -155,12 +156,14 @@ impl Backend {
                 Backend::Github(_) => Stone {
                     number: m["number"].as_u64().expect("number"),
                     title: m["title"].as_str().unwrap_or_default().to_string(),
+                    description: m["description"].as_str().unwrap_or_default().to_string(),
                     closed: m["state"] == "closed",
                     due: m["due_on"].as_str().map(|d| d[..10].to_string()),
                 },
                 Backend::Gitlab(_) => Stone {
                     number: m["id"].as_u64().expect("id"),
                     title: m["title"].as_str().unwrap_or_default().to_string(),
+                    description: m["description"].as_str().unwrap_or_default().to_string(),
                     closed: m["state"] == "closed",
                     due: m["due_date"].as_str().map(str::to_string),
                 },
@@ -213,6 +216,18 @@ impl Backend {
         raw.iter()
             .filter_map(|c| c["body"].as_str().map(str::to_string))
             .collect()
+    }
+
+    /// A person rewrites a milestone's description on the tracker's web page.
+    pub fn web_set_milestone_description(&self, number: u64, text: &str) {
+        match self {
+            Backend::Github(e) => {
+                e.edit_milestone("acme", "demo", number, json!({ "description": text }));
+            }
+            Backend::Gitlab(e) => {
+                e.edit_milestone(GL_PROJECT, number, json!({ "description": text }));
+            }
+        }
     }
 
     pub fn write_count(&self) -> usize {

@@ -541,3 +541,82 @@ fn a_sync_killed_half_way_resumes_without_duplicates() {
         assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
     });
 }
+
+#[test]
+fn milestone_progress_is_a_managed_block_written_only_when_it_changes() {
+    both(|b| {
+        let c = Case::new(
+            b,
+            "\n[github_integration.mapping]\nsync_milestone_progress = true\n",
+        );
+        c.sync();
+        let b = &c.backend;
+        let stone = &b.milestones()[0];
+        assert!(
+            stone
+                .description
+                .contains("<!-- intellimanage:progress -->\nProgress: 1/2 tasks done (50%)\n<!-- /intellimanage:progress -->"),
+            "{}: {}",
+            b.name(),
+            stone.description
+        );
+        assert!(stone.description.starts_with("The first release."));
+        assert!(
+            stone
+                .description
+                .trim_end()
+                .ends_with("IntelliManage-ID: EPIC-001")
+        );
+
+        // No change, no write.
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+
+        // Someone adds a line on the tracker: it comes into the Epic; the block does not.
+        let edited = stone.description.replace(
+            "The first release.",
+            "The first release.\n\nA note from the web.",
+        );
+        b.web_set_milestone_description(stone.number, &edited);
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+        let epic = c.repo.read(&format!("{P}/epics/EPIC-001_ship.md"));
+        assert!(epic.contains("A note from the web."), "{epic}");
+        assert!(
+            !epic.contains("Progress:") && !epic.contains("intellimanage:progress"),
+            "{epic}"
+        );
+        c.repo.commit_all("the tracker's note");
+
+        // A task done: one update, the new figure, the person's line kept.
+        c.repo.edit(TASK_1, |t| t.replace("🟡 To Do", "🟢 Done"));
+        c.repo.commit_all("done");
+        b.reset_log();
+        c.sync();
+        let stone = &b.milestones()[0];
+        assert!(
+            stone
+                .description
+                .contains("Progress: 2/2 tasks done (100%)"),
+            "{}",
+            stone.description
+        );
+        assert!(
+            stone.description.contains("A note from the web."),
+            "{}",
+            stone.description
+        );
+        assert_eq!(
+            stone.description.matches("intellimanage:progress").count(),
+            2
+        );
+        let to_milestones = b
+            .writes()
+            .iter()
+            .filter(|w| w.contains("/milestones/"))
+            .count();
+        assert_eq!(to_milestones, 1, "{}: {:?}", b.name(), b.writes());
+    });
+}
