@@ -17,7 +17,7 @@ use crate::PLAN_ROOT;
 
 mod remote;
 
-pub use remote::{GithubRemote, Remote, parse_remote_url, redact_url};
+pub use remote::{GithubRemote, Remote, parse_remote_url};
 
 /// The artifact folders every new project gets.
 pub const FOLDERS: [&str; 3] = ["epics", "features", "tasks"];

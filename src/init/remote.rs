@@ -33,10 +33,12 @@ impl Remote {
             None => Remote::Missing,
             Some(u) => match parse_remote_url(u) {
                 Some(repo) => Remote::Github {
-                    url: redact_url(u),
+                    url: crate::repo::redact_credentials(u),
                     repo,
                 },
-                None => Remote::Unrecognised { url: redact_url(u) },
+                None => Remote::Unrecognised {
+                    url: crate::repo::redact_credentials(u),
+                },
             },
         }
     }
@@ -144,25 +146,6 @@ pub fn parse_remote_url(url: &str) -> Option<GithubRemote> {
         name: name.to_string(),
         api_url,
     })
-}
-
-/// The URL without a password (`https://user:secret@host/…` → `https://user@host/…`), so
-/// that it can be shown or written into a comment.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            format!("{scheme}://{user}@{host}{path}")
-        }
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -296,20 +279,13 @@ mod tests {
 
     #[test]
     fn passwords_are_removed_from_urls_shown() {
-        assert_eq!(
-            redact_url("https://ada:ghp_secret@github.com/acme/web.git"),
-            "https://ada@github.com/acme/web.git"
-        );
-        assert_eq!(
-            redact_url("https://github.com/acme/web.git"),
-            "https://github.com/acme/web.git"
-        );
-        assert_eq!(
-            redact_url("git@github.com:acme/web.git"),
-            "git@github.com:acme/web.git"
-        );
         let remote = Remote::from_url(Some("https://x:s3cr3tPw@github.com/acme/web"));
-        assert_eq!(remote.url(), Some("https://x@github.com/acme/web"));
+        assert_eq!(remote.url(), Some("https://***@github.com/acme/web"));
+        // A token as the user name (a common way to put one in a URL) goes too.
+        let remote = Remote::from_url(Some("https://ghp_T0kenAsUser@github.com/acme/web"));
+        assert_eq!(remote.url(), Some("https://***@github.com/acme/web"));
+        let remote = Remote::from_url(Some("git@github.com:acme/web.git"));
+        assert_eq!(remote.url(), Some("git@github.com:acme/web.git"));
         assert!(!crate::init::render_config("web", "web", &remote).contains("s3cr3tPw"));
     }
 }

@@ -450,9 +450,63 @@ pub fn repo_path(rel: &str) -> String {
     format!("{PLAN_ROOT}/{rel}")
 }
 
+/// `https://user:secret@host/…` → `https://***@host/…`, wherever a URL stands in `text`: a
+/// remote URL with credentials in it (which git may quote in its errors, and `init` shows)
+/// never reaches our output. Over http(s) the whole user part goes, since a token is often
+/// the user name; elsewhere a `user:password` pair does.
+pub fn redact_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let scheme: String = head[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let end = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(tail.len());
+        // Over http(s) the user part is where tokens go; elsewhere (ssh's `git@`) only a
+        // password is a secret.
+        let secret = |userinfo: &str| scheme.starts_with("http") || userinfo.contains(':');
+        match tail[..end].rfind('@').filter(|at| secret(&tail[..*at])) {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&tail[at..end]);
+            }
+            None => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_remote_urls_are_redacted() {
+        assert_eq!(
+            redact_credentials(
+                "fatal: unable to access 'https://oauth2:glpat-SECRET@gitlab.com/a/b.git/': 403"
+            ),
+            "fatal: unable to access 'https://***@gitlab.com/a/b.git/': 403"
+        );
+        assert_eq!(
+            redact_credentials(
+                "could not read from https://github.com/a/b, ssh://git@host/x and ssh://git:pw@host/y"
+            ),
+            "could not read from https://github.com/a/b, ssh://git@host/x and ssh://***@host/y"
+        );
+    }
 
     #[test]
     fn plan_files_are_recognised() {

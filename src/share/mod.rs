@@ -145,32 +145,8 @@ fn unreachable(remote: &str, out: &GitOutput) -> ShareError {
         .to_string();
     ShareError::Unreachable {
         remote: remote.to_string(),
-        message: redact_userinfo(&message),
+        message: crate::repo::redact_credentials(&message),
     }
-}
-
-/// `https://user:secret@host/…` → `https://***@host/…`: a remote URL with credentials in it
-/// (which git may quote in its errors) never reaches our output.
-pub fn redact_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&tail[at..end]);
-            }
-            None => out.push_str(&tail[..end]),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Runs git against `remote`; a git that can't even start counts as the remote unreachable.
@@ -546,18 +522,4 @@ pub fn team_record(repo: &Repo) -> Result<crate::record::Record, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_in_remote_urls_are_redacted() {
-        assert_eq!(
-            redact_userinfo(
-                "fatal: unable to access 'https://oauth2:glpat-SECRET@gitlab.com/a/b.git/': 403"
-            ),
-            "fatal: unable to access 'https://***@gitlab.com/a/b.git/': 403"
-        );
-        assert_eq!(
-            redact_userinfo("could not read from https://github.com/a/b and ssh://git@host/x"),
-            "could not read from https://github.com/a/b and ssh://***@host/x"
-        );
-    }
 }

@@ -95,6 +95,8 @@ fn every_remote_form_fills_owner_name_and_host() {
     for (url, host, api_url) in cases {
         let repo = repo_with_origin(Some(url));
         let v = repo.im_json(&["init", "--project", "web", "--json"]);
+        // Over https the user part may be a token: it is never shown.
+        let shown = url.replace("https://ada@", "https://***@");
         assert_eq!(
             v,
             json!({
@@ -107,7 +109,7 @@ fn every_remote_form_fills_owner_name_and_host() {
                 "created": created_files(),
                 "projects": ["web"],
                 "remote": {
-                    "url": url,
+                    "url": shown,
                     "github": true,
                     "host": host,
                     "owner": "acme",
@@ -137,11 +139,23 @@ fn every_remote_form_fills_owner_name_and_host() {
 }
 
 #[test]
+fn a_token_used_as_the_remote_user_name_is_written_nowhere() {
+    let repo = repo_with_origin(Some("https://ghp_T0kenAsUserName@github.com/acme/web.git"));
+    let out = repo.im_ok(&["init", "--project", "web"]);
+    let v = repo.im_json(&["init", "--project", "web", "--json"]);
+    assert_eq!(v["remote"]["url"], "https://***@github.com/acme/web.git");
+    assert_eq!(v["remote"]["owner"], "acme", "{v:#}");
+    for text in [out, v.to_string(), repo.read(CONFIG)] {
+        assert!(!text.contains("T0kenAsUserName"), "{text}");
+    }
+}
+
+#[test]
 fn a_password_in_the_remote_is_written_nowhere() {
     let repo = repo_with_origin(Some("https://ada:ghp_S3cretInUrl@github.com/acme/web.git"));
     let out = repo.im_ok(&["init", "--project", "web"]);
     let v = repo.im_json(&["init", "--project", "web", "--json"]);
-    assert_eq!(v["remote"]["url"], "https://ada@github.com/acme/web.git");
+    assert_eq!(v["remote"]["url"], "https://***@github.com/acme/web.git");
     for text in [out, v.to_string(), repo.read(CONFIG)] {
         assert!(!text.contains("S3cret"), "{text}");
     }
