@@ -34,8 +34,22 @@ _git_intellimanage() {
 }
 "#;
 
+/// `cmd` without its hidden subcommands (`hook`, `man`), which clap's generators would
+/// otherwise offer: the shims and install.sh call them, people don't.
+fn visible(cmd: clap::Command) -> clap::Command {
+    let shown: Vec<clap::Command> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect();
+    clap::Command::new("git-intellimanage")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(cmd.get_arguments().cloned())
+        .subcommands(shown)
+}
+
 pub fn run(args: Args) -> CliResult {
-    let mut cmd = super::Cli::command().name("git-intellimanage");
+    let mut cmd = visible(super::Cli::command());
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "git-intellimanage", &mut out);
     if args.shell == Shell::Bash {

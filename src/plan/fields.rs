@@ -372,10 +372,16 @@ mod tests {
             "Our own words.\n\n<!-- intellimanage:progress -->\nProgress: 3/5 tasks done (60%)\n<!-- /intellimanage:progress -->\n\nIntelliManage-ID: EPIC-1"
         );
         // Someone adds text after the block on the tracker: it stays theirs, the block ours.
-        let edited = text.replace("\n\nIntelliManage-ID", "\nA note from the web.\n\nIntelliManage-ID");
+        let edited = text.replace(
+            "\n\nIntelliManage-ID",
+            "\nA note from the web.\n\nIntelliManage-ID",
+        );
         let (rest, line) = split_progress(&edited);
         assert_eq!(line.as_deref(), Some("Progress: 3/5 tasks done (60%)"));
-        assert_eq!(strip_marker(&rest), "Our own words.\n\nA note from the web.");
+        assert_eq!(
+            strip_marker(&rest),
+            "Our own words.\n\nA note from the web."
+        );
         assert_eq!(progress_line(0, 0), "Progress: 0/0 tasks done (0%)");
     }
 

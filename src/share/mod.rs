@@ -518,8 +518,3 @@ pub fn team_record(repo: &Repo) -> Result<crate::record::Record, RecordError> {
         _ => crate::record::Record::load(repo),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

@@ -53,6 +53,14 @@ fn bash_completes_git_intellimanage_subcommands_and_their_options() {
     ] {
         assert!(all.iter().any(|c| c == sub), "{sub} in {all:?}");
     }
+    // What only the hook shims and install.sh call is not offered.
+    for hidden in ["hook", "man"] {
+        assert!(!all.iter().any(|c| c == hidden), "{hidden} in {all:?}");
+    }
+    assert_eq!(
+        complete(&repo, &script, &["git", "intellimanage", "ho"]),
+        ["hooks"]
+    );
     // The binary itself completes too.
     assert!(
         text.contains("complete -F _git__intellimanage"),
