@@ -1,11 +1,20 @@
 //! Authoring new artifacts (`new`): the next free ID in the project's own scheme, the
 //! file's text in the order of the specification's templates, and writing it safely.
 //!
-//! Everything but [`write_new_artifact`] is pure: the caller reads the plan (IDs taken,
-//! parents, the project's config) and passes what these functions need.
+//! Everything but [`write_new_artifact`], [`claimed_on_disk`], [`create`] and [`lock_new`]
+//! is pure: the caller reads the plan (IDs taken, parents, the project's config) and passes
+//! what these functions need.
+//!
+//! Two `new` runs at once must not take the same ID: a run holds [`lock_new`] (a `flock` on
+//! `<git common dir>/intellimanage/new.lock`, not the sync lock, which a sync holds for
+//! minutes) from reading the plan to renaming its file into place, and [`create`] never
+//! writes an ID some file of the folder already starts with (`BUG-002_…`), whatever the
+//! plan said: it takes the next one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::artifact::vocab::{self, STANDARD_STATUSES, StatusClass};
 use crate::artifact::{self, Artifact, Kind, Location, Priority, Problem};
@@ -65,6 +74,16 @@ pub enum AuthoringError {
     NotApplicable { flag: &'static str, kind: Kind },
     #[error("a Feature must name its Epic")]
     FeatureNeedsEpic,
+    #[error(
+        "Feature {feature} ({feature_flag}) belongs to Epic {feature_epic}, not to {epic} ({epic_flag})"
+    )]
+    EpicMismatch {
+        feature: String,
+        feature_flag: &'static str,
+        feature_epic: String,
+        epic: String,
+        epic_flag: &'static str,
+    },
     #[error("no artifact `{id}` in project {project} (given to {flag})")]
     UnknownId {
         flag: &'static str,
@@ -82,6 +101,8 @@ pub enum AuthoringError {
     Invalid(String),
     #[error("{path} already exists (it is never replaced)")]
     Exists { path: String },
+    #[error("another `new` run has held {path} for {waited_secs} s; gave up waiting")]
+    Busy { path: String, waited_secs: u64 },
     #[error("cannot {action} {path}: {message}")]
     Io {
         action: &'static str,
@@ -111,29 +132,43 @@ impl AuthoringError {
                 "write a real day as YYYY-MM-DD, e.g. 2025-06-30".into()
             }
             AuthoringError::BadValue(_) => return None,
-            AuthoringError::NotApplicable { flag, kind } => match *flag {
-                "--epic" => format!(
-                    "{} has no Epic; --epic is for Features and work items",
-                    a_kind(*kind)
-                ),
-                "--feature" => {
-                    format!(
-                        "{} has no Feature; --feature is for work items (task, bug, …)",
-                        a_kind(*kind)
-                    )
+            AuthoringError::NotApplicable { flag, kind } => {
+                let a = a_kind(*kind);
+                match *flag {
+                    "--epic" | "epic_id" => {
+                        format!("{a} has no Epic; {flag} is for Features and work items")
+                    }
+                    "--feature" | "feature_id" => {
+                        format!("{a} has no Feature; {flag} is for work items (task, bug, …)")
+                    }
+                    "--depends-on" | "depends_on" => {
+                        format!("{a} has no depends_on; it is for Features and work items")
+                    }
+                    "initiative_id" => format!("{a} has no Initiative; {flag} is for Epics"),
+                    "milestone_name" | "milestone_target_date" | "related_milestone" => {
+                        format!("{a} has no {flag}; it is for Epics and Features")
+                    }
+                    "kpis" => format!("{a} has no kpis; they are for Initiatives"),
+                    "estimated_effort" => {
+                        format!("{a} has no {flag}; it is for work items (task, bug, …)")
+                    }
+                    _ => format!("leave {flag} out for {a}"),
                 }
-                "--depends-on" => {
-                    format!(
-                        "{} has no depends_on; it is for Features and work items",
-                        a_kind(*kind)
-                    )
-                }
-                _ => format!("leave {flag} out for {}", a_kind(*kind)),
-            },
+            }
             AuthoringError::FeatureNeedsEpic => {
                 "name it with --epic EPIC-ID (`git intellimanage list --type epic` lists them)"
                     .into()
             }
+            AuthoringError::EpicMismatch {
+                epic_flag, epic, ..
+            } if epic_flag.starts_with("--") => format!(
+                "leave {epic_flag} out (a work item's Epic follows from its Feature), or name a Feature of {epic}"
+            ),
+            AuthoringError::EpicMismatch {
+                epic_flag, epic, ..
+            } => format!(
+                "remove {epic_flag} with `{epic_flag}=` (a work item's Epic follows from its Feature), or name a Feature of {epic}"
+            ),
             AuthoringError::UnknownId { .. } => {
                 "`git intellimanage list --worktree --archived` lists the project's IDs".into()
             }
@@ -144,6 +179,9 @@ impl AuthoringError {
             AuthoringError::Invalid(_) => return None,
             AuthoringError::Exists { .. } => {
                 "another run took that ID meanwhile: run the command again".into()
+            }
+            AuthoringError::Busy { .. } => {
+                "let the other `git intellimanage new` finish, then run this again".into()
             }
             AuthoringError::Io { .. } => "check the permissions of the working tree".into(),
         })
@@ -349,6 +387,37 @@ fn parent(
     Ok(a.id.clone())
 }
 
+/// Checks that the Feature `feature` belongs to the Epic `epic` (both IDs of the project,
+/// each with the option or key that named it): a work item may carry both `feature_id` and
+/// `epic_id`, and then they must agree. A Feature that names no Epic (or one of another
+/// kind) is not checked here; `validate` reports it.
+pub(crate) fn feature_in_epic(
+    project: &ProjectView<'_>,
+    (feature, feature_flag): (&str, &'static str),
+    (epic, epic_flag): (&str, &'static str),
+) -> Result<(), AuthoringError> {
+    let Ok(f) = find(project, feature_flag, feature) else {
+        return Ok(());
+    };
+    let Some(feature_epic) = f
+        .str_field("epic_id")
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    else {
+        return Ok(());
+    };
+    if feature_epic.eq_ignore_ascii_case(epic.trim()) {
+        return Ok(());
+    }
+    Err(AuthoringError::EpicMismatch {
+        feature: f.id.clone(),
+        feature_flag,
+        feature_epic: feature_epic.to_string(),
+        epic: epic.trim().to_string(),
+        epic_flag,
+    })
+}
+
 fn one_line(what: &str, value: &str) -> Result<(), AuthoringError> {
     if value.trim().is_empty() {
         return Err(AuthoringError::BadValue(format!(
@@ -443,6 +512,9 @@ pub fn draft(
         .as_deref()
         .map(|id| parent(project, "--feature", id, Kind::Feature))
         .transpose()?;
+    if let (Some(f), Some(e)) = (&feature, &epic) {
+        feature_in_epic(project, (f, "--feature"), (e, "--epic"))?;
+    }
     let mut depends_on: Vec<String> = Vec::new();
     for d in &req.depends_on {
         let id = find(project, "--depends-on", d)?.id.clone();
@@ -567,6 +639,136 @@ pub fn write_new_artifact(workdir: &Path, draft: &Draft) -> Result<PathBuf, Auth
         });
     }
     Ok(path)
+}
+
+/// The first file (repository-relative) in the draft's folder, or in the matching folder
+/// under `archive/`, whose name starts with the draft's ID and `_` (or is `<ID>.md`),
+/// compared case-insensitively: another artifact holds that ID, whatever the plan said.
+pub fn claimed_on_disk(workdir: &Path, draft: &Draft) -> Option<String> {
+    let rel = Path::new(&draft.path);
+    let folder = rel.parent()?;
+    let archived = folder
+        .parent()
+        .zip(folder.file_name())
+        .map(|(project, name)| project.join("archive").join(name));
+    let id = draft.id.to_uppercase();
+    let prefix = format!("{id}_");
+    let exact = format!("{id}.MD");
+    for dir in std::iter::once(folder.to_path_buf()).chain(archived) {
+        let Ok(entries) = std::fs::read_dir(workdir.join(&dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                let upper = n.to_uppercase();
+                upper.starts_with(&prefix) || upper == exact
+            })
+            .collect();
+        names.sort();
+        if let Some(name) = names.into_iter().next() {
+            return Some(format!("{}/{name}", dir.to_string_lossy()));
+        }
+    }
+    None
+}
+
+/// How many IDs [`create`] tries before giving up.
+const MAX_ATTEMPTS: usize = 1000;
+
+/// Drafts the artifact ([`draft`]) and writes it ([`write_new_artifact`]); an ID that a file
+/// on disk already holds ([`claimed_on_disk`], or a file of the very same name) is added to
+/// `project.taken` and the next one is tried. Run it holding [`lock_new`], with `project`
+/// read after the lock was taken.
+pub fn create(
+    workdir: &Path,
+    kind: Kind,
+    req: &Request,
+    project: &mut ProjectView<'_>,
+    today: &str,
+) -> Result<(Draft, PathBuf), AuthoringError> {
+    let mut last = None;
+    for _ in 0..MAX_ATTEMPTS {
+        let d = draft(kind, req, project, today)?;
+        if let Some(existing) = claimed_on_disk(workdir, &d) {
+            project.taken.insert(d.id.clone());
+            last = Some(existing);
+            continue;
+        }
+        match write_new_artifact(workdir, &d) {
+            Ok(path) => return Ok((d, path)),
+            Err(AuthoringError::Exists { path }) => {
+                project.taken.insert(d.id.clone());
+                last = Some(path);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AuthoringError::Invalid(format!(
+        "no free ID found after {MAX_ATTEMPTS} tries (the last one taken by {})",
+        last.unwrap_or_default()
+    )))
+}
+
+/// The lock file of `new`, relative to the repository's common git directory.
+pub const NEW_LOCK_FILE: &str = "intellimanage/new.lock";
+/// How long `new` waits for another `new` of the same repository.
+pub const NEW_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// `new`'s exclusive lock on its repository; released when dropped (or when the process
+/// ends, however it ends: the kernel releases a `flock`).
+#[derive(Debug)]
+pub struct NewLock {
+    file: File,
+}
+
+impl Drop for NewLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// Takes `new`'s lock of the repository whose common git directory is `common_dir`
+/// (shared by its worktrees), waiting up to `wait` for another run to release it. The
+/// file is never deleted (two runs would then lock two different files).
+pub fn lock_new(common_dir: &Path, wait: Duration) -> Result<NewLock, AuthoringError> {
+    let path = common_dir.join(NEW_LOCK_FILE);
+    let io = |action: &'static str| {
+        let p = path.display().to_string();
+        move |e: std::io::Error| AuthoringError::Io {
+            action,
+            path: p,
+            message: e.to_string(),
+        }
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io("create the folder of"))?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io("open"))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(NewLock { file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let waited = start.elapsed();
+                if waited >= wait {
+                    return Err(AuthoringError::Busy {
+                        path: path.display().to_string(),
+                        waited_secs: waited.as_secs(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(10).min(wait - waited));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock")(e)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -716,6 +918,90 @@ mod tests {
             err(Kind::Task, req(&|r| r.title = "  ".into())),
             AuthoringError::BadValue(_)
         ));
+    }
+
+    #[test]
+    fn a_work_items_feature_and_epic_must_agree() {
+        let mut f = art("web/features/f.md", "FEAT-2", Kind::Feature);
+        f.fields
+            .insert("epic_id".into(), toml::Value::String("EPIC-1".into()));
+        let arts = [
+            art("web/epics/e.md", "EPIC-1", Kind::Epic),
+            art("web/epics/g.md", "EPIC-3", Kind::Epic),
+            f,
+        ];
+        let v = view(&arts);
+        let req = |epic: Option<&str>| Request {
+            title: "x".into(),
+            epic: epic.map(str::to_string),
+            feature: Some("feat-2".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            draft(Kind::Task, &req(Some("EPIC-3")), &v, "2025-01-01"),
+            Err(AuthoringError::EpicMismatch {
+                feature: "FEAT-2".into(),
+                feature_flag: "--feature",
+                feature_epic: "EPIC-1".into(),
+                epic: "EPIC-3".into(),
+                epic_flag: "--epic",
+            })
+        );
+        let same = draft(Kind::Task, &req(Some("epic-1")), &v, "2025-01-01").expect("agrees");
+        assert!(
+            same.text.contains("epic_id = \"EPIC-1\"\n"),
+            "{}",
+            same.text
+        );
+        // Only the Feature: the Epic follows from it and is not written.
+        let only = draft(Kind::Task, &req(None), &v, "2025-01-01").expect("feature only");
+        assert!(!only.text.contains("epic_id"), "{}", only.text);
+    }
+
+    #[test]
+    fn an_id_a_file_on_disk_starts_with_is_skipped() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let tasks = tmp.path().join(".ruru/projects/web/tasks");
+        let archive = tmp.path().join(".ruru/projects/web/archive/tasks");
+        std::fs::create_dir_all(&tasks).expect("mkdir");
+        std::fs::create_dir_all(&archive).expect("mkdir");
+        // Not artifacts the plan reads, but their names hold the IDs.
+        std::fs::write(tasks.join("bug-001_notes.txt"), "x").expect("write");
+        std::fs::write(archive.join("BUG-002_old.md.bak"), "x").expect("write");
+        std::fs::write(tasks.join("BUG-0030_other.md"), "x").expect("write");
+        let req = Request {
+            title: "Crash".into(),
+            ..Default::default()
+        };
+        let d = draft(Kind::Bug, &req, &view(&[]), "2025-05-01").expect("draft");
+        assert_eq!(
+            claimed_on_disk(tmp.path(), &d).as_deref(),
+            Some(".ruru/projects/web/tasks/bug-001_notes.txt")
+        );
+        let mut v = view(&[]);
+        let (d, path) = create(tmp.path(), Kind::Bug, &req, &mut v, "2025-05-01").expect("made");
+        assert_eq!(d.id, "BUG-003");
+        assert_eq!(d.path, ".ruru/projects/web/tasks/BUG-003_crash.md");
+        assert_eq!(std::fs::read_to_string(path).expect("read"), d.text);
+        assert_eq!(
+            v.taken,
+            ["BUG-001".to_string(), "BUG-002".to_string()].into()
+        );
+    }
+
+    #[test]
+    fn new_waits_for_the_lock_then_gives_up() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let held = lock_new(dir.path(), Duration::ZERO).expect("free");
+        assert!(dir.path().join(NEW_LOCK_FILE).is_file());
+        match lock_new(dir.path(), Duration::from_millis(50)) {
+            Err(AuthoringError::Busy { path, .. }) => {
+                assert!(path.ends_with("intellimanage/new.lock"), "{path}")
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(held);
+        lock_new(dir.path(), Duration::ZERO).expect("released");
     }
 
     #[test]

@@ -47,34 +47,121 @@ enum KeyKind {
     Words,
     /// A list of IDs of the project.
     Ids,
+    /// A list of commit IDs (4 to 64 hexadecimal digits, kept in lowercase).
+    Commits,
 }
 
-/// The keys `set` changes, with how their values are checked.
-const KEYS: [(&str, KeyKind); 15] = [
-    ("title", KeyKind::Text { required: true }),
-    ("status", KeyKind::Status),
-    ("priority", KeyKind::Priority),
-    ("assigned_to", KeyKind::Text { required: false }),
-    ("owner", KeyKind::Text { required: false }),
-    ("reporter", KeyKind::Text { required: false }),
-    ("sprint_id", KeyKind::Text { required: false }),
-    ("due_date", KeyKind::Date),
-    ("target_date", KeyKind::Date),
-    ("start_date", KeyKind::Date),
-    ("epic_id", KeyKind::Parent(Kind::Epic)),
-    ("feature_id", KeyKind::Parent(Kind::Feature)),
-    ("tags", KeyKind::Words),
-    ("related_docs", KeyKind::Words),
-    ("depends_on", KeyKind::Ids),
+impl KeyKind {
+    fn is_list(self) -> bool {
+        matches!(self, KeyKind::Words | KeyKind::Ids | KeyKind::Commits)
+    }
+}
+
+/// The work items: Stories, Tasks, Bugs, Spikes, Chores, Docs, Tests.
+const WORK_ITEMS: &[Kind] = &[
+    Kind::Story,
+    Kind::Task,
+    Kind::Bug,
+    Kind::Spike,
+    Kind::Chore,
+    Kind::Docs,
+    Kind::Test,
+];
+/// Features and work items.
+const FEATURES_AND_WORK_ITEMS: &[Kind] = &[
+    Kind::Feature,
+    Kind::Story,
+    Kind::Task,
+    Kind::Bug,
+    Kind::Spike,
+    Kind::Chore,
+    Kind::Docs,
+    Kind::Test,
+];
+const EPICS_AND_FEATURES: &[Kind] = &[Kind::Epic, Kind::Feature];
+
+/// A key `set` changes: how its value is checked and which kinds of artifact it belongs
+/// to (`None`: any), after the specification's templates.
+struct Key {
+    name: &'static str,
+    kind: KeyKind,
+    of: Option<&'static [Kind]>,
+}
+
+const fn key(name: &'static str, kind: KeyKind, of: Option<&'static [Kind]>) -> Key {
+    Key { name, kind, of }
+}
+
+const TEXT: KeyKind = KeyKind::Text { required: false };
+
+/// The keys `set` changes. A value for a key the kind's template does not have is refused
+/// (removing it is fine) where the specification ties the key to kinds: parents,
+/// `depends_on`, the milestone keys, `kpis`, `estimated_effort`. The people, dates,
+/// `tags`, `related_docs` and the link lists (`related_*`, which sync and the commit hooks
+/// write on any kind) are accepted on every kind.
+const KEYS: [Key; 24] = [
+    key("title", KeyKind::Text { required: true }, None),
+    key("status", KeyKind::Status, None),
+    key("priority", KeyKind::Priority, None),
+    key("assigned_to", TEXT, None),
+    key("owner", TEXT, None),
+    key("reporter", TEXT, None),
+    key("sprint_id", TEXT, None),
+    key("due_date", KeyKind::Date, None),
+    key("target_date", KeyKind::Date, None),
+    key("start_date", KeyKind::Date, None),
+    key(
+        "initiative_id",
+        KeyKind::Parent(Kind::Initiative),
+        Some(&[Kind::Epic]),
+    ),
+    key(
+        "epic_id",
+        KeyKind::Parent(Kind::Epic),
+        Some(FEATURES_AND_WORK_ITEMS),
+    ),
+    key(
+        "feature_id",
+        KeyKind::Parent(Kind::Feature),
+        Some(WORK_ITEMS),
+    ),
+    key("milestone_name", TEXT, Some(EPICS_AND_FEATURES)),
+    key(
+        "milestone_target_date",
+        KeyKind::Date,
+        Some(EPICS_AND_FEATURES),
+    ),
+    key("related_milestone", TEXT, Some(EPICS_AND_FEATURES)),
+    key("estimated_effort", TEXT, Some(WORK_ITEMS)),
+    key("tags", KeyKind::Words, None),
+    key("related_docs", KeyKind::Words, None),
+    key("kpis", KeyKind::Words, Some(&[Kind::Initiative])),
+    key("depends_on", KeyKind::Ids, Some(FEATURES_AND_WORK_ITEMS)),
+    key("related_commits", KeyKind::Commits, None),
+    key("related_prs", KeyKind::Words, None),
+    key("related_issues", KeyKind::Words, None),
 ];
 
-fn key_kind(key: &str) -> Option<KeyKind> {
-    KEYS.iter().find(|(k, _)| *k == key).map(|(_, kk)| *kk)
+fn find_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+fn key_kind(name: &str) -> Option<KeyKind> {
+    find_key(name).map(|k| k.kind)
 }
 
 /// The keys `set` accepts, comma-separated.
 pub fn accepted_keys() -> String {
-    KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+    KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+}
+
+/// The list keys (`+=`, `-=`), comma-separated.
+fn list_keys() -> String {
+    KEYS.iter()
+        .filter(|k| k.kind.is_list())
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why nothing was changed.
@@ -88,7 +175,7 @@ pub enum EditingError {
     Managed { key: String },
     #[error("`{key}` is required and cannot be removed")]
     Required { key: String },
-    #[error("`{key}` is not a list: `+=` and `-=` apply to tags, related_docs, depends_on")]
+    #[error("`{key}` is not a list: `+=` and `-=` apply to {}", list_keys())]
     NotAList { key: String },
     #[error("`{key}` is a list: add or remove one item with {key}+=ITEM or {key}-=ITEM")]
     IsAList { key: String },
@@ -99,6 +186,8 @@ pub enum EditingError {
         id: String,
         current: Vec<String>,
     },
+    #[error("`{item}` is not a commit ID (4 to 64 hexadecimal digits) (given to {key})")]
+    NotACommit { key: String, item: String },
     #[error("{id} is already archived ({path})")]
     AlreadyArchived { id: String, path: String },
     #[error(transparent)]
@@ -123,6 +212,9 @@ impl EditingError {
             }
             EditingError::NotInList { current, .. } => {
                 Some(format!("it holds: {}", current.join(", ")))
+            }
+            EditingError::NotACommit { .. } => {
+                Some("give the commit's hash, e.g. from `git log --format=%h`".into())
             }
             EditingError::AlreadyArchived { .. } => None,
             EditingError::Authoring(e) => e.hint(),
@@ -169,7 +261,7 @@ pub fn parse_assignment(arg: &str) -> Result<Assignment, EditingError> {
     let Some(kk) = key_kind(key) else {
         return Err(EditingError::UnknownKey(key.to_string()));
     };
-    let is_list = matches!(kk, KeyKind::Words | KeyKind::Ids);
+    let is_list = kk.is_list();
     match &op {
         Op::Add(_) | Op::Remove(_) if !is_list => Err(EditingError::NotAList {
             key: key.to_string(),
@@ -217,10 +309,44 @@ fn find_id<'a>(
 }
 
 fn static_key(key: &str) -> &'static str {
-    KEYS.iter()
-        .map(|(k, _)| *k)
-        .find(|k| *k == key)
-        .unwrap_or("a key")
+    find_key(key).map(|k| k.name).unwrap_or("a key")
+}
+
+/// Refuses a value for a key `target`'s kind does not have (removing one is fine).
+fn check_applies(target: &Artifact, key: &str) -> Result<(), EditingError> {
+    let (Some(kind), Some(k)) = (target.kind, find_key(key)) else {
+        return Ok(());
+    };
+    match k.of {
+        Some(kinds) if !kinds.contains(&kind) => {
+            Err(AuthoringError::NotApplicable { flag: k.name, kind }.into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `abc1234` from ` ABC1234 `, or the refusal.
+fn commit_id(key: &str, item: &str) -> Result<String, EditingError> {
+    let t = item.trim();
+    if (4..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err(EditingError::NotACommit {
+            key: key.to_string(),
+            item: t.to_string(),
+        })
+    }
+}
+
+/// The value `key` has once `edit` is applied to `target`: the edit's last entry for it,
+/// else the file's.
+fn final_str(target: &Artifact, edit: &Edit, key: &str) -> Option<String> {
+    match edit.fields.iter().rev().find(|(k, _)| k == key) {
+        Some((_, FieldValue::Str(v))) => Some(v.clone()),
+        Some(_) => None,
+        None => target.str_field(key).map(str::to_string),
+    }
+    .filter(|v| !v.trim().is_empty())
 }
 
 /// Resolves the assignments for `target` into an [`Edit`] (values in the specification's
@@ -238,27 +364,29 @@ pub fn resolve(
         let kk = key_kind(key).ok_or_else(|| EditingError::UnknownKey(key.clone()))?;
         let skey = static_key(key);
         match (kk, op) {
-            (KeyKind::Words | KeyKind::Ids, Op::Set(_)) => {
+            (KeyKind::Words | KeyKind::Ids | KeyKind::Commits, Op::Set(_)) => {
                 lists.retain(|(k, _)| k != key);
                 lists.push((key.clone(), Vec::new()));
                 edit = edit.remove(key.clone());
             }
-            (KeyKind::Words | KeyKind::Ids, Op::Add(item) | Op::Remove(item)) => {
+            (
+                KeyKind::Words | KeyKind::Ids | KeyKind::Commits,
+                Op::Add(item) | Op::Remove(item),
+            ) => {
                 one_line(key, item)?;
-                let item = match kk {
-                    KeyKind::Ids => match op {
-                        Op::Add(_) => {
-                            if matches!(target.kind, Some(Kind::Initiative | Kind::Epic)) {
-                                return Err(AuthoringError::NotApplicable {
-                                    flag: "depends_on",
-                                    kind: target.kind.unwrap_or(Kind::Epic),
-                                }
-                                .into());
-                            }
-                            find_id(project, skey, item)?.id.clone()
-                        }
-                        _ => item.trim().to_string(),
-                    },
+                let item = match (kk, op) {
+                    (KeyKind::Ids, Op::Add(_)) => {
+                        check_applies(target, key)?;
+                        find_id(project, skey, item)?.id.clone()
+                    }
+                    (KeyKind::Commits, Op::Add(_)) => {
+                        check_applies(target, key)?;
+                        commit_id(key, item)?
+                    }
+                    (_, Op::Add(_)) => {
+                        check_applies(target, key)?;
+                        item.trim().to_string()
+                    }
                     _ => item.trim().to_string(),
                 };
                 let pos = match lists.iter().position(|(k, _)| k == key) {
@@ -301,6 +429,7 @@ pub fn resolve(
             }
             (kk, Op::Set(value)) => {
                 one_line(key, value)?;
+                check_applies(target, key)?;
                 let value = value.trim();
                 let resolved = match kk {
                     KeyKind::Text { .. } => value.to_string(),
@@ -315,17 +444,6 @@ pub fn resolve(
                         })?
                         .to_string(),
                     KeyKind::Parent(expected) => {
-                        let applies = match expected {
-                            Kind::Feature => target.kind.is_some_and(Kind::is_work_item),
-                            _ => !matches!(target.kind, Some(Kind::Initiative | Kind::Epic)),
-                        };
-                        if !applies {
-                            return Err(AuthoringError::NotApplicable {
-                                flag: skey,
-                                kind: target.kind.unwrap_or(Kind::Epic),
-                            }
-                            .into());
-                        }
                         let a = find_id(project, skey, value)?;
                         if a.kind != Some(expected) {
                             return Err(AuthoringError::WrongKind {
@@ -341,11 +459,22 @@ pub fn resolve(
                         }
                         a.id.clone()
                     }
-                    KeyKind::Words | KeyKind::Ids => unreachable_list(key)?,
+                    KeyKind::Words | KeyKind::Ids | KeyKind::Commits => unreachable_list(key)?,
                 };
                 edit = edit.set(key.clone(), resolved);
             }
         }
+    }
+    // A work item that ends up naming both a Feature and an Epic: they must agree.
+    let touched = |key: &str| edit.fields.iter().any(|(k, _)| k == key);
+    if target.kind.is_some_and(Kind::is_work_item)
+        && (touched("epic_id") || touched("feature_id"))
+        && let (Some(feature), Some(epic)) = (
+            final_str(target, &edit, "feature_id"),
+            final_str(target, &edit, "epic_id"),
+        )
+    {
+        authoring::feature_in_epic(project, (&feature, "feature_id"), (&epic, "epic_id"))?;
     }
     Ok(edit)
 }
@@ -635,6 +764,116 @@ mod tests {
             Err(EditingError::Authoring(
                 AuthoringError::NotApplicable { .. }
             ))
+        ));
+    }
+
+    #[test]
+    fn the_templates_other_keys_are_checked_by_kind() {
+        let arts = [
+            art("web/initiatives/i.md", "INIT-1", Kind::Initiative, ""),
+            art("web/epics/e.md", "EPIC-1", Kind::Epic, ""),
+            art("web/epics/g.md", "EPIC-3", Kind::Epic, ""),
+            art(
+                "web/features/f.md",
+                "FEAT-2",
+                Kind::Feature,
+                "epic_id = \"EPIC-1\"\n",
+            ),
+            art(
+                "web/tasks/t.md",
+                "TASK-3",
+                Kind::Task,
+                "feature_id = \"FEAT-2\"\nrelated_commits = [\"abc1234\"]\n",
+            ),
+        ];
+        let view = ProjectView {
+            slug: "web".into(),
+            artifacts: arts.iter().collect(),
+            ..Default::default()
+        };
+        let on = |i: usize, a: &[&str]| resolve(&arts[i], &args(a).expect("args"), &view);
+        assert_eq!(
+            on(
+                1,
+                &[
+                    "initiative_id=init-1",
+                    "milestone_name=v1.0",
+                    "milestone_target_date=2026-03-31",
+                    "related_milestone=acme/web#milestone/3",
+                    "related_issues+=acme/web#12",
+                ]
+            ),
+            Ok(Edit::new()
+                .set("initiative_id", "INIT-1")
+                .set("milestone_name", "v1.0")
+                .set("milestone_target_date", "2026-03-31")
+                .set("related_milestone", "acme/web#milestone/3")
+                .set_list("related_issues", ["acme/web#12"]))
+        );
+        assert_eq!(
+            on(
+                4,
+                &[
+                    "related_commits+=DEADBEEF",
+                    "related_commits-=abc1234",
+                    "related_prs+=acme/web#5",
+                    "estimated_effort=S",
+                    "epic_id=EPIC-1",
+                ]
+            ),
+            Ok(Edit::new()
+                .set_list("related_commits", ["abc1234", "deadbeef"])
+                .set_list("related_commits", ["deadbeef"])
+                .set_list("related_prs", ["acme/web#5"])
+                .set("estimated_effort", "S")
+                .set("epic_id", "EPIC-1"))
+        );
+        assert_eq!(
+            on(0, &["kpis+=churn below 2%"]),
+            Ok(Edit::new().set_list("kpis", ["churn below 2%"]))
+        );
+        let err = |i: usize, a: &[&str]| on(i, a).expect_err("refused");
+        assert!(matches!(
+            err(4, &["initiative_id=INIT-1"]),
+            EditingError::Authoring(AuthoringError::NotApplicable {
+                flag: "initiative_id",
+                kind: Kind::Task
+            })
+        ));
+        assert!(err(1, &["initiative_id=EPIC-3"]).is_unknown_id());
+        assert!(matches!(
+            err(3, &["milestone_target_date=2026-13-01"]),
+            EditingError::Authoring(AuthoringError::BadDate { .. })
+        ));
+        assert!(matches!(
+            err(4, &["related_commits+=not-a-sha"]),
+            EditingError::NotACommit { .. }
+        ));
+        assert!(matches!(
+            err(4, &["milestone_name=x"]),
+            EditingError::Authoring(AuthoringError::NotApplicable { .. })
+        ));
+        assert!(matches!(
+            err(1, &["kpis+=x"]),
+            EditingError::Authoring(AuthoringError::NotApplicable { .. })
+        ));
+        assert!(matches!(
+            err(1, &["estimated_effort=S"]),
+            EditingError::Authoring(AuthoringError::NotApplicable { .. })
+        ));
+        // Removing a key the kind does not have is fine.
+        assert_eq!(
+            on(4, &["milestone_name="]),
+            Ok(Edit::new().remove("milestone_name"))
+        );
+        // The Feature and the Epic of a work item must agree.
+        assert!(matches!(
+            err(4, &["epic_id=EPIC-3"]),
+            EditingError::Authoring(AuthoringError::EpicMismatch { .. })
+        ));
+        assert!(matches!(
+            parse_assignment("related_issues=x"),
+            Err(EditingError::IsAList { .. })
         ));
     }
 

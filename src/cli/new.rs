@@ -63,8 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         )
         .hint("run this in a clone with a working tree"));
     };
-    let snap = Snapshot::at_worktree(&repo)?;
-    let slug = choose_project(&snap, args.project.as_deref())?;
+    // Read before taking the lock: stdin may take its time.
     let body = match args.body.as_deref() {
         Some("-") => {
             let mut text = String::new();
@@ -76,6 +75,11 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         }
         other => other.map(str::to_string),
     };
+    // From reading the IDs to renaming the file into place, no other `new` of this
+    // repository runs.
+    let lock = authoring::lock_new(repo.common_dir(), authoring::NEW_LOCK_WAIT).map_err(error)?;
+    let snap = Snapshot::at_worktree(&repo)?;
+    let slug = choose_project(&snap, args.project.as_deref())?;
     let request = Request {
         title: args.title,
         epic: args.epic,
@@ -88,11 +92,12 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         due: args.due,
         body,
     };
-    let view = project_view(&snap, &slug);
+    let mut view = project_view(&snap, &slug);
     let today = git_intellimanage::sync::today_utc();
-    let draft = authoring::draft(kind, &request, &view, &today).map_err(error)?;
+    let (draft, _) =
+        authoring::create(&workdir, kind, &request, &mut view, &today).map_err(error)?;
+    drop(lock);
     let (artifact, warnings) = authoring::check(&draft.path, &draft.text).map_err(error)?;
-    authoring::write_new_artifact(&workdir, &draft).map_err(error)?;
     for w in &warnings {
         ctx.print_problem(w);
     }
@@ -182,6 +187,7 @@ fn error(e: AuthoringError) -> CliError {
     let code = match &e {
         AuthoringError::UnknownId { .. } | AuthoringError::WrongKind { .. } => exit::REPO,
         AuthoringError::Exists { .. } | AuthoringError::Io { .. } => exit::REPO,
+        AuthoringError::Busy { .. } => exit::LOCKED,
         AuthoringError::Invalid(_) => exit::REPO,
         _ => exit::USAGE,
     };

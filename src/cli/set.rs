@@ -16,8 +16,10 @@ pub struct SetArgs {
     /// The artifact's ID (case-insensitive), e.g. TASK-7.
     id: String,
     /// The changes: key=value (status=done, priority=high, due_date=2026-01-31,
-    /// feature_id=FEAT-2, title=…, assigned_to=…), key= to remove an optional key,
-    /// tags+=x / tags-=x, depends_on+=ID / depends_on-=ID.
+    /// feature_id=FEAT-2, initiative_id=INIT-1, milestone_name=…, milestone_target_date=…,
+    /// related_milestone=…, estimated_effort=…, title=…, assigned_to=…), key= to remove an
+    /// optional key; lists: tags+=x / tags-=x, depends_on+=ID, related_issues+=owner/repo#12,
+    /// related_prs+=…, related_commits+=SHA, related_docs+=…, kpis+=….
     #[arg(value_name = "KEY=VALUE", required = true)]
     changes: Vec<String>,
     /// The project, when several use the same ID.

@@ -463,3 +463,164 @@ fn every_refusal_is_explained_and_writes_nothing() {
     assert!(stderr(&out).contains("hint: set one up with `git intellimanage init`"));
     assert_eq!(changes(&empty), "");
 }
+
+#[test]
+fn runs_started_together_get_distinct_consecutive_ids() {
+    let repo = plan();
+    let children: Vec<std::process::Child> = (1..=8)
+        .map(|n| {
+            repo.command(BIN)
+                .args([
+                    "new",
+                    "bug",
+                    &format!("Parallel {n}"),
+                    "--feature",
+                    "FEAT-IM-002",
+                    "--json",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start git-intellimanage new")
+        })
+        .collect();
+    let mut made: Vec<(String, String)> = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert_exit(&out, 0, "new bug, started with seven others");
+        assert_eq!(stderr(&out), "");
+        let v = parse_json(&out);
+        let id = v["id"].as_str().expect("id").to_string();
+        let title = v["title"].as_str().expect("title").to_string();
+        let n = title.strip_prefix("Parallel ").expect("the title given");
+        assert_eq!(
+            v["path"],
+            format!("{P}/tasks/{id}_parallel-{n}.md"),
+            "{v:#}"
+        );
+        made.push((id, title));
+    }
+    let mut got: Vec<String> = made.iter().map(|(id, _)| id.clone()).collect();
+    got.sort();
+    let expected: Vec<String> = (1..=8).map(|n| format!("BUG-IM-{n:03}")).collect();
+    assert_eq!(got, expected, "{made:?}");
+    let mut titles: Vec<String> = made.into_iter().map(|(_, t)| t).collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        (1..=8).map(|n| format!("Parallel {n}")).collect::<Vec<_>>()
+    );
+    let bugs = repo.im_json(&["list", "--worktree", "--json", "--type", "bug"]);
+    assert_eq!(ids(&bugs), expected);
+    assert_validates_clean(&repo);
+}
+
+#[test]
+fn new_waits_for_another_new_but_not_for_a_sync() {
+    let repo = plan();
+    let dir = repo.path().join(".git/intellimanage");
+    std::fs::create_dir_all(&dir).expect("lock folder");
+    // A sync in progress does not hold `new` up.
+    let sync = std::fs::File::create(dir.join("sync.lock")).expect("sync lock");
+    sync.lock().expect("take the sync lock");
+    let out = repo.im_ok(&["new", "task", "During a sync", "--feature", "FEAT-IM-002"]);
+    assert_eq!(out, format!("{P}/tasks/TASK-IM-916_during-a-sync.md\n"));
+    drop(sync);
+    // Another `new` does: nothing is written until it lets go.
+    let other = std::fs::File::create(dir.join("new.lock")).expect("new lock");
+    other.lock().expect("take the new lock");
+    let child = repo
+        .command(BIN)
+        .args(["new", "task", "Waited", "--feature", "FEAT-IM-002"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start git-intellimanage new");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let path = format!("{P}/tasks/TASK-IM-917_waited.md");
+    assert!(!repo.file(&path).exists(), "written while another new ran");
+    other.unlock().expect("release");
+    let out = child.wait_with_output().expect("wait");
+    assert_exit(&out, 0, "new after the other one");
+    assert_eq!(stdout(&out), format!("{path}\n"));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn an_id_some_file_of_the_folder_starts_with_is_never_reused() {
+    let repo = plan();
+    // Files the plan does not read (not `.md`), whose names still hold IDs.
+    repo.write(&format!("{P}/tasks/BUG-IM-001_notes.txt"), "notes\n");
+    repo.write(
+        &format!("{P}/archive/tasks/bug-im-002_old.md.orig"),
+        "old\n",
+    );
+    let out = repo.im_ok(&["new", "bug", "Crash"]);
+    assert_eq!(out, format!("{P}/tasks/BUG-IM-003_crash.md\n"));
+    let out = repo.im_ok(&["new", "bug", "Crash"]);
+    assert_eq!(out, format!("{P}/tasks/BUG-IM-004_crash.md\n"));
+}
+
+#[test]
+fn a_work_items_feature_and_epic_must_agree() {
+    let repo = plan();
+    repo.write(
+        &format!("{P}/epics/EPIC-IM-003_billing.md"),
+        &art("EPIC-IM-003", EPIC, "Billing", "🟡 To Do", ""),
+    );
+    repo.commit_all("another epic");
+    for word in ["task", "bug"] {
+        let out = repo.im(&[
+            "new",
+            word,
+            "Mixed up",
+            "--epic",
+            "epic-im-003",
+            "--feature",
+            "feat-im-002",
+        ]);
+        assert_exit(&out, 2, "a Feature of another Epic");
+        assert_eq!(
+            stderr(&out),
+            "error: Feature FEAT-IM-002 (--feature) belongs to Epic EPIC-IM-001, not to EPIC-IM-003 (--epic)\n\
+             hint: leave --epic out (a work item's Epic follows from its Feature), or name a Feature of EPIC-IM-003\n"
+        );
+        assert_eq!(stdout(&out), "");
+        assert_eq!(changes(&repo), "", "{word}: wrote something");
+    }
+    // Only the Feature: it decides the Epic, and nothing more is written.
+    let v = repo.im_json(&[
+        "new",
+        "task",
+        "Under the feature",
+        "--feature",
+        "FEAT-IM-002",
+        "--json",
+    ]);
+    let path = format!("{P}/tasks/TASK-IM-916_under-the-feature.md");
+    assert_eq!(v["parent"], "FEAT-IM-002");
+    assert_eq!(v["path"], path.as_str());
+    let text = repo.read(&path);
+    assert!(
+        text.contains("\nfeature_id = \"FEAT-IM-002\"\n+++\n"),
+        "{text}"
+    );
+    assert!(!text.contains("epic_id"), "{text}");
+    // Both, agreeing: both are written.
+    let out = repo.im_ok(&[
+        "new",
+        "task",
+        "Both",
+        "--epic",
+        "EPIC-IM-001",
+        "--feature",
+        "FEAT-IM-002",
+    ]);
+    let path = format!("{P}/tasks/TASK-IM-917_both.md");
+    assert_eq!(out, format!("{path}\n"));
+    assert!(
+        repo.read(&path)
+            .contains("\nfeature_id = \"FEAT-IM-002\"\nepic_id = \"EPIC-IM-001\"\n+++\n")
+    );
+    assert_validates_clean(&repo);
+}

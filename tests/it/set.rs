@@ -344,3 +344,327 @@ fn a_result_that_does_not_parse_back_clean_is_not_written() {
     );
     assert_eq!(repo.read(T7), broken);
 }
+
+/// `plan()` plus INIT-1 and EPIC-3.
+fn wider_plan() -> TestRepo {
+    let repo = plan();
+    repo.write(
+        &format!("{P}/initiatives/INIT-1_i.md"),
+        &art("INIT-1", "🎯 Initiative", ""),
+    );
+    repo.write(&format!("{P}/epics/EPIC-3_g.md"), &art("EPIC-3", EPIC, ""));
+    repo.commit_all("wider plan");
+    repo
+}
+
+const E1: &str = ".ruru/projects/web/epics/EPIC-1_e.md";
+const F2: &str = ".ruru/projects/web/features/FEAT-2_f.md";
+const I1: &str = ".ruru/projects/web/initiatives/INIT-1_i.md";
+const T8: &str = ".ruru/projects/web/tasks/TASK-8_other.md";
+
+#[test]
+fn the_templates_other_keys_can_be_set() {
+    let repo = wider_plan();
+    let t = today();
+    // (ID, arguments, file, the lines that end its frontmatter afterwards)
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        (
+            "EPIC-1",
+            &["initiative_id=init-1"],
+            E1,
+            "initiative_id = \"INIT-1\"\n",
+        ),
+        (
+            "EPIC-1",
+            &["milestone_name=Release 1.0"],
+            E1,
+            "initiative_id = \"INIT-1\"\nmilestone_name = \"Release 1.0\"\n",
+        ),
+        (
+            "FEAT-2",
+            &["milestone_target_date=2026-03-31"],
+            F2,
+            "epic_id = \"EPIC-1\"\nmilestone_target_date = \"2026-03-31\"\n",
+        ),
+        (
+            "FEAT-2",
+            &["related_milestone=acme/web#milestone/3"],
+            F2,
+            "milestone_target_date = \"2026-03-31\"\nrelated_milestone = \"acme/web#milestone/3\"\n",
+        ),
+        (
+            "TASK-8",
+            &["estimated_effort=M"],
+            T8,
+            "feature_id = \"FEAT-2\"\nestimated_effort = \"M\"\n",
+        ),
+        (
+            "TASK-8",
+            &["related_issues+=acme/web#12", "related_issues+=acme/web#13"],
+            T8,
+            "related_issues = [\"acme/web#12\", \"acme/web#13\"]\n",
+        ),
+        (
+            "TASK-8",
+            &["related_issues-=acme/web#12"],
+            T8,
+            "related_issues = [\"acme/web#13\"]\n",
+        ),
+        (
+            "TASK-8",
+            &["related_prs+=acme/web#40"],
+            T8,
+            "related_issues = [\"acme/web#13\"]\nrelated_prs = [\"acme/web#40\"]\n",
+        ),
+        (
+            "TASK-8",
+            &["related_commits+=ABC1234", "related_commits+=deadbeef00"],
+            T8,
+            "related_prs = [\"acme/web#40\"]\nrelated_commits = [\"abc1234\", \"deadbeef00\"]\n",
+        ),
+        (
+            "TASK-8",
+            &["related_commits-=abc1234"],
+            T8,
+            "related_commits = [\"deadbeef00\"]\n",
+        ),
+        (
+            "INIT-1",
+            &["kpis+=churn below 2%", "kpis+=NPS over 40"],
+            I1,
+            "kpis = [\"churn below 2%\", \"NPS over 40\"]\n",
+        ),
+        (
+            "INIT-1",
+            &["kpis-=nps over 40"],
+            I1,
+            "kpis = [\"churn below 2%\"]\n",
+        ),
+    ];
+    for (id, changes, file, tail) in cases {
+        let mut args = vec!["set", id];
+        args.extend(changes.iter().copied());
+        let out = repo.im(&args);
+        assert_exit(&out, 0, &format!("{args:?}"));
+        assert_eq!(stdout(&out), format!("{file}\n"), "{args:?}");
+        assert_eq!(stderr(&out), "", "{args:?}");
+        let text = repo.read(file);
+        assert!(text.ends_with(&format!("{tail}+++\n")), "{args:?}:\n{text}");
+        assert!(
+            text.contains(&format!("updated_date = \"{t}\"\n")),
+            "{args:?}:\n{text}"
+        );
+    }
+    // Removing them again.
+    repo.im_ok(&["set", "TASK-8", "estimated_effort=", "related_prs="]);
+    let text = repo.read(T8);
+    assert!(!text.contains("estimated_effort"), "{text}");
+    assert!(!text.contains("related_prs"), "{text}");
+    let v = repo.im_json(&["set", "EPIC-1", "milestone_name=", "--json"]);
+    assert_eq!(v["parent"], "INIT-1", "{v:#}");
+    assert_eq!(v["path"], E1);
+    assert!(!repo.read(E1).contains("milestone_name"));
+    repo.commit_all("set");
+    let out = repo.im(&["validate"]);
+    assert_exit(&out, 0, "validate");
+    assert!(
+        stdout(&out).contains("0 errors, 0 warnings"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn the_templates_other_keys_are_refused_when_wrong() {
+    let repo = wider_plan();
+    let before: Vec<(&str, String)> = [E1, F2, I1, T8]
+        .iter()
+        .map(|f| (*f, repo.read(f)))
+        .collect();
+    let cases: &[(&[&str], i32, &str, &str)] = &[
+        (
+            &["set", "EPIC-1", "initiative_id=EPIC-3"],
+            3,
+            "error: `EPIC-3` (given to initiative_id) is an Epic, not an Initiative",
+            "hint: `git intellimanage list --worktree --type initiative` lists them",
+        ),
+        (
+            &["set", "EPIC-1", "initiative_id=INIT-9"],
+            3,
+            "error: no artifact `INIT-9` in project web (given to initiative_id)",
+            "hint: `git intellimanage list --worktree --archived` lists the project's IDs",
+        ),
+        (
+            &["set", "TASK-8", "initiative_id=INIT-1"],
+            2,
+            "error: initiative_id does not apply to a Task",
+            "hint: a Task has no Initiative; initiative_id is for Epics",
+        ),
+        (
+            &["set", "TASK-8", "milestone_name=Release 1.0"],
+            2,
+            "error: milestone_name does not apply to a Task",
+            "hint: a Task has no milestone_name; it is for Epics and Features",
+        ),
+        (
+            &["set", "FEAT-2", "milestone_target_date=2026-02-30"],
+            2,
+            "error: `2026-02-30` is not a date in the form YYYY-MM-DD (given to milestone_target_date)",
+            "hint: write a real day as YYYY-MM-DD, e.g. 2025-06-30",
+        ),
+        (
+            &["set", "INIT-1", "related_milestone=acme/web#milestone/3"],
+            2,
+            "error: related_milestone does not apply to an Initiative",
+            "hint: an Initiative has no related_milestone; it is for Epics and Features",
+        ),
+        (
+            &["set", "EPIC-1", "estimated_effort=M"],
+            2,
+            "error: estimated_effort does not apply to an Epic",
+            "hint: an Epic has no estimated_effort; it is for work items (task, bug, …)",
+        ),
+        (
+            &["set", "TASK-8", "kpis+=churn"],
+            2,
+            "error: kpis does not apply to a Task",
+            "hint: a Task has no kpis; they are for Initiatives",
+        ),
+        (
+            &["set", "TASK-8", "related_issues=acme/web#12"],
+            2,
+            "error: `related_issues` is a list: add or remove one item with related_issues+=ITEM or related_issues-=ITEM",
+            "hint: related_issues= removes the whole list",
+        ),
+        (
+            &["set", "TASK-8", "related_issues-=acme/web#12"],
+            2,
+            "error: `acme/web#12` is not in related_issues of TASK-8",
+            "hint: the list is empty",
+        ),
+        (
+            &["set", "TASK-8", "related_prs+="],
+            2,
+            "error: `related_prs+=` is not of the form key=value, key+=item or key-=item",
+            "hint: e.g. status=done, priority=high, due_date=2026-01-31, tags+=ui, depends_on-=TASK-7, due_date= (removes it)",
+        ),
+        (
+            &["set", "TASK-8", "related_commits+=not-a-sha"],
+            2,
+            "error: `not-a-sha` is not a commit ID (4 to 64 hexadecimal digits) (given to related_commits)",
+            "hint: give the commit's hash, e.g. from `git log --format=%h`",
+        ),
+        (
+            &["set", "TASK-8", "milestone_target_date+=2026-01-01"],
+            2,
+            "error: `milestone_target_date` is not a list: `+=` and `-=` apply to tags, related_docs, kpis, depends_on, related_commits, related_prs, related_issues",
+            "hint: set it with milestone_target_date=VALUE",
+        ),
+        (
+            &["set", "TASK-8", "estimated_effort=two\tdays"],
+            2,
+            "error: estimated_effort must be one line without control characters",
+            "",
+        ),
+    ];
+    for (args, code, message, hint) in cases {
+        let out = repo.im(args);
+        assert_exit(&out, *code, &format!("{args:?}"));
+        let expected = if hint.is_empty() {
+            format!("{message}\n")
+        } else {
+            format!("{message}\n{hint}\n")
+        };
+        assert_eq!(stderr(&out), expected, "{args:?}");
+        assert_eq!(stdout(&out), "", "{args:?}");
+        assert_eq!(changes(&repo), "", "{args:?} changed the tree");
+        for (f, text) in &before {
+            assert_eq!(&repo.read(f), text, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_work_items_feature_and_epic_must_agree() {
+    let repo = wider_plan();
+    let out = repo.im(&["set", "TASK-8", "epic_id=epic-3"]);
+    assert_exit(&out, 2, "an Epic the Feature is not under");
+    assert_eq!(
+        stderr(&out),
+        "error: Feature FEAT-2 (feature_id) belongs to Epic EPIC-1, not to EPIC-3 (epic_id)\n\
+         hint: remove epic_id with `epic_id=` (a work item's Epic follows from its Feature), or name a Feature of EPIC-3\n"
+    );
+    assert_eq!(changes(&repo), "");
+    // The Epic the Feature is under is fine, and so is a change of both at once.
+    repo.im_ok(&["set", "TASK-8", "epic_id=EPIC-1"]);
+    assert!(
+        repo.read(T8)
+            .ends_with("feature_id = \"FEAT-2\"\nepic_id = \"EPIC-1\"\n+++\n")
+    );
+    // A Feature of another Epic than the one the task names.
+    repo.write(
+        &format!("{P}/features/FEAT-4_h.md"),
+        &art("FEAT-4", FEATURE, "epic_id = \"EPIC-3\"\n"),
+    );
+    let out = repo.im(&["set", "TASK-8", "feature_id=FEAT-4"]);
+    assert_exit(&out, 2, "a Feature of another Epic");
+    assert_eq!(
+        stderr(&out),
+        "error: Feature FEAT-4 (feature_id) belongs to Epic EPIC-3, not to EPIC-1 (epic_id)\n\
+         hint: remove epic_id with `epic_id=` (a work item's Epic follows from its Feature), or name a Feature of EPIC-1\n"
+    );
+    repo.im_ok(&["set", "TASK-8", "feature_id=FEAT-4", "epic_id="]);
+    assert!(repo.read(T8).ends_with("feature_id = \"FEAT-4\"\n+++\n"));
+}
+
+#[test]
+fn commit_leaves_every_other_change_where_it_was() {
+    let repo = plan();
+    repo.write("tracked.txt", "one\n");
+    repo.write("staged.txt", "one\n");
+    repo.commit_all("more files");
+    repo.write("tracked.txt", "two\n");
+    repo.write("staged.txt", "two\n");
+    repo.git(&["add", "staged.txt"]);
+    repo.write("untracked.txt", "new\n");
+    let status = "M  staged.txt\n M tracked.txt\n?? untracked.txt";
+    assert_eq!(changes(&repo), status);
+
+    let out = repo.im_ok(&["set", "TASK-8", "status=done", "priority=high", "--commit"]);
+    assert_eq!(out, format!("{T8}\n"));
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s%n%b"]),
+        "Set status, priority of TASK-8"
+    );
+    assert_eq!(
+        repo.git(&["show", "--name-status", "--format=", "HEAD"]),
+        format!("M\t{T8}")
+    );
+    assert_eq!(changes(&repo), status);
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "staged.txt");
+
+    repo.im_ok(&["set", "TASK-8", "tags+=ui", "--commit"]);
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Set tags of TASK-8 to ui"
+    );
+    repo.im_ok(&["set", "TASK-8", "priority=", "--commit"]);
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Remove priority from TASK-8"
+    );
+    assert_eq!(changes(&repo), status);
+
+    let archived = format!("{P}/archive/tasks/TASK-8_other.md");
+    let out = repo.im_ok(&["archive", "TASK-8", "--commit"]);
+    assert_eq!(out, format!("{archived}\n"));
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "Archive TASK-8");
+    // One rename (the status and updated_date lines changed on the way), nothing else.
+    let shown = repo.git(&["show", "-M", "--name-status", "--format=", "HEAD"]);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    assert!(shown.starts_with('R'), "{shown}");
+    assert!(shown.ends_with(&format!("\t{T8}\t{archived}")), "{shown}");
+    assert_eq!(changes(&repo), status);
+    assert_eq!(repo.git(&["diff", "--cached", "--name-only"]), "staged.txt");
+    assert_eq!(repo.read("tracked.txt"), "two\n");
+}
