@@ -620,3 +620,36 @@ fn milestone_progress_is_a_managed_block_written_only_when_it_changes() {
         assert_eq!(to_milestones, 1, "{}: {:?}", b.name(), b.writes());
     });
 }
+
+#[test]
+fn gitlab_scoped_labels_swap_in_one_request() {
+    // `PM::Status::…` are scoped labels on GitLab: one of a scope at a time. The status
+    // change is one PUT that adds the new label and removes the old; GitLab's own
+    // scoping would drop the old one anyway, and the result is the same with it or not.
+    let c = Case::new(
+        Backend::gitlab(),
+        "\n[github_integration.mapping]\nlabel_prefix = \"PM::\"\n[github_integration.mapping.status_labels]\n\"🟡 To Do\" = \"PM::Status::ToDo\"\n\"🔵 In Progress\" = \"PM::Status::InProgress\"\n\"🟢 Done\" = \"PM::Status::Done\"\n",
+    );
+    c.sync();
+    let b = &c.backend;
+    let issue = b.issue_titled("Write the parser");
+    assert!(issue.labels.contains("PM::Status::ToDo"), "{issue:?}");
+    c.repo
+        .edit(TASK_1, |t| t.replace("🟡 To Do", "🔵 In Progress"));
+    c.repo.commit_all("start");
+    b.reset_log();
+    c.sync();
+    let writes = b.writes();
+    let puts: Vec<&String> = writes.iter().filter(|w| w.starts_with("PUT")).collect();
+    assert_eq!(puts.len(), 1, "{writes:?}");
+    let issue = b.issue_titled("Write the parser");
+    let statuses: Vec<&String> = issue
+        .labels
+        .iter()
+        .filter(|l| l.starts_with("PM::Status::"))
+        .collect();
+    assert_eq!(statuses, ["PM::Status::InProgress"], "{issue:?}");
+    b.reset_log();
+    c.sync();
+    assert_eq!(b.write_count(), 0, "{:?}", b.writes());
+}
