@@ -7,12 +7,13 @@ use super::error::Error;
 use super::neutral::due_on;
 use super::types::{
     IssuePatch, ListIssues, MilestonePatch, NewIssue as GhNewIssue, NewMilestone as GhNewMilestone,
-    RepoRef, State, StateFilter,
+    NewRelease, ReleasePatch, RepoRef, State, StateFilter,
 };
 use super::urls::encode_component as enc;
 use crate::tracker::{
     self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
-    NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
+    NewMilestone, Platform, ReleaseOutcome, ReleaseRequest, ReleaseResult, ReleaseSpec,
+    ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
 };
 
 /// One GitHub repository, through one client.
@@ -64,6 +65,11 @@ pub fn tracker_error(e: Error) -> tracker::Error {
     tracker::Error::new(kind, e.without_hint(), e.hint())
         .with_status(e.status())
         .with_source(e)
+}
+
+/// Release notes as compared: line endings aside.
+fn same_text(a: &str, b: &str) -> bool {
+    a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 }
 
 fn closed_state(state: &IssueState) -> (State, Option<Option<String>>) {
@@ -283,6 +289,87 @@ impl Tracker for GithubTracker {
             .create_comment(&self.repo, number, body)
             .map_err(tracker_error)?;
         Ok(created.item.id)
+    }
+
+    fn upsert_release(&self, release: &ReleaseSpec) -> Result<ReleaseResult, tracker::Error> {
+        let c = &self.client;
+        let found = c
+            .find_release(&self.repo, &release.tag)
+            .map_err(tracker_error)?;
+        let Some(existing) = found else {
+            let created = c
+                .create_release(
+                    &self.repo,
+                    &NewRelease {
+                        tag_name: release.tag.clone(),
+                        name: release.name.clone(),
+                        body: release.notes.clone(),
+                        draft: release.draft,
+                    },
+                )
+                .map_err(tracker_error)?;
+            return Ok(ReleaseResult {
+                outcome: ReleaseOutcome::Created,
+                url: created.item.html_url,
+            });
+        };
+        let patch = ReleasePatch {
+            name: (existing.name.as_deref() != Some(release.name.as_str()))
+                .then(|| release.name.clone()),
+            body: (!same_text(existing.body.as_deref().unwrap_or_default(), &release.notes))
+                .then(|| release.notes.clone()),
+            draft: (existing.draft != release.draft).then_some(release.draft),
+        };
+        if patch.is_empty() {
+            return Ok(ReleaseResult {
+                outcome: ReleaseOutcome::Unchanged,
+                url: existing.html_url,
+            });
+        }
+        let updated = c
+            .update_release(&self.repo, existing.id, &patch)
+            .map_err(tracker_error)?;
+        Ok(ReleaseResult {
+            outcome: ReleaseOutcome::Updated,
+            url: updated.html_url.or(existing.html_url),
+        })
+    }
+
+    fn describe_release(
+        &self,
+        release: &ReleaseSpec,
+    ) -> Result<Vec<ReleaseRequest>, tracker::Error> {
+        let base = format!("/repos/{}/{}", enc(&self.repo.owner), enc(&self.repo.name));
+        Ok(vec![
+            ReleaseRequest {
+                step: ReleaseStep::Find,
+                verb: None,
+                path: format!("{base}/releases/tags/{}", enc(&release.tag)),
+                fields: Vec::new(),
+                when: "first: the published release of the tag",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Find,
+                verb: None,
+                path: format!("{base}/releases"),
+                fields: Vec::new(),
+                when: "when there is none: a draft of the tag",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Create,
+                verb: Some(Verb::Post),
+                path: format!("{base}/releases"),
+                fields: vec!["tag_name", "name", "body", "draft"],
+                when: "when the tag has no release",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Update,
+                verb: Some(Verb::Patch),
+                path: format!("{base}/releases/{{release_id}}"),
+                fields: vec!["name", "body", "draft"],
+                when: "when its name, body or draft state differ (only those are sent)",
+            },
+        ])
     }
 
     fn stats(&self) -> Stats {

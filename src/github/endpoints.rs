@@ -6,7 +6,7 @@ use super::engine::{Failure, Method, Req};
 use super::error::Error;
 use super::types::{
     Comment, Created, Issue, IssuePatch, Label, LabelPatch, ListIssues, Milestone, MilestonePatch,
-    NewIssue, NewMilestone, RepoRef, StateFilter, User,
+    NewIssue, NewMilestone, NewRelease, Release, ReleasePatch, RepoRef, StateFilter, User,
 };
 use super::urls::{encode_component as enc, with_query};
 use serde::{Deserialize, Serialize};
@@ -457,6 +457,69 @@ impl Client {
             Method::Patch,
             &format!("{}/labels/{}", repo_path(repo), enc(name)),
             Some(&patch),
+        )
+    }
+}
+
+impl Client {
+    // ------------------------------------------------------------------ releases
+
+    /// `GET /repos/{o}/{r}/releases/tags/{tag}`: the published release of a tag;
+    /// `Ok(None)` on 404 (none, or only a draft: GitHub does not find drafts by tag).
+    pub fn get_release_by_tag(&self, repo: &RepoRef, tag: &str) -> Result<Option<Release>, Error> {
+        match self.get_json(
+            &format!("{}/releases/tags/{}", repo_path(repo), enc(tag)),
+            false,
+        ) {
+            Ok(release) => Ok(Some(release)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /repos/{o}/{r}/releases`, every page (drafts included for a token that can
+    /// push), bypassing the ETag cache.
+    pub fn list_releases(&self, repo: &RepoRef) -> Result<Vec<Release>, Error> {
+        let path = with_query(&format!("{}/releases", repo_path(repo)), &[per_page()]);
+        self.get_all(&path, false)
+    }
+
+    /// The release of `tag`: the published one, else a draft with that tag (the lowest id).
+    pub fn find_release(&self, repo: &RepoRef, tag: &str) -> Result<Option<Release>, Error> {
+        if let Some(r) = self.get_release_by_tag(repo, tag)? {
+            return Ok(Some(r));
+        }
+        Ok(self
+            .list_releases(repo)?
+            .into_iter()
+            .filter(|r| r.tag_name == tag)
+            .min_by_key(|r| r.id))
+    }
+
+    /// `POST /repos/{o}/{r}/releases`, guarded against duplicates: after an attempt of
+    /// unknown outcome, the release of that tag is adopted if it exists.
+    pub fn create_release(
+        &self,
+        repo: &RepoRef,
+        release: &NewRelease,
+    ) -> Result<Created<Release>, Error> {
+        let tag = release.tag_name.clone();
+        self.create_guarded(&format!("{}/releases", repo_path(repo)), release, |c| {
+            c.find_release(repo, &tag)
+        })
+    }
+
+    /// `PATCH /repos/{o}/{r}/releases/{id}`; only the fields set are sent.
+    pub fn update_release(
+        &self,
+        repo: &RepoRef,
+        id: u64,
+        patch: &ReleasePatch,
+    ) -> Result<Release, Error> {
+        self.send_json(
+            Method::Patch,
+            &format!("{}/releases/{id}", repo_path(repo)),
+            Some(patch),
         )
     }
 }

@@ -353,6 +353,52 @@ pub struct LabelPatch {
     pub description: Option<String>,
 }
 
+/// A release (`GET /repos/{o}/{r}/releases/tags/{tag}`), what the release notes need.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Release {
+    #[serde(default, deserialize_with = "null_default")]
+    pub id: u64,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tag_name: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub draft: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub prerelease: bool,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+/// The body of `POST /repos/{o}/{r}/releases`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct NewRelease {
+    pub tag_name: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+}
+
+/// The body of `PATCH /repos/{o}/{r}/releases/{id}`: only `Some` fields are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ReleasePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<bool>,
+}
+
+impl ReleasePatch {
+    /// Whether nothing would be sent.
+    pub fn is_empty(&self) -> bool {
+        *self == ReleasePatch::default()
+    }
+}
+
 /// The result of a create that guards against duplicates: the item, and whether it
 /// was adopted (found by the lookup after an attempt whose outcome was unknown)
 /// rather than returned by the create itself.

@@ -7,14 +7,16 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::types::{
-    Issue, IssueUpdate, Label, Milestone, MilestoneWrite, NewIssue as GlNewIssue, Note, User,
+    Issue, IssueUpdate, Label, Milestone, MilestoneWrite, NewIssue as GlNewIssue,
+    NewRelease as GlNewRelease, Note, Project, Release, ReleaseUpdate, User,
 };
 use crate::github::{
     self, Client, HttpMethod, PER_PAGE, body_has_marker, encode_component as enc, with_query,
 };
 use crate::tracker::{
     self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
-    NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
+    NewMilestone, Platform, ReleaseOutcome, ReleaseRequest, ReleaseResult, ReleaseSpec,
+    ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
 };
 
 /// One GitLab project, through one client.
@@ -106,6 +108,19 @@ impl GitlabTracker {
         format!("{}/issues/{number}", self.base)
     }
 
+    fn release_path(&self, tag: &str) -> String {
+        format!("{}/releases/{}", self.base, enc(tag))
+    }
+
+    /// The release of `tag`, if any (404: none).
+    fn find_release(&self, tag: &str) -> Result<Option<Release>, tracker::Error> {
+        match self.client.get_json(&self.release_path(tag), false) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(gitlab_error(e)),
+        }
+    }
+
     fn put<B: Serialize, T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -115,6 +130,22 @@ impl GitlabTracker {
             .send_json(HttpMethod::Put, path, Some(body))
             .map_err(gitlab_error)
     }
+}
+
+/// GitLab's releases are never drafts: `--draft` is refused before anything is sent.
+fn refuse_draft(release: &ReleaseSpec) -> Result<(), tracker::Error> {
+    if release.draft {
+        return Err(tracker::Error::new(
+            ErrorKind::Invalid,
+            format!(
+                "GitLab has no draft releases: the release {} can't be a draft",
+                release.tag
+            ),
+            "drop --draft (GitLab publishes every release; a release whose released_at is in \
+             the future shows as an upcoming release)",
+        ));
+    }
+    Ok(())
 }
 
 /// The transport's error in GitLab's words, kept as the source.
@@ -497,6 +528,96 @@ impl Tracker for GitlabTracker {
             })
             .map_err(gitlab_error)?;
         Ok(created.item.id)
+    }
+
+    fn upsert_release(&self, release: &ReleaseSpec) -> Result<ReleaseResult, tracker::Error> {
+        refuse_draft(release)?;
+        let url = |r: &Release| r.links.as_ref().and_then(|l| l.self_url.clone());
+        if let Some(existing) = self.find_release(&release.tag)? {
+            let same = |a: &str, b: &str| a.replace("\r\n", "\n") == b.replace("\r\n", "\n");
+            let body = ReleaseUpdate {
+                name: (existing.name.as_deref() != Some(release.name.as_str()))
+                    .then(|| release.name.clone()),
+                description: (!same(
+                    existing.description.as_deref().unwrap_or_default(),
+                    &release.notes,
+                ))
+                .then(|| release.notes.clone()),
+            };
+            if body == ReleaseUpdate::default() {
+                return Ok(ReleaseResult {
+                    outcome: ReleaseOutcome::Unchanged,
+                    url: url(&existing),
+                });
+            }
+            let updated: Release = self.put(&self.release_path(&release.tag), &body)?;
+            return Ok(ReleaseResult {
+                outcome: ReleaseOutcome::Updated,
+                url: url(&updated).or_else(|| url(&existing)),
+            });
+        }
+        // A tag that does not exist yet is made from the default branch, as GitHub does.
+        let project: Project = self
+            .client
+            .get_json(&self.base, false)
+            .map_err(gitlab_error)?;
+        let body = GlNewRelease {
+            tag_name: &release.tag,
+            name: &release.name,
+            description: &release.notes,
+            git_ref: project.default_branch.filter(|b| !b.trim().is_empty()),
+        };
+        let path = self.release_path(&release.tag);
+        let lookup = |c: &Client| match c.get_json::<Release>(&path, false) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        };
+        let created = self
+            .client
+            .create_guarded(&format!("{}/releases", self.base), &body, lookup)
+            .map_err(gitlab_error)?;
+        Ok(ReleaseResult {
+            outcome: ReleaseOutcome::Created,
+            url: url(&created.item),
+        })
+    }
+
+    fn describe_release(
+        &self,
+        release: &ReleaseSpec,
+    ) -> Result<Vec<ReleaseRequest>, tracker::Error> {
+        refuse_draft(release)?;
+        Ok(vec![
+            ReleaseRequest {
+                step: ReleaseStep::Find,
+                verb: None,
+                path: self.release_path(&release.tag),
+                fields: Vec::new(),
+                when: "first: the release of the tag",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Find,
+                verb: None,
+                path: self.base.clone(),
+                fields: Vec::new(),
+                when: "when there is none: the default branch, to make the tag from",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Create,
+                verb: Some(Verb::Post),
+                path: format!("{}/releases", self.base),
+                fields: vec!["tag_name", "name", "description", "ref"],
+                when: "when the tag has no release",
+            },
+            ReleaseRequest {
+                step: ReleaseStep::Update,
+                verb: Some(Verb::Put),
+                path: self.release_path(&release.tag),
+                fields: vec!["name", "description"],
+                when: "when its name or description differ (only those are sent)",
+            },
+        ])
     }
 
     fn stats(&self) -> Stats {

@@ -122,6 +122,52 @@ pub struct MilestoneWrite {
     pub state_event: Option<&'static str>,
 }
 
+/// `GET /projects/:id`: what a release needs (the branch a new tag is made from).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Project {
+    #[serde(default)]
+    pub default_branch: Option<String>,
+}
+
+/// A release's links (`_links`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReleaseLinks {
+    /// The release's web page.
+    #[serde(default, rename = "self")]
+    pub self_url: Option<String>,
+}
+
+/// `GET /projects/:id/releases/:tag_name`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Release {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default, rename = "_links")]
+    pub links: Option<ReleaseLinks>,
+}
+
+/// `POST /projects/:id/releases`.
+#[derive(Debug, Serialize)]
+pub struct NewRelease<'a> {
+    pub tag_name: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    /// Where the tag is made when it does not exist (ignored when it does).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+}
+
+/// `PUT /projects/:id/releases/:tag_name`: only `Some` fields are sent.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ReleaseUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 impl From<&Issue> for tracker::Issue {
     fn from(i: &Issue) -> tracker::Issue {
         tracker::Issue {

@@ -184,6 +184,63 @@ pub struct Created<T> {
     pub adopted: bool,
 }
 
+/// A release to create, or to bring up to date, found by its tag
+/// ([`Tracker::upsert_release`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseSpec {
+    /// The git tag it is for (created from the default branch when it does not exist).
+    pub tag: String,
+    pub name: String,
+    /// The notes (Markdown).
+    pub notes: String,
+    /// Unpublished (GitHub only: GitLab has no drafts).
+    pub draft: bool,
+}
+
+/// What [`Tracker::upsert_release`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseOutcome {
+    Created,
+    /// Its name, notes or draft state differed and were changed.
+    Updated,
+    /// It said all that already: nothing was written.
+    Unchanged,
+}
+
+/// A release after [`Tracker::upsert_release`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseResult {
+    pub outcome: ReleaseOutcome,
+    /// The release's web page.
+    pub url: Option<String>,
+}
+
+/// The steps of [`Tracker::upsert_release`], as `--dry-run` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseStep {
+    /// Look the release up (a read).
+    Find,
+    /// Create it, when there is none.
+    Create,
+    /// Change it, when it differs.
+    Update,
+}
+
+/// One request of [`Tracker::upsert_release`], for `--dry-run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseRequest {
+    pub step: ReleaseStep,
+    /// The write's method; `None` for a read (`GET`).
+    pub verb: Option<Verb>,
+    pub path: String,
+    /// The fields sent.
+    pub fields: Vec<&'static str>,
+    /// When it is sent.
+    pub when: &'static str,
+}
+
 /// What kind of failure a tracker reported: what the executor acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -351,6 +408,16 @@ pub trait Tracker {
     /// Posts `body` as a comment on the issue unless a comment carrying `marker` is there
     /// already; returns the comment's id.
     fn comment_once(&self, number: u64, marker: &str, body: &str) -> Result<u64, Error>;
+
+    /// Creates the release of `release.tag` with this name and notes, or updates it when
+    /// it exists and differs (found by its tag; a draft too): a second run with the same
+    /// notes writes nothing. A tracker without something asked for (GitLab: drafts)
+    /// refuses with [`ErrorKind::Invalid`] before sending anything.
+    fn upsert_release(&self, release: &ReleaseSpec) -> Result<ReleaseResult, Error>;
+
+    /// The requests [`Tracker::upsert_release`] may send, in order, for `--dry-run`
+    /// (nothing is sent); refuses what `upsert_release` would refuse.
+    fn describe_release(&self, release: &ReleaseSpec) -> Result<Vec<ReleaseRequest>, Error>;
 
     /// The request counters so far.
     fn stats(&self) -> Stats;

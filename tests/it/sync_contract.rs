@@ -130,6 +130,31 @@ fn a_full_sync_speaks_githubs_published_api() {
     assert_eq!(milestones.len(), 1);
     assert_eq!(milestones[0]["state"], "closed");
 
+    // Release notes as a release: created (after a 404 on its tag), found again by its tag
+    // (nothing written), renamed (PATCH); a draft, found again by listing.
+    let release_runs: [&[&str]; 5] = [
+        &["v1.0"],
+        &["v1.0"],
+        &["v1.0", "--release-name", "Onboarding"],
+        &["v2.0", "--draft"],
+        &["v2.0", "--draft"],
+    ];
+    for args in release_runs {
+        let mut all = vec!["release-notes", "EPIC-001", "--json", "--github-release"];
+        all.extend_from_slice(args);
+        let out = repo.im_github(&url, TOKEN, &all);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "release-notes {args:?}\nstdout:\n{}\nstderr:\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let releases = emu.releases(OWNER, REPO);
+    assert_eq!(releases.len(), 2, "{releases:#?}");
+    assert_eq!(releases[0]["name"], "Onboarding");
+
     // The dry run's reads too.
     sync(&repo, &url, &["--dry-run"]);
 

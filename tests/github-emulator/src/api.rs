@@ -13,6 +13,10 @@ use crate::time::{pacific_midnight, parse_ts};
 
 pub(crate) const GENERIC_DOCS: &str = "https://docs.github.com/rest";
 
+/// Releases: a child module, so that it shares the helpers below.
+#[path = "releases.rs"]
+pub(crate) mod releases;
+
 /// Who is making the request.
 #[derive(Debug, Clone)]
 pub(crate) struct Actor {
@@ -162,13 +166,23 @@ pub(crate) fn is_write(method: &str) -> bool {
 }
 
 /// Handles one API request against the state.
-pub(crate) fn handle(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Reply {
-    match route(state, ctx, req) {
+pub(crate) fn handle(
+    state: &mut State,
+    releases: &mut releases::Releases,
+    ctx: &Ctx<'_>,
+    req: &ApiRequest<'_>,
+) -> Reply {
+    match route(state, releases, ctx, req) {
         Ok(r) | Err(r) => r,
     }
 }
 
-fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
+fn route(
+    state: &mut State,
+    releases: &mut releases::Releases,
+    ctx: &Ctx<'_>,
+    req: &ApiRequest<'_>,
+) -> Res {
     let raw_segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     let segments: Vec<String> = raw_segments
         .iter()
@@ -209,6 +223,9 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
     };
     let q = Query(parse_query(req.raw_query));
     let m = method.as_str();
+    if let ["releases", tail @ ..] = rest.as_slice() {
+        return releases::route(state, releases, ctx, repo_idx, m, tail, req.body, &q, &page);
+    }
     match (m, rest.as_slice()) {
         ("GET", []) => {
             let can_push = ctx.actor.is_some_and(Actor::can_write);

@@ -20,7 +20,9 @@
 //! `DELETE …/issues/{n}/labels/{name}`; `GET|POST …/issues/{n}/comments`;
 //! `GET|PATCH|DELETE …/issues/comments/{id}`; `GET|POST …/milestones`;
 //! `GET|PATCH|DELETE …/milestones/{n}`; `GET|POST …/labels`;
-//! `GET|PATCH|DELETE …/labels/{name}`. Anything else is GitHub's 404.
+//! `GET|PATCH|DELETE …/labels/{name}`; `GET|POST …/releases`,
+//! `GET …/releases/tags/{tag}`, `GET|PATCH|DELETE …/releases/{id}`. Anything else is
+//! GitHub's 404.
 //!
 //! Behaviour worth knowing:
 //! * No token: 401 `Requires authentication`; an unknown token: 401
@@ -44,6 +46,7 @@ pub mod contract;
 mod api;
 /// The HTTP/1.1 wire code (request/response parsing and writing, percent
 /// encoding), shared with the sibling `gitlab-emulator` crate.
+pub mod clock;
 pub mod http;
 mod model;
 mod time;
@@ -301,6 +304,7 @@ impl Bucket {
 
 struct Inner {
     state: State,
+    releases: api::releases::Releases,
     tokens: HashMap<String, Actor>,
     options: Options,
     clock: Clock,
@@ -360,6 +364,7 @@ impl Emulator {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 state: State::default(),
+                releases: api::releases::Releases::default(),
                 tokens: HashMap::new(),
                 options,
                 clock: Clock::default(),
@@ -679,7 +684,8 @@ impl Emulator {
             raw_query: query,
             body: body.as_bytes(),
         };
-        let reply = api::handle(&mut inner.state, &ctx, &req);
+        let inner = &mut *inner;
+        let reply = api::handle(&mut inner.state, &mut inner.releases, &ctx, &req);
         ApiResponse {
             status: reply.status,
             body: reply.body.unwrap_or(Value::Null),
@@ -1200,7 +1206,10 @@ fn handle_normally(shared: &Arc<Shared>, req: &Request, record: &mut RequestReco
         status,
         body,
         headers: extra,
-    } = api::handle(&mut inner.state, &ctx, &api_req);
+    } = {
+        let inner = &mut *inner;
+        api::handle(&mut inner.state, &mut inner.releases, &ctx, &api_req)
+    };
     let body_bytes = body.as_ref().map(|b| b.to_string().into_bytes());
 
     let mut status = status;

@@ -1,64 +1,17 @@
 //! Timestamps as GitHub writes them (`2011-04-10T20:09:31Z`), the
 //! controllable clock, and GitHub's Pacific-midnight milestone due dates.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 
-/// The emulator's notion of "now" for `created_at`/`updated_at`/`closed_at`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Clock {
-    /// Wall-clock time shifted by `offset` seconds.
-    Real { offset: i64 },
-    /// Time stands still until set or advanced.
-    Frozen { at: i64 },
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock::Real { offset: 0 }
-    }
-}
-
-impl Clock {
-    pub(crate) fn now(&self) -> i64 {
-        match *self {
-            Clock::Real { offset } => real_now_secs() + offset,
-            Clock::Frozen { at } => at,
-        }
-    }
-
-    pub(crate) fn advance(&mut self, by: Duration) {
-        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
-        match self {
-            Clock::Real { offset } => *offset += secs,
-            Clock::Frozen { at } => *at += secs,
-        }
-    }
-}
-
-pub(crate) fn real_now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use crate::clock::{Clock, http_date, real_now_secs};
 
 /// `2011-04-10T20:09:31Z`.
 pub(crate) fn format_ts(secs: i64) -> String {
     match Timestamp::from_second(secs) {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         Err(_) => "1970-01-01T00:00:00Z".to_string(),
-    }
-}
-
-/// `Tue, 10 Oct 2017 16:00:00 GMT`.
-pub(crate) fn http_date(secs: i64) -> String {
-    match Timestamp::from_second(secs) {
-        Ok(ts) => ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string(),
-        Err(_) => "Thu, 01 Jan 1970 00:00:00 GMT".to_string(),
     }
 }
 

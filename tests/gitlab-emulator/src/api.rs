@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::http::{parse_query, percent_decode};
 use crate::model::{State, Urls, current_user_json, project_json, user_json};
-use crate::{issues, labels, milestones};
+use crate::{issues, labels, milestones, releases};
 
 /// Who is making the request.
 #[derive(Debug, Clone)]
@@ -450,19 +450,25 @@ pub(crate) enum Route {
     Milestone(String),
     Labels,
     Label(String),
+    Releases,
+    Release(String),
 }
 
 impl Route {
     fn methods(&self) -> &'static [&'static str] {
         match self {
             Route::User | Route::Users | Route::Project => &["GET"],
-            Route::Issues | Route::Notes(_) | Route::Milestones => &["GET", "POST"],
+            Route::Issues | Route::Notes(_) | Route::Milestones | Route::Releases => {
+                &["GET", "POST"]
+            }
             // `PUT|DELETE /projects/:id/labels` with `name` or `label_id`
             // (the older form python-gitlab still uses for updates).
             Route::Labels => &["GET", "POST", "PUT", "DELETE"],
-            Route::Issue(_) | Route::Note(..) | Route::Milestone(_) | Route::Label(_) => {
-                &["GET", "PUT", "DELETE"]
-            }
+            Route::Issue(_)
+            | Route::Note(..)
+            | Route::Milestone(_)
+            | Route::Label(_)
+            | Route::Release(_) => &["GET", "PUT", "DELETE"],
         }
     }
 
@@ -493,6 +499,8 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, Option<String>)> {
                 ["milestones", m] => Route::Milestone((*m).to_string()),
                 ["labels"] => Route::Labels,
                 ["labels", l] => Route::Label((*l).to_string()),
+                ["releases"] => Route::Releases,
+                ["releases", t] => Route::Release((*t).to_string()),
                 _ => return None,
             };
             (r, Some((*id).to_string()))
@@ -649,6 +657,12 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
             labels::one(state, pidx, m, &id, &params)
         }
         (m, Route::Label(id)) => labels::one(state, pidx, m, &id, &params),
+        ("GET", Route::Releases) => {
+            let page = page(vec![id_param, ("order_by", "released_at".into())]);
+            releases::list(state, ctx, pidx, &params, &page)
+        }
+        ("POST", Route::Releases) => releases::create(state, ctx, pidx, &params),
+        (m, Route::Release(tag)) => releases::one(state, ctx, pidx, m, &tag, &params),
         _ => Err(error(404, "404 Not Found")),
     }
 }

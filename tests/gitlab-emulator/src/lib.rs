@@ -19,7 +19,8 @@
 //! `GET|POST /projects/:id/issues`; `GET|PUT|DELETE …/issues/:iid`;
 //! `GET|POST …/issues/:iid/notes`; `GET|PUT|DELETE …/issues/:iid/notes/:note_id`;
 //! `GET|POST …/milestones`; `GET|PUT|DELETE …/milestones/:milestone_id`;
-//! `GET|POST …/labels`; `GET|PUT|DELETE …/labels/:label_id` (id or name).
+//! `GET|POST …/labels`; `GET|PUT|DELETE …/labels/:label_id` (id or name);
+//! `GET|POST …/releases`; `GET|PUT|DELETE …/releases/:tag_name`.
 //! Anything else is `404 {"error":"404 Not Found"}`; a known path with
 //! another method is `405 {"error":"405 Not Allowed"}`.
 //!
@@ -45,6 +46,7 @@ mod issues;
 mod labels;
 mod milestones;
 mod model;
+mod releases;
 mod server;
 mod time;
 

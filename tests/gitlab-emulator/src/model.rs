@@ -91,6 +91,7 @@ pub(crate) struct Project {
     pub next_milestone_iid: u64,
     pub labels: Vec<Label>,
     pub notes: Vec<Note>,
+    pub releases: crate::releases::Store,
 }
 
 impl Project {
@@ -213,6 +214,7 @@ impl State {
             next_milestone_iid: 1,
             labels: Vec::new(),
             notes: Vec::new(),
+            releases: crate::releases::Store::default(),
         });
         self.projects.len() - 1
     }

@@ -1,64 +1,17 @@
 //! Timestamps as GitLab writes them (`2026-12-03T10:00:00.000Z`), dates
 //! (`2026-12-03`), and the clock tests can freeze and advance.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-/// The emulator's notion of "now" for `created_at`/`updated_at`/`closed_at`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Clock {
-    /// Wall-clock time shifted by `offset` seconds.
-    Real { offset: i64 },
-    /// Time stands still until set or advanced.
-    Frozen { at: i64 },
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock::Real { offset: 0 }
-    }
-}
-
-impl Clock {
-    pub(crate) fn now(&self) -> i64 {
-        match *self {
-            Clock::Real { offset } => real_now_secs() + offset,
-            Clock::Frozen { at } => at,
-        }
-    }
-
-    pub(crate) fn advance(&mut self, by: Duration) {
-        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
-        match self {
-            Clock::Real { offset } => *offset += secs,
-            Clock::Frozen { at } => *at += secs,
-        }
-    }
-}
-
-pub(crate) fn real_now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use github_emulator::clock::{Clock, http_date, real_now_secs};
 
 /// `2026-12-03T10:00:00.000Z`, as GitLab's API formats times.
 pub(crate) fn format_ts(secs: i64) -> String {
     match Timestamp::from_second(secs) {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string(),
         Err(_) => "1970-01-01T00:00:00.000Z".to_string(),
-    }
-}
-
-/// `Tue, 10 Oct 2017 16:00:00 GMT`.
-pub(crate) fn http_date(secs: i64) -> String {
-    match Timestamp::from_second(secs) {
-        Ok(ts) => ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string(),
-        Err(_) => "Thu, 01 Jan 1970 00:00:00 GMT".to_string(),
     }
 }
 
