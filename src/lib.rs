@@ -23,7 +23,9 @@
 //! | [`plan`] | The pure planner: local, last-synced and remote state in, operations out. |
 //! | [`sync`] | Executing a plan through a `Tracker` and advancing the record. |
 //! | [`waves`] | Dependency waves: the work under a target in the order it can be done (pure). |
+//! | [`start`] | Starting work items: a branch and a linked worktree each, reused when they exist; cleaning up finished ones. |
 //! | [`progress`] | Progress per project, Epic and Feature: done/total, counts per status, overdue and blocked items (pure). |
+//! | [`release_notes`] | Release notes of an Epic, Feature or milestone: finished work by type with its issue and commits, open work apart (pure). |
 //! | [`board`] | The kanban board: a column per status, a card per work item, and its self-contained HTML page (pure). |
 //! | [`writeback`] | Rewriting artifact files in place, keeping comments and layout (toml_edit). |
 //! | [`hooks`] | Installing and running the git hook shims. |
@@ -50,9 +52,11 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod record;
+pub mod release_notes;
 pub mod repo;
 pub mod share;
 pub mod snapshot;
+pub mod start;
 pub mod sync;
 pub mod tracker;
 pub mod waves;

@@ -161,8 +161,15 @@ pub fn run(label: &str, mut stages: Vec<Command>) -> Result<Sample, String> {
         .into_iter()
         .map(|h| h.join().unwrap_or_default())
         .collect();
+    // `IM_BENCH_ACCEPT_EXIT=1,…`: exit codes that count as success besides 0 (a command
+    // that reports findings, e.g. `waves` with items to review, exits 1 by design).
+    let accepted: Vec<i32> = std::env::var("IM_BENCH_ACCEPT_EXIT")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
     for (k, exit) in exits.iter().enumerate() {
-        if exit.code != Some(0) {
+        if exit.code != Some(0) && !exit.code.is_some_and(|c| accepted.contains(&c)) {
             return Err(format!(
                 "{label}: {:?} {} (exit code {:?}, signal {:?})\nstderr:\n{}",
                 stages[k].get_program(),

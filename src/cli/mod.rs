@@ -17,8 +17,10 @@ mod man;
 mod mcp;
 mod new;
 mod progress;
+mod release_notes;
 mod set;
 mod show;
+mod start;
 mod status;
 mod sync;
 mod validate;
@@ -95,8 +97,12 @@ enum Command {
     Waves(waves::WavesArgs),
     /// The items that can be started now (wave 1), highest priority first.
     Ready(waves::ReadyArgs),
+    /// Start work items: a branch <prefix>/<ID>-<slug> and a linked worktree each (--cleanup: remove finished ones).
+    Start(start::Args),
     /// Done/total work per project, Epic and Feature, counts per status, overdue and blocked items (offline).
     Progress(progress::Args),
+    /// Release notes of an Epic, Feature or milestone: finished work by type, open work apart (--github-release TAG publishes them).
+    ReleaseNotes(release_notes::Args),
     /// The plan as a kanban board: a column per status, a card per work item (--html FILE: one web page).
     Board(board::Args),
     /// Bring the team's sync record from the git remote (then `status` and `diff` are the team's).
@@ -137,7 +143,9 @@ pub fn run() -> ExitCode {
         Command::Fetch(args) => fetch::run(&ctx, args),
         Command::Waves(args) => waves::run_waves(&ctx, args),
         Command::Ready(args) => waves::run_ready(&ctx, args),
+        Command::Start(args) => start::run(&ctx, args),
         Command::Progress(args) => progress::run(&ctx, args),
+        Command::ReleaseNotes(args) => release_notes::run(&ctx, args),
         Command::Board(args) => board::run(&ctx, args),
         Command::Auth(args) => auth::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),

@@ -25,6 +25,12 @@ pub struct WavesArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Start the wave's open items (wave 1, or --wave N) as `start` does, a branch and a
+    /// worktree each, and print what `start` prints (see `git intellimanage start --help`).
+    #[arg(long)]
+    start: bool,
+    #[command(flatten, next_help_heading = "With --start")]
+    start_options: super::start::Options,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +108,25 @@ pub fn run_waves(ctx: &Context, args: WavesArgs) -> CliResult {
             ));
         }
         w.waves.retain(|wave| wave.number == n);
+    }
+    if args.start_options.any_given() && !args.start {
+        return Err(CliError::new(
+            exit::USAGE,
+            "--prefix, --base, --worktree-dir, --force and --dry-run go with --start",
+        )
+        .hint("add --start to start the wave's items"));
+    }
+    if args.start {
+        // Without --wave: wave 1, the items that can be started now.
+        let items: Vec<(String, String)> = w
+            .waves
+            .iter()
+            .take(1)
+            .flat_map(|wave| &wave.items)
+            .filter(|i| !i.done)
+            .map(|i| (i.project.clone(), i.id.clone()))
+            .collect();
+        return super::start::start_items(ctx, &args.start_options, &items, args.json);
     }
     let code = match w.planning_status {
         PlanningStatus::Ready => ExitCode::SUCCESS,
