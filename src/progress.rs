@@ -511,34 +511,7 @@ pub fn resolve_targets<'a>(
         .collect();
     let mut out: Vec<&Artifact> = Vec::new();
     for name in names {
-        let name = name.trim();
-        let named: Vec<&Artifact> = parents
-            .iter()
-            .copied()
-            .filter(|p| {
-                p.id.eq_ignore_ascii_case(name)
-                    || p.title.trim().eq_ignore_ascii_case(name)
-                    || p.str_field("milestone_name")
-                        .is_some_and(|m| m.trim().eq_ignore_ascii_case(name))
-            })
-            .collect();
-        if named.is_empty() {
-            let mut available: Vec<String> = parents
-                .iter()
-                .map(|p| {
-                    p.str_field("milestone_name")
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("{} ({})", p.title, p.id))
-                })
-                .collect();
-            available.sort();
-            available.dedup();
-            return Err(WavesError::UnknownTarget {
-                name: name.to_string(),
-                available,
-            });
-        }
-        for p in named {
+        for p in crate::waves::named_parents(&parents, name)? {
             if !out.iter().any(|o| key(o) == key(p)) {
                 out.push(p);
             }

@@ -308,32 +308,7 @@ pub fn plan(input: &Input<'_>, target: &Target) -> Result<Waves, WavesError> {
                 .collect();
             let mut out: Vec<&Artifact> = Vec::new();
             for name in names {
-                let named: Vec<&&Artifact> = parents
-                    .iter()
-                    .filter(|p| {
-                        p.id.eq_ignore_ascii_case(name)
-                            || p.title.trim().eq_ignore_ascii_case(name.trim())
-                            || p.str_field("milestone_name")
-                                .is_some_and(|m| m.trim().eq_ignore_ascii_case(name.trim()))
-                    })
-                    .collect();
-                if named.is_empty() {
-                    let mut available: Vec<String> = parents
-                        .iter()
-                        .map(|p| {
-                            p.str_field("milestone_name")
-                                .map(str::to_string)
-                                .unwrap_or_else(|| format!("{} ({})", p.title, p.id))
-                        })
-                        .collect();
-                    available.sort();
-                    available.dedup();
-                    return Err(WavesError::UnknownTarget {
-                        name: name.clone(),
-                        available,
-                    });
-                }
-                for p in named {
+                for p in named_parents(&parents, name)? {
                     out.extend(beneath(p));
                 }
             }
@@ -651,6 +626,42 @@ fn cycles(edges: &BTreeMap<Key, BTreeSet<Key>>) -> Vec<Vec<Key>> {
         }
     }
     s.out
+}
+
+/// The Epics and Features among `parents` that `name` names (ID, title or `milestone_name`,
+/// case-insensitive), or the error listing what could be named.
+pub fn named_parents<'a>(
+    parents: &[&'a Artifact],
+    name: &str,
+) -> Result<Vec<&'a Artifact>, WavesError> {
+    let name = name.trim();
+    let named: Vec<&'a Artifact> = parents
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.id.eq_ignore_ascii_case(name)
+                || p.title.trim().eq_ignore_ascii_case(name)
+                || p.str_field("milestone_name")
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case(name))
+        })
+        .collect();
+    if named.is_empty() {
+        let mut available: Vec<String> = parents
+            .iter()
+            .map(|p| {
+                p.str_field("milestone_name")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{} ({})", p.title, p.id))
+            })
+            .collect();
+        available.sort();
+        available.dedup();
+        return Err(WavesError::UnknownTarget {
+            name: name.to_string(),
+            available,
+        });
+    }
+    Ok(named)
 }
 
 #[cfg(test)]
