@@ -137,6 +137,12 @@ pub fn merge(repo: &Repo, ours: ObjectId, theirs: ObjectId) -> Result<Merged, Re
         watermarks.insert(repo_key.clone(), merged);
     }
     links.watermarks = watermarks;
+    // Dependencies are known for a place only where both records know them.
+    links.dependencies = links
+        .dependencies
+        .intersection(&other_links.dependencies)
+        .cloned()
+        .collect();
     base.set_json(LINKS_DOC, &links)?;
     if !duplicates.items.is_empty() {
         base.set_json(DUPLICATES_DOC, &duplicates)?;

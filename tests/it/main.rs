@@ -25,6 +25,7 @@ mod share;
 mod sync;
 mod sync_both_ways;
 mod sync_contract;
+mod sync_dependencies;
 mod sync_regressions;
 mod sync_settings;
 mod tls;

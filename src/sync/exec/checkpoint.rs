@@ -121,6 +121,13 @@ impl Executor<'_> {
                 self.links.watermarks.insert(repo.clone(), w.clone());
             }
         }
+        // A push-only run keeps GitHub's side of the base as it was (dependencies not
+        // known before stay unknown): only a two-way run makes the record know them.
+        if self.options.direction == plan::Direction::Both {
+            self.links
+                .dependencies
+                .extend(self.dependencies_read.iter().cloned());
+        }
         // Keep only what this run asked for, so the cache does not grow forever.
         let mut etags = etags.clone();
         etags.retain_used();
