@@ -11,8 +11,8 @@ use super::types::{
 };
 use super::urls::encode_component as enc;
 use crate::tracker::{
-    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
-    NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
+    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, KnownDependencies,
+    MilestoneChange, NewIssue, NewMilestone, Platform, RemoteState, Stats, Tracker, Verb, Write,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -171,13 +171,13 @@ impl Tracker for GithubTracker {
     fn read_dependencies(
         &self,
         remote: &mut RemoteState,
-        recorded: &BTreeMap<u64, String>,
+        recorded: &BTreeMap<u64, KnownDependencies>,
     ) -> Result<(), tracker::Error> {
         for issue in remote.issues.values_mut() {
-            let unchanged = issue
-                .updated_at
-                .as_ref()
-                .is_some_and(|u| recorded.get(&issue.number) == Some(u));
+            let unchanged = recorded.get(&issue.number).is_some_and(|k| {
+                issue.updated_at.as_deref() == Some(k.updated_at.as_str())
+                    && k.count.is_none_or(|c| issue.blocked_by_count == Some(c))
+            });
             if issue.blocked_by.is_some()
                 || unchanged
                 || issue.blocked_by_count.is_none_or(|n| n == 0)

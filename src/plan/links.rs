@@ -105,6 +105,11 @@ pub struct Links {
     /// so that every issue's dependencies are known.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub dependencies: BTreeSet<String>,
+    /// Per place: how many issues blocked each issue (by number) when a sync last saw it,
+    /// as the tracker counts them (issues outside the plan included). With `updated_at`,
+    /// what tells that an issue's dependencies are unchanged, so they aren't read again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
 }
 
 /// The key of an artifact.

@@ -316,7 +316,8 @@ pub fn run(
         if syncs_deps {
             // What the record knows: each linked issue's `updated_at` when its dependencies
             // were last synced. Only issues changed since then are read.
-            let recorded: BTreeMap<u64, String> = exec
+            let totals = exec.links().blocked_by_totals.get(&repo_key);
+            let recorded: BTreeMap<u64, crate::tracker::KnownDependencies> = exec
                 .links()
                 .items
                 .values()
@@ -327,7 +328,13 @@ pub fn run(
                         .and_then(plan::links::Fields::issue)
                         .is_some_and(|f| f.depends_on.is_some())
                 })
-                .filter_map(|l| Some((l.number, l.updated_at.clone()?)))
+                .filter_map(|l| {
+                    let known = crate::tracker::KnownDependencies {
+                        updated_at: l.updated_at.clone()?,
+                        count: totals.and_then(|t| t.get(&l.number)).copied(),
+                    };
+                    Some((l.number, known))
+                })
                 .collect();
             tracker
                 .read_dependencies(&mut remote, &recorded)
@@ -338,7 +345,7 @@ pub fn run(
                     ),
                     source,
                 })?;
-            exec.dependencies_read(&repo_key);
+            exec.dependencies_read(&repo_key, &remote);
         }
         for cfg in &group.projects {
             let slug = cfg.project_slug.as_str();

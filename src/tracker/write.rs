@@ -185,6 +185,16 @@ pub struct MilestoneChange {
     pub due_date: Option<Option<String>>,
 }
 
+/// What the last sync knew of an issue whose dependencies it knew.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KnownDependencies {
+    /// The issue's `updated_at` then (dependencies changed since move it).
+    pub updated_at: String,
+    /// How many issues blocked it then, as the tracker counted them ([`Issue::blocked_by_count`]),
+    /// when known: a change made within the same second as that sync changes the count.
+    pub count: Option<u64>,
+}
+
 /// A created item, and whether it was found instead (a create whose answer was lost, or
 /// one made meanwhile by someone else).
 #[derive(Debug, Clone)]
@@ -359,13 +369,13 @@ pub trait Tracker {
 
     /// Reads, for the issues of `remote` whose dependencies it doesn't know yet, the issues
     /// of the same place that block them ([`Issue::blocked_by`]): only for those the
-    /// tracker summarises as blocked, and whose `updated_at` is not the one `recorded`
-    /// (issue number → `updated_at` at the last sync that knew its dependencies), so a
-    /// sync with nothing new reads nothing more. Trackers without dependencies: nothing.
+    /// tracker summarises as blocked, and that changed since the last sync that knew their
+    /// dependencies (`recorded`, by issue number), so a sync with nothing new reads nothing
+    /// more. Trackers without dependencies: nothing.
     fn read_dependencies(
         &self,
         remote: &mut RemoteState,
-        recorded: &BTreeMap<u64, String>,
+        recorded: &BTreeMap<u64, KnownDependencies>,
     ) -> Result<(), Error> {
         let _ = (remote, recorded);
         Ok(())

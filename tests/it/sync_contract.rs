@@ -133,7 +133,6 @@ fn a_full_sync_speaks_githubs_published_api() {
 
     // Dependencies both ways: one added on GitHub is read (and comes into the plan), one
     // removed in the plan is deleted on GitHub.
-    emu.advance_time(std::time::Duration::from_secs(2));
     emu.add_dependency(OWNER, REPO, number("TASK-001"), number("TASK-003"));
     edit(
         &repo,

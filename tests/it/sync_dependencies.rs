@@ -408,15 +408,33 @@ fn a_dependency_on_an_issue_outside_the_plan_is_left_alone() {
     s.assert_converged("an outside dependency");
 }
 
+#[test]
+fn a_change_made_within_the_second_of_the_last_sync_is_still_read() {
+    // The clock stands still: the teammate's change carries the very `updated_at` the
+    // sync recorded; the count of blocking issues tells it apart.
+    let s = Setup::unsynced(&[("TASK-003", "[\"TASK-001\"]")]);
+    s.sync_ok(&[]);
+    let before = s.issue("TASK-003")["updated_at"].clone();
+    s.teammate_adds("TASK-003", "TASK-002");
+    assert_eq!(s.issue("TASK-003")["updated_at"], before, "the same second");
+    s.sync_ok(&[]);
+    assert_eq!(
+        s.depends_line("TASK-003").as_deref(),
+        Some("depends_on = [\"TASK-001\", \"TASK-002\"]")
+    );
+    s.repo.commit_all("take it");
+    s.emu.set_time(T1);
+    s.assert_converged("a change within the second");
+}
+
 /// The record's `links.json` rewritten as a release before dependencies were synced wrote
 /// it: no `depends_on` in any link, no `dependencies`.
 fn strip_record(repo: &TestRepo) {
     let text = repo.git(&["show", "refs/intellimanage/sync:links.json"]);
     let mut links: Value = serde_json::from_str(&text).expect("links.json");
-    links
-        .as_object_mut()
-        .expect("object")
-        .remove("dependencies");
+    let top = links.as_object_mut().expect("object");
+    top.remove("dependencies");
+    top.remove("blocked_by_totals");
     for link in links["items"].as_object_mut().expect("items").values_mut() {
         for side in ["local", "remote", "committed"] {
             if let Some(f) = link.get_mut(side).and_then(Value::as_object_mut) {

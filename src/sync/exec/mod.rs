@@ -44,6 +44,8 @@ pub struct Executor<'a> {
     /// Places whose issue dependencies this run read as far as needed (see
     /// [`Links::dependencies`]).
     dependencies_read: BTreeSet<String>,
+    /// Per place: how many issues block each issue, as this run last saw it.
+    blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
     last_commit: Option<ObjectId>,
     /// Plan files rewritten (or created) with GitHub's changes: the blob the record keeps
     /// for them (the synced commit's version plus those changes).
@@ -92,6 +94,7 @@ impl<'a> Executor<'a> {
             since_checkpoint: 0,
             watermarks: BTreeMap::new(),
             dependencies_read: BTreeSet::new(),
+            blocked_by_totals: BTreeMap::new(),
             last_commit: None,
             pulled: BTreeMap::new(),
             written: Vec::new(),
@@ -137,8 +140,24 @@ impl<'a> Executor<'a> {
 
     /// Notes that this run read the dependencies of `place`'s issues as far as needed: the
     /// record knows them from now on (a two-way run's record, see [`Links::dependencies`]).
-    pub fn dependencies_read(&mut self, place: &str) {
+    pub fn dependencies_read(&mut self, place: &str, remote: &RemoteState) {
         self.dependencies_read.insert(place.to_string());
+        let totals = self.blocked_by_totals.entry(place.to_string()).or_default();
+        for i in remote.issues.values() {
+            if let Some(n) = i.blocked_by_count {
+                totals.insert(i.number, n);
+            }
+        }
+    }
+
+    /// Notes how many issues block an issue now (after this run set its dependencies).
+    pub(super) fn saw_blocked_by(&mut self, place: &str, issue: &Issue) {
+        if let Some(n) = issue.blocked_by_count {
+            self.blocked_by_totals
+                .entry(place.to_string())
+                .or_default()
+                .insert(issue.number, n);
+        }
     }
 
     /// Executes one project's plan (or, in a dry run, reports it).

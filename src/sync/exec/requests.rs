@@ -50,7 +50,10 @@ impl Executor<'_> {
         };
         let (add, remove) = (resolve(add)?, resolve(remove)?);
         Ok(match tracker.set_dependencies(n, &add, &remove)? {
-            Some(issue) => Done::issue(&issue, false),
+            Some(issue) => {
+                self.saw_blocked_by(tracker.place(), &issue);
+                Done::issue(&issue, false)
+            }
             None => Done::default(),
         })
     }
