@@ -203,9 +203,22 @@ impl Tracker for GithubTracker {
     ) -> Result<Option<tracker::Issue>, tracker::Error> {
         for n in add {
             let id = self.id_of(*n)?;
-            self.client
-                .add_blocked_by(&self.repo, number, id)
-                .map_err(tracker_error)?;
+            match self.client.add_blocked_by(&self.repo, number, id) {
+                Ok(_) => {}
+                // Refused: fine if someone made it blocked by that issue meanwhile.
+                Err(e @ Error::Validation { .. }) => {
+                    let there = self
+                        .client
+                        .list_blocked_by(&self.repo, number)
+                        .map_err(tracker_error)?
+                        .iter()
+                        .any(|i| i.id == Some(id));
+                    if !there {
+                        return Err(tracker_error(e));
+                    }
+                }
+                Err(e) => return Err(tracker_error(e)),
+            }
         }
         for n in remove {
             let id = self.id_of(*n)?;

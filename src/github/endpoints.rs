@@ -304,8 +304,8 @@ impl Client {
         )
     }
 
-    /// `DELETE /repos/{o}/{r}/issues/{n}/dependencies/blocked_by/{issue_id}`. A 404 is an
-    /// error, except on a retry after a lost connection (the first attempt did it).
+    /// `DELETE /repos/{o}/{r}/issues/{n}/dependencies/blocked_by/{issue_id}`; a 404 (the
+    /// dependency is not there, removed meanwhile) counts as done.
     pub fn remove_blocked_by(
         &self,
         repo: &RepoRef,
@@ -318,7 +318,7 @@ impl Client {
                 "{}/issues/{number}/dependencies/blocked_by/{issue_id}",
                 repo_path(repo)
             ),
-            false,
+            true,
             true,
         )
     }
