@@ -6,21 +6,25 @@ use super::endpoints::body_has_marker;
 use super::error::Error;
 use super::neutral::due_on;
 use super::types::{
-    IssuePatch, ListIssues, MilestonePatch, NewIssue as GhNewIssue, NewMilestone as GhNewMilestone,
-    NewRelease, ReleasePatch, RepoRef, State, StateFilter,
+    Issue as GhIssue, IssuePatch, ListIssues, MilestonePatch, NewIssue as GhNewIssue,
+    NewMilestone as GhNewMilestone, NewRelease, ReleasePatch, RepoRef, State, StateFilter,
 };
 use super::urls::encode_component as enc;
 use crate::tracker::{
-    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
-    NewMilestone, Platform, ReleaseOutcome, ReleaseRequest, ReleaseResult, ReleaseSpec,
-    ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
+    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, KnownDependencies,
+    MilestoneChange, NewIssue, NewMilestone, Platform, ReleaseOutcome, ReleaseRequest,
+    ReleaseResult, ReleaseSpec, ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
 };
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 /// One GitHub repository, through one client.
 pub struct GithubTracker {
     client: Client,
     repo: RepoRef,
     place: String,
+    /// Issue number → database id, as answers said them (dependencies take the id).
+    ids: Mutex<HashMap<u64, u64>>,
 }
 
 impl GithubTracker {
@@ -30,7 +34,43 @@ impl GithubTracker {
             client,
             repo,
             place,
+            ids: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes the database ids of issues an answer carried.
+    fn learn<'a>(&self, issues: impl IntoIterator<Item = &'a GhIssue>) {
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        for i in issues {
+            if let Some(id) = i.id {
+                ids.insert(i.number, id);
+            }
+        }
+    }
+
+    /// The database id of issue `number`: as an answer of this run said it, else read.
+    fn id_of(&self, number: u64) -> Result<u64, tracker::Error> {
+        let known = self
+            .ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&number)
+            .copied();
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let i = self
+            .client
+            .get_issue(&self.repo, number)
+            .map_err(tracker_error)?;
+        self.learn([&i]);
+        i.id.ok_or_else(|| {
+            tracker::Error::new(
+                ErrorKind::Other,
+                format!("GitHub did not say the id of issue #{number}"),
+                "",
+            )
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -108,6 +148,7 @@ impl Tracker for GithubTracker {
             ..ListIssues::default()
         };
         let issues = c.list_issues(&self.repo, &filter).map_err(tracker_error)?;
+        self.learn(&issues);
         Ok(RemoteState {
             issues: issues.iter().map(|i| (i.number, i.into())).collect(),
             complete: watermark.is_none(),
@@ -125,7 +166,80 @@ impl Tracker for GithubTracker {
             Write::DeleteMilestone(n) => (Verb::Delete, format!("{base}/milestones/{n}")),
             Write::CreateIssue => (Verb::Post, format!("{base}/issues")),
             Write::UpdateIssue(n) => (Verb::Patch, format!("{base}/issues/{n}")),
+            Write::SetDependencies(n, adding) => {
+                let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
+                let verb = if adding { Verb::Post } else { Verb::Delete };
+                (verb, format!("{base}/issues/{n}/dependencies/blocked_by"))
+            }
         }
+    }
+
+    fn read_dependencies(
+        &self,
+        remote: &mut RemoteState,
+        recorded: &BTreeMap<u64, KnownDependencies>,
+    ) -> Result<(), tracker::Error> {
+        for issue in remote.issues.values_mut() {
+            let unchanged = recorded.get(&issue.number).is_some_and(|k| {
+                issue.updated_at.as_deref() == Some(k.updated_at.as_str())
+                    && k.count.is_none_or(|c| issue.blocked_by_count == Some(c))
+            });
+            if issue.blocked_by.is_some()
+                || unchanged
+                || issue.blocked_by_count.is_none_or(|n| n == 0)
+            {
+                continue;
+            }
+            let blocking = self
+                .client
+                .list_blocked_by(&self.repo, issue.number)
+                .map_err(tracker_error)?;
+            let ours: Vec<&GhIssue> = blocking.iter().filter(|i| i.is_of(&self.repo)).collect();
+            self.learn(ours.iter().copied());
+            issue.blocked_by = Some(ours.iter().map(|i| i.number).collect::<BTreeSet<u64>>());
+        }
+        Ok(())
+    }
+
+    fn set_dependencies(
+        &self,
+        number: u64,
+        add: &[u64],
+        remove: &[u64],
+    ) -> Result<Option<tracker::Issue>, tracker::Error> {
+        for n in add {
+            let id = self.id_of(*n)?;
+            match self.client.add_blocked_by(&self.repo, number, id) {
+                Ok(_) => {}
+                // Refused: fine if someone made it blocked by that issue meanwhile.
+                Err(e @ Error::Validation { .. }) => {
+                    let there = self
+                        .client
+                        .list_blocked_by(&self.repo, number)
+                        .map_err(tracker_error)?
+                        .iter()
+                        .any(|i| i.id == Some(id));
+                    if !there {
+                        return Err(tracker_error(e));
+                    }
+                }
+                Err(e) => return Err(tracker_error(e)),
+            }
+        }
+        for n in remove {
+            let id = self.id_of(*n)?;
+            self.client
+                .remove_blocked_by(&self.repo, number, id)
+                .map_err(tracker_error)?;
+        }
+        // The issue as it is now (its `updated_at` moved), so that the next sync knows
+        // these dependencies as its own and reads none of them again.
+        let i = self
+            .client
+            .get_issue(&self.repo, number)
+            .map_err(tracker_error)?;
+        self.learn([&i]);
+        Ok(Some((&i).into()))
     }
 
     fn create_label(
@@ -217,6 +331,7 @@ impl Tracker for GithubTracker {
                 c.find_issue_with_marker(&self.repo, marker_line, Some(&since))
             })
             .map_err(tracker_error)?;
+        self.learn([&created.item]);
         Ok(Created {
             item: (&created.item).into(),
             adopted: created.adopted,
@@ -245,6 +360,7 @@ impl Tracker for GithubTracker {
             .client
             .get_issue(&self.repo, number)
             .map_err(tracker_error)?;
+        self.learn([&i]);
         Ok((&i).into())
     }
 
@@ -273,6 +389,7 @@ impl Tracker for GithubTracker {
             .client
             .update_issue(&self.repo, number, &patch)
             .map_err(tracker_error)?;
+        self.learn([&i]);
         Ok((&i).into())
     }
 

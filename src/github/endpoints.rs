@@ -261,6 +261,68 @@ impl Client {
         )
     }
 
+    // ------------------------------------------------------------------ dependencies
+
+    /// `GET /repos/{o}/{r}/issues/{n}/dependencies/blocked_by`, every page: the issues
+    /// (of any repository) that block issue `number`.
+    pub fn list_blocked_by(&self, repo: &RepoRef, number: u64) -> Result<Vec<Issue>, Error> {
+        let path = with_query(
+            &format!(
+                "{}/issues/{number}/dependencies/blocked_by",
+                repo_path(repo)
+            ),
+            &[per_page()],
+        );
+        self.get_all(&path, false)
+    }
+
+    /// `POST /repos/{o}/{r}/issues/{n}/dependencies/blocked_by` with `{"issue_id": id}`:
+    /// issue `number` is blocked by the issue whose database id is `issue_id`. Guarded:
+    /// after an attempt of unknown outcome the dependency is looked for before sending
+    /// again. Returns the blocking issue.
+    pub fn add_blocked_by(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+        issue_id: u64,
+    ) -> Result<Created<Issue>, Error> {
+        #[derive(Serialize)]
+        struct Body {
+            issue_id: u64,
+        }
+        self.create_guarded(
+            &format!(
+                "{}/issues/{number}/dependencies/blocked_by",
+                repo_path(repo)
+            ),
+            &Body { issue_id },
+            |c| {
+                Ok(c.list_blocked_by(repo, number)?
+                    .into_iter()
+                    .find(|i| i.id == Some(issue_id)))
+            },
+        )
+    }
+
+    /// `DELETE /repos/{o}/{r}/issues/{n}/dependencies/blocked_by/{issue_id}`; a 404 (the
+    /// dependency is not there, removed meanwhile) counts as done.
+    pub fn remove_blocked_by(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+        issue_id: u64,
+    ) -> Result<(), Error> {
+        self.send_no_content(
+            Method::Delete,
+            &format!(
+                "{}/issues/{number}/dependencies/blocked_by/{issue_id}",
+                repo_path(repo)
+            ),
+            true,
+            true,
+        )
+    }
+
     // ------------------------------------------------------------------ comments
 
     /// `GET /repos/{o}/{r}/issues/{n}/comments`, every page (through the ETag cache).

@@ -34,6 +34,13 @@ impl From<&Issue> for tracker::Issue {
             created_at: i.created_at.clone(),
             updated_at: i.updated_at.clone(),
             url: i.html_url.clone(),
+            id: i.id,
+            blocked_by_count: i.issue_dependencies_summary.map(|s| s.total_blocked_by),
+            // Blocked by nothing: known without a read.
+            blocked_by: i
+                .issue_dependencies_summary
+                .filter(|s| s.total_blocked_by == 0)
+                .map(|_| Default::default()),
         }
     }
 }

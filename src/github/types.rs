@@ -216,6 +216,27 @@ pub struct Issue {
     /// Present (an object) when the item is a pull request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<serde_json::Value>,
+    /// `https://api.github.com/repos/{owner}/{name}`: the issue's repository (dependencies
+    /// may name issues of other repositories).
+    #[serde(default)]
+    pub repository_url: Option<String>,
+    /// How many issues block this one and how many it blocks (where GitHub has issue
+    /// dependencies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_dependencies_summary: Option<DependenciesSummary>,
+}
+
+/// `issue_dependencies_summary`: open blocking/blocked issues, and all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DependenciesSummary {
+    #[serde(default, deserialize_with = "null_default")]
+    pub blocked_by: u64,
+    #[serde(default, deserialize_with = "null_default")]
+    pub blocking: u64,
+    #[serde(default, deserialize_with = "null_default")]
+    pub total_blocked_by: u64,
+    #[serde(default, deserialize_with = "null_default")]
+    pub total_blocking: u64,
 }
 
 impl Issue {
@@ -227,6 +248,17 @@ impl Issue {
     /// The names of its labels.
     pub fn label_names(&self) -> Vec<&str> {
         self.labels.iter().map(|l| l.name.as_str()).collect()
+    }
+
+    /// Whether it is an issue of `repo` (by `repository_url`; true when GitHub didn't say).
+    pub fn is_of(&self, repo: &RepoRef) -> bool {
+        let Some(url) = self.repository_url.as_deref() else {
+            return true;
+        };
+        let mut parts = url.trim_end_matches('/').rsplit('/');
+        let (name, owner) = (parts.next(), parts.next());
+        name.is_some_and(|n| n.eq_ignore_ascii_case(&repo.name))
+            && owner.is_some_and(|o| o.eq_ignore_ascii_case(&repo.owner))
     }
 
     /// The logins of its assignees.

@@ -284,6 +284,12 @@ impl Tracker for GitlabTracker {
             Write::DeleteMilestone(n) => (Verb::Delete, self.milestone_path(n)),
             Write::CreateIssue => (Verb::Post, format!("{b}/issues")),
             Write::UpdateIssue(n) => (Verb::Put, self.issue_path(n)),
+            // Not synced on GitLab yet (`Platform::syncs_dependencies`): never planned.
+            Write::SetDependencies(n, adding) => {
+                let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
+                let verb = if adding { Verb::Post } else { Verb::Delete };
+                (verb, format!("{b}/issues/{n}/links"))
+            }
         }
     }
 

@@ -182,6 +182,7 @@ impl From<&Issue> for tracker::Issue {
             created_at: i.created_at.clone(),
             updated_at: i.updated_at.clone(),
             url: i.web_url.clone(),
+            ..tracker::Issue::default()
         }
     }
 }

@@ -68,6 +68,12 @@ pub struct IssueFields {
     /// The milestone's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestone: Option<String>,
+    /// What it depends on (on the tracker: is blocked by), as artifact IDs, among the
+    /// project's synced issues. `None`: not known — a record written before dependencies
+    /// were synced, a tracker that doesn't sync them, or an issue whose dependencies this
+    /// run did not read and that no record knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<BTreeSet<String>>,
 }
 
 /// A milestone as the planner sees it.
@@ -250,6 +256,14 @@ pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>
             .filter_map(|v| as_user(v, platform))
             .collect(),
         milestone,
+        // Every ID `depends_on` names; the planner keeps those that are synced issues.
+        depends_on: platform.syncs_dependencies().then(|| {
+            a.list_field("depends_on")
+                .iter()
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect()
+        }),
     }
 }
 
@@ -320,6 +334,8 @@ pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
         labels: issue.labels.iter().cloned().collect(),
         assignees: issue.assignees.iter().cloned().collect(),
         milestone: issue.milestone.clone(),
+        // Issue numbers become artifact IDs in the planner, which knows the links.
+        depends_on: None,
     }
 }
 

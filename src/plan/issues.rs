@@ -174,6 +174,7 @@ pub(super) fn plan(
         let key = links::key(ctx.input.project, &a.id);
         // Labels that can't exist are left off; a milestone that won't exist too.
         local.labels.retain(|l| !acc.labels.is_missing(l));
+        restrict_deps(ctx, &mut local, &a.id);
         if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
             local.milestone = Some(title.clone());
         }
@@ -196,36 +197,47 @@ pub(super) fn plan(
             .items
             .get(&key)
             .filter(|l| l.target == Target::Issue);
-        let link_base = link.map(|l| {
-            (
-                l.local.as_ref().and_then(Fields::issue).cloned(),
-                l.remote.as_ref().and_then(Fields::issue).cloned(),
-            )
-        });
+        let base_of = |f: Option<&Fields>| {
+            f.and_then(Fields::issue).cloned().map(|mut f| {
+                restrict_deps(ctx, &mut f, &a.id);
+                f
+            })
+        };
+        let link_base = link.map(|l| (base_of(l.local.as_ref()), base_of(l.remote.as_ref())));
         // The plan's fields as its committed file says them.
         let head = local.clone();
         // GitHub's changes still pending in the working tree (see `Link::committed`).
         if let Some(pending) = link
-            .filter(|l| l.committed.as_ref().and_then(Fields::issue) == Some(&head))
-            .and_then(|l| l.local.as_ref().and_then(Fields::issue))
+            .filter(|l| {
+                l.committed
+                    .as_ref()
+                    .and_then(Fields::issue)
+                    .is_some_and(|c| same_committed(c, &head))
+            })
+            .and_then(|l| base_of(l.local.as_ref()))
         {
-            local = pending.clone();
+            let deps = local.depends_on.take();
+            local = pending;
+            if local.depends_on.is_none() {
+                local.depends_on = deps;
+            }
         }
         // GitHub's current state: fetched this run, else as last synced.
         let current: Option<(IssueFields, Option<String>, Option<String>, u64)> = match link {
             Some(l) => match ctx.input.remote.issues.get(&l.number) {
                 Some(i) => Some((
-                    fields::remote_issue_fields(i),
+                    remote_fields(
+                        ctx,
+                        i,
+                        link_base.as_ref().and_then(|(_, r)| r.as_ref()),
+                        &a.id,
+                    ),
                     i.updated_at.clone(),
                     i.url.clone(),
                     i.number,
                 )),
                 None if ctx.input.remote.complete => None, // gone from GitHub (deleted/transferred)
-                None => l
-                    .remote
-                    .as_ref()
-                    .and_then(Fields::issue)
-                    .cloned()
+                None => base_of(l.remote.as_ref())
                     .map(|f| (f, l.updated_at.clone(), l.url.clone(), l.number)),
             },
             None => None,
@@ -236,7 +248,7 @@ pub(super) fn plan(
                 Some(i) => (
                     true,
                     Some((
-                        fields::remote_issue_fields(i),
+                        remote_fields(ctx, i, None, &a.id),
                         i.updated_at.clone(),
                         i.url.clone(),
                         i.number,
@@ -251,6 +263,16 @@ pub(super) fn plan(
                 marker: a.id.clone(),
                 fields: local.clone(),
             });
+            // Its dependencies once every issue exists.
+            if let Some(d) = local.depends_on.as_ref().filter(|d| !d.is_empty()) {
+                acc.dependency_ops.push(Op::SetDependencies {
+                    key: key.clone(),
+                    number: None,
+                    title: local.title.clone(),
+                    add: d.iter().cloned().collect(),
+                    remove: Vec::new(),
+                });
+            }
             acc.out.settle.push(Settle {
                 key,
                 target: Target::Issue,
@@ -375,6 +397,7 @@ pub(super) fn plan(
                 pull::edited(&moved, &edit).map(|e| {
                     let mut f = fields::issue_fields(&e, cfg, milestone);
                     f.labels.retain(|l| !acc.labels.is_missing(l));
+                    restrict_deps(ctx, &mut f, &a.id);
                     f
                 })
             };
@@ -421,13 +444,27 @@ pub(super) fn plan(
         }
         // The file first: when it can't be written, GitHub is left as it is too.
         acc.issue_ops.extend(edit_op);
-        if m.github != remote {
+        // Dependencies go in their own requests, after every issue exists.
+        let mut patched = m.github.clone();
+        patched.depends_on = remote.depends_on.clone();
+        if patched != remote {
             acc.issue_ops.push(Op::UpdateIssue {
                 key: key.clone(),
                 number,
                 marker: a.id.clone(),
-                changed: issue_changes(&remote, &m.github),
+                changed: issue_changes(&remote, &patched),
                 fields: m.github.clone(),
+            });
+        }
+        if let (Some(want), Some(have)) = (&m.github.depends_on, &remote.depends_on)
+            && want != have
+        {
+            acc.dependency_ops.push(Op::SetDependencies {
+                key: key.clone(),
+                number: Some(number),
+                title: m.github.title.clone(),
+                add: want.difference(have).cloned().collect(),
+                remove: have.difference(want).cloned().collect(),
             });
         }
         acc.out.settle.push(Settle {
@@ -635,6 +672,119 @@ fn milestone_parent(
     }
 }
 
+/// The context with what dependencies are synced between ([`Ctx::issue_ids`]) and how
+/// the tracker's issue numbers read as artifact IDs ([`Ctx::id_by_number`]).
+pub(super) fn with_dependency_ids(mut ctx: Ctx<'_>) -> Ctx<'_> {
+    let input = ctx.input;
+    let project = input.project;
+    let prefix = format!("{project}/");
+    let mut ids: BTreeSet<String> = input
+        .artifacts
+        .iter()
+        .filter(|a| fields::target_of(a, input.config) == Some(Target::Issue))
+        .map(|a| a.id.clone())
+        .collect();
+    let mut by_number = HashMap::new();
+    for (k, l) in input.links.of_project(project) {
+        if l.target != Target::Issue || l.retired || l.repo != input.repo {
+            continue;
+        }
+        let Some(id) = k.strip_prefix(&prefix) else {
+            continue;
+        };
+        // A dependency on an issue whose file can't be read right now stays as it is.
+        if !ctx.by_id.contains_key(id) && ctx.unreadable_ids.contains(&id.to_lowercase()) {
+            ids.insert(id.to_string());
+        }
+        by_number.insert(l.number, id.to_string());
+    }
+    for i in input.remote.issues.values() {
+        if let Some(id) = fields::marker_id(&i.body)
+            && ids.contains(&id)
+        {
+            by_number.entry(i.number).or_insert(id);
+        }
+    }
+    ctx.issue_ids = ids;
+    ctx.id_by_number = by_number;
+    ctx
+}
+
+/// A note when the plan has dependencies between issues that its tracker can't be given
+/// (yet): they stay in the plan, and nothing is incomplete for it.
+pub(super) fn note_unsynced_dependencies(ctx: &Ctx<'_>, acc: &mut Acc) {
+    let platform = ctx.input.config.github.platform;
+    if platform.syncs_dependencies() {
+        return;
+    }
+    let with_deps: Vec<&str> = ctx
+        .input
+        .artifacts
+        .iter()
+        .filter(|a| ctx.issue_ids.contains(&a.id))
+        .filter(|a| {
+            a.list_field("depends_on")
+                .iter()
+                .any(|d| d.trim() != a.id && ctx.issue_ids.contains(d.trim()))
+        })
+        .map(|a| a.id.as_str())
+        .collect();
+    if let Some(first) = with_deps.first() {
+        acc.out.notes.push(Note {
+            key: None,
+            message: format!(
+                "depends_on is not synced with {platform} yet: the dependencies of {first}{} stay in the plan only",
+                match with_deps.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                }
+            ),
+            incomplete: false,
+        });
+    }
+}
+
+/// Keeps the dependencies that are synced: on the project's issues, never on itself.
+fn restrict_deps(ctx: &Ctx<'_>, f: &mut IssueFields, own: &str) {
+    if let Some(d) = &mut f.depends_on {
+        d.retain(|x| x != own && ctx.issue_ids.contains(x));
+    }
+}
+
+/// An issue's fields as the tracker has them, its dependencies as artifact IDs: those this
+/// run read, else those of `base` (GitHub's as the last sync left them).
+fn remote_fields(
+    ctx: &Ctx<'_>,
+    issue: &Issue,
+    base: Option<&IssueFields>,
+    own: &str,
+) -> IssueFields {
+    let mut f = fields::remote_issue_fields(issue);
+    f.depends_on = match &issue.blocked_by {
+        Some(numbers) => Some(
+            numbers
+                .iter()
+                .filter_map(|n| ctx.id_by_number.get(n).cloned())
+                .collect(),
+        ),
+        None => base.and_then(|b| b.depends_on.clone()),
+    };
+    restrict_deps(ctx, &mut f, own);
+    f
+}
+
+/// Whether the committed fields a link kept are `head`'s (a record written before
+/// dependencies were synced kept none: they don't count).
+fn same_committed(committed: &IssueFields, head: &IssueFields) -> bool {
+    if committed.depends_on.is_none() {
+        let mut h = head.clone();
+        h.depends_on = None;
+        *committed == h
+    } else {
+        committed == head
+    }
+}
+
 fn issue_changes(from: &IssueFields, to: &IssueFields) -> Vec<String> {
     let mut out = Vec::new();
     if from.title != to.title {
@@ -654,6 +804,9 @@ fn issue_changes(from: &IssueFields, to: &IssueFields) -> Vec<String> {
     }
     if from.milestone != to.milestone {
         out.push("milestone".to_string());
+    }
+    if from.depends_on != to.depends_on {
+        out.push("depends_on".to_string());
     }
     out
 }

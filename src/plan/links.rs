@@ -1,6 +1,6 @@
 //! The artifact ↔ GitHub links kept in the sync record (`links.json`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +100,16 @@ pub struct Links {
     /// issues updated since then.
     #[serde(default)]
     pub watermarks: BTreeMap<String, String>,
+    /// The places (`owner/name`) whose issue dependencies the links record: synced since
+    /// a release that syncs them. A place missing here has its issues read in full once,
+    /// so that every issue's dependencies are known.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub dependencies: BTreeSet<String>,
+    /// Per place: how many issues blocked each issue (by number) when a sync last saw it,
+    /// as the tracker counts them (issues outside the plan included). With `updated_at`,
+    /// what tells that an issue's dependencies are unchanged, so they aren't read again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
 }
 
 /// The key of an artifact.
@@ -146,7 +156,6 @@ impl Links {
 /// what GitHub changed is still seen as a change by the next two-way sync). Labels and
 /// assignees go element by element, as they merge.
 pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
-    use std::collections::BTreeSet;
     fn pick<T: Clone + PartialEq>(old: &T, now: &T, local: &T) -> T {
         if now == local {
             now.clone()
@@ -188,6 +197,12 @@ pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
                 labels: set(&o.labels, &n.labels, &l.labels),
                 assignees: set(&o.assignees, &n.assignees, &l.assignees),
                 milestone: pick(&o.milestone, &n.milestone, &l.milestone),
+                depends_on: match (&o.depends_on, &n.depends_on, &l.depends_on) {
+                    (Some(o), Some(n), Some(l)) => Some(set(o, n, l)),
+                    // Not known before: still not known (the next sync merges without a
+                    // base, which removes nothing).
+                    _ => o.depends_on.clone(),
+                },
             })
         }
         (Fields::Milestone(o), Fields::Milestone(n), Fields::Milestone(l)) => {

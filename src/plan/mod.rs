@@ -73,6 +73,17 @@ pub enum Op {
         fields: IssueFields,
         changed: Vec<String>,
     },
+    /// Make an issue blocked by the issues of `add` and no longer by those of `remove`
+    /// (artifact IDs of the same project, each linked to an issue by then): after every
+    /// issue is created, so both ends of each dependency exist.
+    SetDependencies {
+        key: String,
+        /// The issue's number; `None` when this run creates it.
+        number: Option<u64>,
+        title: String,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
     /// Bring the plan's artifact in line with GitHub (fields the planner merged in).
     EditArtifact {
         key: String,
@@ -105,6 +116,7 @@ impl Op {
             | Op::DeleteMilestone { key, .. }
             | Op::CreateIssue { key, .. }
             | Op::UpdateIssue { key, .. }
+            | Op::SetDependencies { key, .. }
             | Op::EditArtifact { key, .. }
             | Op::CreateArtifact { key, .. } => Some(key),
         }
@@ -209,6 +221,12 @@ pub(crate) struct Ctx<'a> {
     pub(crate) conflict_label: String,
     /// IDs (lowercased) that the names of the unreadable files suggest.
     pub(crate) unreadable_ids: BTreeSet<String>,
+    /// The IDs dependencies are synced between: the project's issue artifacts (and linked
+    /// ones whose file can't be read right now).
+    pub(crate) issue_ids: BTreeSet<String>,
+    /// Issue number → artifact ID, for the issues of this place linked to (or marked for)
+    /// an artifact of the project.
+    pub(crate) id_by_number: HashMap<u64, String>,
 }
 
 /// What the steps build up.
@@ -217,6 +235,8 @@ pub(crate) struct Acc {
     pub(crate) labels: issues::LabelNeeds,
     pub(crate) milestone_ops: Vec<Op>,
     pub(crate) issue_ops: Vec<Op>,
+    /// Dependencies to set, once every issue exists.
+    pub(crate) dependency_ops: Vec<Op>,
     pub(crate) retire_ops: Vec<Op>,
     /// Titles (lowercased) of milestones that exist or will exist after this run.
     pub(crate) available_milestones: BTreeSet<String>,
@@ -257,12 +277,16 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .filter_map(|p| crate::diff::id_from_file_name(&p.path))
             .map(str::to_lowercase)
             .collect(),
+        issue_ids: BTreeSet::new(),
+        id_by_number: HashMap::new(),
     };
+    let ctx = issues::with_dependency_ids(ctx);
     let mut acc = Acc {
         out: Plan::default(),
         labels: issues::LabelNeeds::default(),
         milestone_ops: Vec::new(),
         issue_ops: Vec::new(),
+        dependency_ops: Vec::new(),
         retire_ops: Vec::new(),
         available_milestones: remote
             .milestones
@@ -280,6 +304,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
     milestones::plan(&ctx, &mut acc, &desired);
     acc.deleted_milestones = retire::deleted_milestone_titles(&ctx, &acc);
     issues::plan(&ctx, &mut acc, issue_artifacts);
+    issues::note_unsynced_dependencies(&ctx, &mut acc);
     if input.direction == Direction::Both
         && input.config.github.mapping.create_artifacts_from_github
     {
@@ -292,6 +317,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
     out.ops.extend(acc.labels.used_by(&issue_ops));
     out.ops.extend(acc.milestone_ops);
     out.ops.extend(acc.issue_ops);
+    out.ops.extend(acc.dependency_ops);
     out.ops.extend(acc.retire_ops);
     out
 }

@@ -172,6 +172,23 @@ pub fn issue_edit(
             _ => edit.set_list("assigned_to", after.assignees.iter().cloned()),
         };
     }
+    if let (Some(b), Some(af)) = (&before.depends_on, &after.depends_on)
+        && b != af
+    {
+        // Keep the file's order and what it names beyond synced issues; drop what went,
+        // append what came.
+        let mut list: Vec<String> = a
+            .list_field("depends_on")
+            .into_iter()
+            .filter(|d| !b.contains(d.trim()) || af.contains(d.trim()))
+            .collect();
+        for d in af {
+            if !list.iter().any(|x| x.trim() == d) {
+                list.push(d.clone());
+            }
+        }
+        edit = edit.set_list("depends_on", list);
+    }
     if !edit.is_empty() {
         edit = edit.set("updated_date", today);
     }

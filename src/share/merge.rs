@@ -137,6 +137,18 @@ pub fn merge(repo: &Repo, ours: ObjectId, theirs: ObjectId) -> Result<Merged, Re
         watermarks.insert(repo_key.clone(), merged);
     }
     links.watermarks = watermarks;
+    // Dependencies are known for a place only where both records know them.
+    links.dependencies = links
+        .dependencies
+        .intersection(&other_links.dependencies)
+        .cloned()
+        .collect();
+    // Counts both records agree on; a count they disagree on is dropped (the issue's
+    // dependencies are then read again when it next changes).
+    for (place, totals) in links.blocked_by_totals.iter_mut() {
+        let other = other_links.blocked_by_totals.get(place);
+        totals.retain(|n, c| other.and_then(|o| o.get(n)).is_none_or(|oc| oc == c));
+    }
     base.set_json(LINKS_DOC, &links)?;
     if !duplicates.items.is_empty() {
         base.set_json(DUPLICATES_DOC, &duplicates)?;

@@ -281,13 +281,26 @@ pub fn run(
         let tracker = tracker.as_ref();
         tracker.set_cache(std::mem::take(&mut cache));
         let repo_key = target.place.clone();
-        let watermark = exec.links().watermarks.get(&repo_key).cloned();
-        let remote = tracker
-            .fetch(watermark.as_deref())
-            .map_err(|source| SyncError::Tracker {
-                context: format!("reading {} from {}", target.place, target.platform),
-                source,
-            })?;
+        // Issue dependencies: a place whose record doesn't know them yet (synced before
+        // they were) has its issues read in full once, so each issue's are known.
+        let syncs_deps = target.platform.syncs_dependencies();
+        let deps_unknown = syncs_deps
+            && !exec.links().dependencies.contains(&repo_key)
+            && exec.links().items.values().any(|l| {
+                l.repo == repo_key && l.target == plan::fields::Target::Issue && !l.retired
+            });
+        let watermark = if deps_unknown {
+            None
+        } else {
+            exec.links().watermarks.get(&repo_key).cloned()
+        };
+        let mut remote =
+            tracker
+                .fetch(watermark.as_deref())
+                .map_err(|source| SyncError::Tracker {
+                    context: format!("reading {} from {}", target.place, target.platform),
+                    source,
+                })?;
         exec.observe_remote(&repo_key, &remote, tracker.page_size());
         if options.fetch_only {
             for cfg in &group.projects {
@@ -299,6 +312,40 @@ pub fn run(
             cache = tracker.take_cache();
             report.add_stats(&tracker.stats());
             continue;
+        }
+        if syncs_deps {
+            // What the record knows: each linked issue's `updated_at` when its dependencies
+            // were last synced. Only issues changed since then are read.
+            let totals = exec.links().blocked_by_totals.get(&repo_key);
+            let recorded: BTreeMap<u64, crate::tracker::KnownDependencies> = exec
+                .links()
+                .items
+                .values()
+                .filter(|l| l.repo == repo_key && l.target == plan::fields::Target::Issue)
+                .filter(|l| {
+                    l.remote
+                        .as_ref()
+                        .and_then(plan::links::Fields::issue)
+                        .is_some_and(|f| f.depends_on.is_some())
+                })
+                .filter_map(|l| {
+                    let known = crate::tracker::KnownDependencies {
+                        updated_at: l.updated_at.clone()?,
+                        count: totals.and_then(|t| t.get(&l.number)).copied(),
+                    };
+                    Some((l.number, known))
+                })
+                .collect();
+            tracker
+                .read_dependencies(&mut remote, &recorded)
+                .map_err(|source| SyncError::Tracker {
+                    context: format!(
+                        "reading the issue dependencies of {} from {}",
+                        target.place, target.platform
+                    ),
+                    source,
+                })?;
+            exec.dependencies_read(&repo_key, &remote);
         }
         for cfg in &group.projects {
             let slug = cfg.project_slug.as_str();

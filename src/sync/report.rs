@@ -17,6 +17,7 @@ pub enum OpKind {
     DeleteMilestone,
     CreateIssue,
     UpdateIssue,
+    SetDependencies,
     EditArtifact,
     CreateArtifact,
     WriteLink,
@@ -189,6 +190,22 @@ impl OpReport {
                 changed.clone(),
                 fields.title.clone(),
                 Some(*number),
+            ),
+            Op::SetDependencies {
+                number,
+                title,
+                add,
+                remove,
+                ..
+            } => (
+                OpKind::SetDependencies,
+                sent(Write::SetDependencies(*number, !add.is_empty())),
+                add.iter()
+                    .map(|id| format!("depends_on+={id}"))
+                    .chain(remove.iter().map(|id| format!("depends_on-={id}")))
+                    .collect(),
+                title.clone(),
+                *number,
             ),
             Op::EditArtifact { path, changed, .. } => (
                 OpKind::EditArtifact,

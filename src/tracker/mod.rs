@@ -3,7 +3,7 @@
 //! names; due dates as calendar days). The planner reads only these; each platform's
 //! module maps its own wire types into them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,17 @@ pub struct Issue {
     pub updated_at: Option<String>,
     /// Where people look at it.
     pub url: Option<String>,
+    /// The tracker's own id for it, where its API addresses issues by one (GitHub's
+    /// database `id`, which issue dependencies take).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// How many issues block this one, as the tracker summarises it (`None`: it doesn't).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by_count: Option<u64>,
+    /// The numbers of the issues of the same place that block this one; `None` when this
+    /// run did not read them (see [`Tracker::read_dependencies`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<BTreeSet<u64>>,
 }
 
 /// A milestone.

@@ -2,6 +2,7 @@
 //! One adapter per platform implements it (`github::GithubTracker`,
 //! `gitlab::GitlabTracker`); the executor, the hooks and the report speak only this.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,11 @@ impl Platform {
             Platform::Gitlab => "GitLab",
             Platform::Bitbucket => "Bitbucket",
         }
+    }
+
+    /// Whether issue dependencies (`depends_on` ⇄ "blocked by") are synced with the tracker.
+    pub fn syncs_dependencies(self) -> bool {
+        self == Platform::Github
     }
 
     /// Whether the tracker keeps why an issue was closed (GitHub's `state_reason`).
@@ -101,6 +107,9 @@ pub enum Write {
     DeleteMilestone(u64),
     CreateIssue,
     UpdateIssue(u64),
+    /// Adding (`true`) or removing dependencies of an issue (its number; `None` when the
+    /// issue is created by the same run).
+    SetDependencies(Option<u64>, bool),
 }
 
 /// An issue to create.
@@ -174,6 +183,16 @@ pub struct MilestoneChange {
     pub closed: Option<bool>,
     /// `Some(None)` removes the due date.
     pub due_date: Option<Option<String>>,
+}
+
+/// What the last sync knew of an issue whose dependencies it knew.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KnownDependencies {
+    /// The issue's `updated_at` then (dependencies changed since move it).
+    pub updated_at: String,
+    /// How many issues blocked it then, as the tracker counted them ([`Issue::blocked_by_count`]),
+    /// when known: a change made within the same second as that sync changes the count.
+    pub count: Option<u64>,
 }
 
 /// A created item, and whether it was found instead (a create whose answer was lost, or
@@ -404,6 +423,37 @@ pub trait Tracker {
     fn get_issue(&self, number: u64) -> Result<Issue, Error>;
 
     fn update_issue(&self, number: u64, change: &IssueChange) -> Result<Issue, Error>;
+
+    /// Reads, for the issues of `remote` whose dependencies it doesn't know yet, the issues
+    /// of the same place that block them ([`Issue::blocked_by`]): only for those the
+    /// tracker summarises as blocked, and that changed since the last sync that knew their
+    /// dependencies (`recorded`, by issue number), so a sync with nothing new reads nothing
+    /// more. Trackers without dependencies: nothing.
+    fn read_dependencies(
+        &self,
+        remote: &mut RemoteState,
+        recorded: &BTreeMap<u64, KnownDependencies>,
+    ) -> Result<(), Error> {
+        let _ = (remote, recorded);
+        Ok(())
+    }
+
+    /// Makes issue `number` blocked by the issues `add` and no longer by `remove` (issue
+    /// numbers of the same place); returns the issue as it is afterwards, when the
+    /// tracker says.
+    fn set_dependencies(
+        &self,
+        number: u64,
+        add: &[u64],
+        remove: &[u64],
+    ) -> Result<Option<Issue>, Error> {
+        let _ = (number, add, remove);
+        Err(Error::new(
+            ErrorKind::Setup,
+            format!("{} does not sync issue dependencies", self.platform()),
+            "",
+        ))
+    }
 
     /// Posts `body` as a comment on the issue unless a comment carrying `marker` is there
     /// already; returns the comment's id.

@@ -63,7 +63,7 @@ pub fn merge_text(base: &str, ours: &str, theirs: &str) -> Result<String, Confli
 }
 
 /// Fields merged as sets: what either side added is kept, what either side removed goes.
-const SET_FIELDS: [&str; 2] = ["tags", "related_issues"];
+const SET_FIELDS: [&str; 3] = ["tags", "related_issues", "depends_on"];
 
 /// A frontmatter value as the field merge compares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ fn merge_lists(base: &[String], ours: &[String], theirs: &[String]) -> Vec<Strin
 ///
 /// A field the user did not touch takes the edit's value; one the user changed to that
 /// same value needs nothing; one changed differently is a conflict (its key is returned,
-/// and nothing should be written). `tags` and `related_issues` merge as sets;
+/// and nothing should be written). `tags`, `related_issues` and `depends_on` merge as sets;
 /// `updated_date` keeps the later date. Returns the fields to apply to `ours`.
 pub fn merge_fields(
     fields: &[(String, FieldValue)],
@@ -274,6 +274,15 @@ mod tests {
         let ours = file("title = \"T2\"\nstatus = \"A\"\ntags = [\"x\", \"y\"]\n");
         let merged = merge_fields(&[set("title", "T2")], &base, &ours, None);
         assert_eq!(merged, Ok(vec![]));
+    }
+
+    #[test]
+    fn dependencies_merge_as_a_set() {
+        let base = file("depends_on = [\"T-1\"]\n");
+        // The user adds T-2 (uncommitted); GitHub removed T-1 and added T-3.
+        let ours = file("depends_on = [\"T-1\", \"T-2\"]\n");
+        let merged = merge_fields(&[list("depends_on", &["T-3"])], &base, &ours, None);
+        assert_eq!(merged, Ok(vec![list("depends_on", &["T-2", "T-3"])]));
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod start;
 mod sync;
 mod sync_both_ways;
 mod sync_contract;
+mod sync_dependencies;
 mod sync_regressions;
 mod sync_settings;
 mod tls;

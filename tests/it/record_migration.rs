@@ -114,8 +114,14 @@ fn a_record_written_by_the_previous_release_is_migrated_in_place() {
         assert_eq!(link["tracker"], "github", "{key}: {link:#}");
         assert_eq!(link["host"], host.as_str(), "{key}: {link:#}");
         assert_eq!(link["number"], before["items"][key]["number"], "{key}");
+        // The merge base is kept; issues' dependencies are known from now on (the first
+        // sync of a release that syncs them reads them: there are none here).
+        let mut remote = link["remote"].clone();
+        if let Some(deps) = remote.as_object_mut().and_then(|r| r.remove("depends_on")) {
+            assert_eq!(deps, json!([]), "{key}");
+        }
         assert_eq!(
-            link["remote"], before["items"][key]["remote"],
+            remote, before["items"][key]["remote"],
             "{key}: the merge base is kept"
         );
     }

@@ -67,6 +67,13 @@ fn a_full_sync_speaks_githubs_published_api() {
         "priority",
         "assigned_to = \"ada\"\npriority",
     );
+    // A dependency between two issues: set once both exist.
+    edit(
+        &repo,
+        "tasks/TASK-002_button.md",
+        "tags",
+        "depends_on = [\"TASK-001\"]\ntags",
+    );
     repo.write(
         &format!("{P}/tasks/TASK-003_done.md"),
         &artifact(
@@ -85,6 +92,15 @@ fn a_full_sync_speaks_githubs_published_api() {
     assert!(first["requests"]["writes"].as_u64() > Some(10), "{first:#}");
     assert_eq!(emu.issues(OWNER, REPO).len(), 4);
     assert_eq!(issue_with_marker(&emu, "TASK-003")["state"], "closed");
+    let number = |id: &str| {
+        issue_with_marker(&emu, id)["number"]
+            .as_u64()
+            .expect("number")
+    };
+    assert_eq!(
+        emu.blocked_by(OWNER, REPO, number("TASK-002")),
+        [number("TASK-001")]
+    );
 
     // Nothing changed: conditional reads only.
     let noop = sync(&repo, &url, &[]);
@@ -114,6 +130,32 @@ fn a_full_sync_speaks_githubs_published_api() {
     let edits = sync(&repo, &url, &[]);
     assert_eq!(edits["requests"]["writes"], 4, "{edits:#}");
     assert_eq!(issue_with_marker(&emu, "TASK-002")["title"], "Send button");
+
+    // Dependencies both ways: one added on GitHub is read (and comes into the plan), one
+    // removed in the plan is deleted on GitHub.
+    emu.add_dependency(OWNER, REPO, number("TASK-001"), number("TASK-003"));
+    edit(
+        &repo,
+        "tasks/TASK-002_button.md",
+        "depends_on = [\"TASK-001\"]\n",
+        "",
+    );
+    repo.commit_all("TASK-002 no longer waits");
+    emu.reset_log();
+    sync(&repo, &url, &[]);
+    let calls: Vec<String> = emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/dependencies/"))
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(calls, ["GET", "DELETE"], "{:#?}", emu.requests());
+    assert!(emu.blocked_by(OWNER, REPO, number("TASK-002")).is_empty());
+    assert!(
+        repo.read(&format!("{P}/tasks/TASK-001_validate-email.md"))
+            .contains("depends_on = [\"TASK-003\"]")
+    );
+    repo.commit_all("take GitHub's dependency");
 
     // Close: a task deleted, the epic archived (its milestone closes).
     repo.remove(&format!("{P}/tasks/BUG-001_typo.md"));

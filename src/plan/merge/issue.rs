@@ -142,6 +142,15 @@ pub fn merge_issue(
         &local.assignees,
         lb.map(|b| &b.assignees),
     );
+    // Dependencies merge as a set, where both sides know them; a side that doesn't (not
+    // read, a tracker without them) changes nothing. Without a base for them (a record
+    // written before they were synced) each side's are kept and given to the other.
+    if let (Some(l), Some(r)) = (&local.depends_on, &remote.depends_on) {
+        let lbd = lb.and_then(|b| b.depends_on.as_ref());
+        let rbd = rb.and_then(|b| b.depends_on.as_ref());
+        github.depends_on = Some(merge_sets(l, lbd, r, rbd));
+        plan.depends_on = Some(merge_sets(r, rbd, l, lbd));
+    }
     // A first link (no base) pushes the plan and takes nothing from GitHub.
     if lb.is_none() {
         plan = local.clone();
@@ -223,6 +232,38 @@ mod tests {
         );
         assert_eq!(m.conflicts.len(), 1);
         assert_eq!(m.github.body, local.body);
+    }
+
+    fn deps(ids: &[&str]) -> Option<std::collections::BTreeSet<String>> {
+        Some(ids.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn dependencies_merge_as_a_set_and_a_missing_base_removes_nothing() {
+        let r = resolver(ConflictResolution::ManualFlag, false);
+        let mut base = issue("T", &[]);
+        base.depends_on = deps(&["A", "B"]);
+        // The plan drops A, GitHub adds C: both happen, no conflict.
+        let mut local = base.clone();
+        local.depends_on = deps(&["B"]);
+        let mut remote = base.clone();
+        remote.depends_on = deps(&["A", "B", "C"]);
+        let m = merge_issue(&local, Some(&base), &remote, Some(&base), &mapping(), &r);
+        assert!(m.conflicts.is_empty());
+        assert_eq!(m.github.depends_on, deps(&["B", "C"]));
+        assert_eq!(m.plan.depends_on, deps(&["B", "C"]));
+        // A base from before dependencies were synced: nothing is taken as removed.
+        let mut old = base.clone();
+        old.depends_on = None;
+        let m = merge_issue(&local, Some(&old), &remote, Some(&old), &mapping(), &r);
+        assert_eq!(m.github.depends_on, deps(&["A", "B", "C"]));
+        assert_eq!(m.plan.depends_on, deps(&["A", "B", "C"]));
+        // GitHub's not known this run: nothing is sent, the plan keeps its own.
+        let mut unknown = remote.clone();
+        unknown.depends_on = None;
+        let m = merge_issue(&local, Some(&base), &unknown, Some(&base), &mapping(), &r);
+        assert_eq!(m.github.depends_on, None);
+        assert_eq!(m.plan.depends_on, deps(&["B"]));
     }
 
     #[test]

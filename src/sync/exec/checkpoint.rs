@@ -121,6 +121,33 @@ impl Executor<'_> {
                 self.links.watermarks.insert(repo.clone(), w.clone());
             }
         }
+        // A push-only run keeps GitHub's side of the base as it was (dependencies not
+        // known before stay unknown): only a two-way run makes the record know them.
+        if self.options.direction == plan::Direction::Both {
+            self.links
+                .dependencies
+                .extend(self.dependencies_read.iter().cloned());
+            for (place, totals) in &self.blocked_by_totals {
+                // Only the linked issues' counts are worth keeping.
+                let linked: BTreeSet<u64> = self
+                    .links
+                    .items
+                    .values()
+                    .filter(|l| &l.repo == place && l.target == plan::fields::Target::Issue)
+                    .map(|l| l.number)
+                    .collect();
+                let kept = self
+                    .links
+                    .blocked_by_totals
+                    .entry(place.clone())
+                    .or_default();
+                kept.extend(totals.iter().map(|(n, c)| (*n, *c)));
+                kept.retain(|n, _| linked.contains(n));
+                if kept.is_empty() {
+                    self.links.blocked_by_totals.remove(place);
+                }
+            }
+        }
         // Keep only what this run asked for, so the cache does not grow forever.
         let mut etags = etags.clone();
         etags.retain_used();

@@ -41,6 +41,11 @@ pub struct Executor<'a> {
     since_checkpoint: usize,
     /// Per repository: the newest `updated_at` GitHub had when this run read it.
     watermarks: BTreeMap<String, String>,
+    /// Places whose issue dependencies this run read as far as needed (see
+    /// [`Links::dependencies`]).
+    dependencies_read: BTreeSet<String>,
+    /// Per place: how many issues block each issue, as this run last saw it.
+    blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
     last_commit: Option<ObjectId>,
     /// Plan files rewritten (or created) with GitHub's changes: the blob the record keeps
     /// for them (the synced commit's version plus those changes).
@@ -88,6 +93,8 @@ impl<'a> Executor<'a> {
             projects: Vec::new(),
             since_checkpoint: 0,
             watermarks: BTreeMap::new(),
+            dependencies_read: BTreeSet::new(),
+            blocked_by_totals: BTreeMap::new(),
             last_commit: None,
             pulled: BTreeMap::new(),
             written: Vec::new(),
@@ -128,6 +135,28 @@ impl<'a> Executor<'a> {
             });
         if let Some(w) = newest {
             self.watermarks.insert(repo_key.to_string(), w);
+        }
+    }
+
+    /// Notes that this run read the dependencies of `place`'s issues as far as needed: the
+    /// record knows them from now on (a two-way run's record, see [`Links::dependencies`]).
+    pub fn dependencies_read(&mut self, place: &str, remote: &RemoteState) {
+        self.dependencies_read.insert(place.to_string());
+        let totals = self.blocked_by_totals.entry(place.to_string()).or_default();
+        for i in remote.issues.values() {
+            if let Some(n) = i.blocked_by_count {
+                totals.insert(i.number, n);
+            }
+        }
+    }
+
+    /// Notes how many issues block an issue now (after this run set its dependencies).
+    pub(super) fn saw_blocked_by(&mut self, place: &str, issue: &Issue) {
+        if let Some(n) = issue.blocked_by_count {
+            self.blocked_by_totals
+                .entry(place.to_string())
+                .or_default()
+                .insert(issue.number, n);
         }
     }
 
@@ -185,6 +214,8 @@ impl<'a> Executor<'a> {
         // What each settled item got from GitHub (number, fields, updated_at, url).
         let mut outcome: HashMap<String, (u64, Fields, Option<String>, Option<String>)> =
             HashMap::new();
+        // The issue of each key, as this run created or found it.
+        let mut numbers: HashMap<String, u64> = HashMap::new();
         let mut milestone_numbers: HashMap<String, u64> = remote
             .milestones
             .iter()
@@ -220,6 +251,9 @@ impl<'a> Executor<'a> {
                     self.apply_edit(path, edit, to.as_deref())
                 }
                 Op::CreateArtifact { path, text, .. } => self.create_artifact(path, text),
+                Op::SetDependencies { .. } => self
+                    .set_dependencies(op, tracker, &numbers)
+                    .map_err(OpError::Tracker),
                 _ => self
                     .run_op(op, cfg, tracker, &mut milestone_numbers, remote)
                     .map_err(OpError::Tracker),
@@ -244,6 +278,7 @@ impl<'a> Executor<'a> {
                     }
                     if let (Some(k), Some((number, fields, updated_at, url))) = (&key, done.item) {
                         entry.number = Some(number);
+                        numbers.insert(k.clone(), number);
                         outcome.insert(k.clone(), (number, fields, updated_at, url));
                     }
                     if let Some(note) = done.note {
@@ -356,6 +391,14 @@ impl<'a> Executor<'a> {
         url: Option<String>,
     ) {
         let mut local = s.local.clone();
+        let mut remote = remote;
+        // The tracker's answer doesn't say an issue's dependencies: they are what this run
+        // left there (set, or unchanged).
+        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
+            && r.depends_on.is_none()
+        {
+            r.depends_on = sent.depends_on.clone();
+        }
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
         if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =
             (&mut local, &remote, &s.remote)

@@ -4,6 +4,60 @@
 use super::*;
 
 impl Executor<'_> {
+    /// Sets an issue's dependencies: the artifact IDs of the op as the numbers of their
+    /// issues (created by this run, or linked before).
+    pub(super) fn set_dependencies(
+        &mut self,
+        op: &Op,
+        tracker: &dyn Tracker,
+        numbers: &HashMap<String, u64>,
+    ) -> Result<Done, tracker::Error> {
+        let Op::SetDependencies {
+            key,
+            number,
+            add,
+            remove,
+            ..
+        } = op
+        else {
+            return Ok(Done::default());
+        };
+        let project = key.split_once('/').map_or(key.as_str(), |(p, _)| p);
+        let number_of = |k: &str| -> Option<u64> {
+            numbers.get(k).copied().or_else(|| {
+                self.links
+                    .items
+                    .get(k)
+                    .filter(|l| l.target == fields::Target::Issue && !l.retired)
+                    .map(|l| l.number)
+            })
+        };
+        let no_issue = |id: &str| {
+            tracker::Error::new(
+                ErrorKind::Other,
+                format!("{id} has no issue on {} yet", tracker.platform()),
+                "its create failed or was not made: the next sync sets this dependency",
+            )
+        };
+        let Some(n) = number.or_else(|| number_of(key)) else {
+            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+            return Err(no_issue(id));
+        };
+        let resolve = |ids: &[String]| -> Result<Vec<u64>, tracker::Error> {
+            ids.iter()
+                .map(|id| number_of(&plan::links::key(project, id)).ok_or_else(|| no_issue(id)))
+                .collect()
+        };
+        let (add, remove) = (resolve(add)?, resolve(remove)?);
+        Ok(match tracker.set_dependencies(n, &add, &remove)? {
+            Some(issue) => {
+                self.saw_blocked_by(tracker.place(), &issue);
+                Done::issue(&issue, false)
+            }
+            None => Done::default(),
+        })
+    }
+
     pub(super) fn run_op(
         &mut self,
         op: &Op,
@@ -239,7 +293,9 @@ impl Executor<'_> {
                 done.note = note;
                 Ok(done)
             }
-            Op::EditArtifact { .. } | Op::CreateArtifact { .. } => Ok(Done::default()),
+            Op::EditArtifact { .. } | Op::CreateArtifact { .. } | Op::SetDependencies { .. } => {
+                Ok(Done::default())
+            }
         }
     }
 }

@@ -155,6 +155,10 @@ mod docs {
     pub const GET_LABEL: &str = "https://docs.github.com/rest/issues/labels#get-a-label";
     pub const UPDATE_LABEL: &str = "https://docs.github.com/rest/issues/labels#update-a-label";
     pub const DELETE_LABEL: &str = "https://docs.github.com/rest/issues/labels#delete-a-label";
+    pub const LIST_BLOCKED_BY: &str = "https://docs.github.com/rest/issues/issue-dependencies#list-dependencies-an-issue-is-blocked-by";
+    pub const ADD_BLOCKED_BY: &str = "https://docs.github.com/rest/issues/issue-dependencies#add-a-dependency-an-issue-is-blocked-by";
+    pub const REMOVE_BLOCKED_BY: &str = "https://docs.github.com/rest/issues/issue-dependencies#remove-dependency-an-issue-is-blocked-by";
+    pub const LIST_BLOCKING: &str = "https://docs.github.com/rest/issues/issue-dependencies#list-dependencies-an-issue-is-blocking";
 }
 
 /// Whether a method changes state.
@@ -368,6 +372,54 @@ fn route(
             let n = issue_number(state, repo_idx, n, docs::CREATE_COMMENT)?;
             require_write(ctx, docs::CREATE_COMMENT)?;
             create_comment(state, ctx, repo_idx, n, req.body)
+        }
+        ("GET", ["issues", n, "dependencies", "blocked_by"]) => {
+            let n = issue_number(state, repo_idx, n, docs::LIST_BLOCKED_BY)?;
+            let items: Vec<(usize, &Issue)> = state.repos[repo_idx].issues[&n]
+                .blocked_by
+                .iter()
+                .filter_map(|id| state.issue_by_id(*id))
+                .collect();
+            let repo = &state.repos[repo_idx];
+            Ok(paginate(ctx, repo, &q, &page, items, |(ri, i)| {
+                issue_json(state, &ctx.urls, &state.repos[*ri], i)
+            }))
+        }
+        ("POST", ["issues", n, "dependencies", "blocked_by"]) => {
+            let n = issue_number(state, repo_idx, n, docs::ADD_BLOCKED_BY)?;
+            require_write(ctx, docs::ADD_BLOCKED_BY)?;
+            add_blocked_by(state, ctx, repo_idx, n, req.body)
+        }
+        ("DELETE", ["issues", n, "dependencies", "blocked_by", id]) => {
+            let doc = docs::REMOVE_BLOCKED_BY;
+            let n = issue_number(state, repo_idx, n, doc)?;
+            require_write(ctx, doc)?;
+            let id: u64 = id.parse().map_err(|_| not_found(doc))?;
+            let issue = state.repos[repo_idx]
+                .issues
+                .get_mut(&n)
+                .ok_or_else(|| not_found(doc))?;
+            let pos = issue
+                .blocked_by
+                .iter()
+                .position(|b| *b == id)
+                .ok_or_else(|| not_found(doc))?;
+            issue.blocked_by.remove(pos);
+            issue.updated_at = ctx.now;
+            let (ri, blocking) = state.issue_by_id(id).ok_or_else(|| not_found(doc))?;
+            Ok(Reply::json(
+                200,
+                issue_json(state, &ctx.urls, &state.repos[ri], blocking),
+            ))
+        }
+        ("GET", ["issues", n, "dependencies", "blocking"]) => {
+            let n = issue_number(state, repo_idx, n, docs::LIST_BLOCKING)?;
+            let id = state.repos[repo_idx].issues[&n].id;
+            let items = state.blocked_by_issue(id);
+            let repo = &state.repos[repo_idx];
+            Ok(paginate(ctx, repo, &q, &page, items, |(ri, i)| {
+                issue_json(state, &ctx.urls, &state.repos[*ri], i)
+            }))
         }
         ("GET", ["milestones"]) => list_milestones(state, ctx, repo_idx, &q, &page),
         ("POST", ["milestones"]) => {
@@ -837,12 +889,80 @@ fn create_issue(state: &mut State, ctx: &Ctx<'_>, repo_idx: usize, body: &[u8]) 
             updated_at: ctx.now,
             closed_at: None,
             closed_by: None,
+            blocked_by: Vec::new(),
         },
     );
     let repo = &state.repos[repo_idx];
     let json = issue_json(state, &ctx.urls, repo, &repo.issues[&number]);
     let location = json["url"].as_str().unwrap_or_default().to_string();
     Ok(Reply::json(201, json).with_header("Location", location))
+}
+
+/// `POST …/issues/{n}/dependencies/blocked_by` with `{"issue_id": <database id>}`: the
+/// issue is blocked by that one (of any repository) from now on. Answers `201` with the
+/// blocking issue; `422` when `issue_id` is missing, not an integer, names no issue, the
+/// issue itself, or one it is blocked by already. The blocked issue's `updated_at` moves.
+fn add_blocked_by(state: &mut State, ctx: &Ctx<'_>, repo_idx: usize, n: u64, body: &[u8]) -> Res {
+    let doc = docs::ADD_BLOCKED_BY;
+    let map = parse_object(body, doc)?;
+    let id = match map.get("issue_id") {
+        None | Some(Value::Null) => {
+            return Err(validation(
+                doc,
+                vec![field_error("IssueDependency", "missing_field", "issue_id")],
+            ));
+        }
+        Some(Value::Number(v)) if v.as_u64().is_some() => v.as_u64().unwrap_or_default(),
+        Some(other) => {
+            return Err(validation(
+                doc,
+                vec![invalid_value("IssueDependency", "issue_id", other.clone())],
+            ));
+        }
+    };
+    let issue = &state.repos[repo_idx].issues[&n];
+    if issue.id == id {
+        return Err(validation(
+            doc,
+            vec![
+                json!({"resource": "IssueDependency", "code": "custom", "field": "issue_id",
+                        "message": "An issue cannot be blocked by itself"}),
+            ],
+        ));
+    }
+    let Some((ri, _)) = state.issue_by_id(id) else {
+        return Err(validation(
+            doc,
+            vec![invalid_value("IssueDependency", "issue_id", json!(id))],
+        ));
+    };
+    if issue.blocked_by.contains(&id) {
+        return Err(validation(
+            doc,
+            vec![
+                json!({"resource": "IssueDependency", "code": "already_exists", "field": "issue_id"}),
+            ],
+        ));
+    }
+    let issue = state.repos[repo_idx]
+        .issues
+        .get_mut(&n)
+        .ok_or_else(|| not_found(doc))?;
+    issue.blocked_by.push(id);
+    issue.updated_at = ctx.now;
+    let location = format!(
+        "{}/repos/{}/{}/issues/{n}/dependencies/blocked_by",
+        ctx.urls.api, state.repos[repo_idx].owner, state.repos[repo_idx].name
+    );
+    let blocking = state
+        .issue_by_id(id)
+        .map(|(_, i)| i)
+        .ok_or_else(|| not_found(doc))?;
+    Ok(Reply::json(
+        201,
+        issue_json(state, &ctx.urls, &state.repos[ri], blocking),
+    )
+    .with_header("Location", location))
 }
 
 const STATE_REASONS: [&str; 4] = ["completed", "not_planned", "reopened", "duplicate"];

@@ -739,6 +739,57 @@ impl Emulator {
         )
     }
 
+    /// Makes issue `number` blocked by issue `blocking` of the same repository, as the
+    /// repository owner would on GitHub (`POST …/dependencies/blocked_by` with the blocking
+    /// issue's database id). Panics on rejection.
+    pub fn add_dependency(&self, owner: &str, repo: &str, number: u64, blocking: u64) -> Value {
+        let id = self
+            .issue(owner, repo, blocking)
+            .and_then(|i| i["id"].as_u64())
+            .unwrap_or_else(|| panic!("github-emulator: no issue #{blocking} in {owner}/{repo}"));
+        self.change(
+            owner,
+            repo,
+            "POST",
+            &format!("issues/{number}/dependencies/blocked_by"),
+            Some(&json!({ "issue_id": id })),
+        )
+    }
+
+    /// Removes issue `blocking` (same repository) from what issue `number` is blocked by.
+    /// Panics if it is not there.
+    pub fn remove_dependency(&self, owner: &str, repo: &str, number: u64, blocking: u64) -> Value {
+        let id = self
+            .issue(owner, repo, blocking)
+            .and_then(|i| i["id"].as_u64())
+            .unwrap_or_else(|| panic!("github-emulator: no issue #{blocking} in {owner}/{repo}"));
+        self.change(
+            owner,
+            repo,
+            "DELETE",
+            &format!("issues/{number}/dependencies/blocked_by/{id}"),
+            None,
+        )
+    }
+
+    /// The numbers of the issues (of this repository) that issue `number` is blocked by.
+    pub fn blocked_by(&self, owner: &str, repo: &str, number: u64) -> Vec<u64> {
+        let inner = self.lock();
+        let Some(ri) = inner.state.repo_index(owner, repo) else {
+            return Vec::new();
+        };
+        let Some(issue) = inner.state.repos[ri].issues.get(&number) else {
+            return Vec::new();
+        };
+        issue
+            .blocked_by
+            .iter()
+            .filter_map(|id| inner.state.issue_by_id(*id))
+            .filter(|(r, _)| *r == ri)
+            .map(|(_, i)| i.number)
+            .collect()
+    }
+
     /// Adds a comment as the repository owner. Panics on rejection.
     pub fn add_comment(&self, owner: &str, repo: &str, number: u64, body: &str) -> Value {
         self.change(

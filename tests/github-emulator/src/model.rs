@@ -58,6 +58,9 @@ pub(crate) struct Issue {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
     pub closed_by: Option<String>,
+    /// The database ids of the issues this one is blocked by (any repository), in the
+    /// order they were added.
+    pub blocked_by: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +152,28 @@ impl State {
         };
         *counter += 1;
         base + *counter
+    }
+
+    /// The issue with this database id, in any repository, with its repository's index.
+    pub fn issue_by_id(&self, id: u64) -> Option<(usize, &Issue)> {
+        self.repos
+            .iter()
+            .enumerate()
+            .find_map(|(ri, r)| r.issues.values().find(|i| i.id == id).map(|i| (ri, i)))
+    }
+
+    /// The issues (any repository) blocked by the issue with this database id.
+    pub fn blocked_by_issue(&self, id: u64) -> Vec<(usize, &Issue)> {
+        self.repos
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| {
+                r.issues
+                    .values()
+                    .filter(move |i| i.blocked_by.contains(&id))
+                    .map(move |i| (ri, i))
+            })
+            .collect()
     }
 
     pub fn user(&self, login: &str) -> Option<&User> {
@@ -444,6 +469,24 @@ pub(crate) fn issue_json(state: &State, urls: &Urls, repo: &Repo, issue: &Issue)
         "timeline_url": format!("{api}/timeline"),
         "performed_via_github_app": null,
         "state_reason": issue.state_reason,
+        "issue_dependencies_summary": dependencies_summary(state, issue),
+    })
+}
+
+/// `issue_dependencies_summary`: how many issues block this one and how many it blocks,
+/// open ones (`blocked_by`, `blocking`) and all (`total_…`).
+fn dependencies_summary(state: &State, issue: &Issue) -> Value {
+    let blockers: Vec<&Issue> = issue
+        .blocked_by
+        .iter()
+        .filter_map(|id| state.issue_by_id(*id).map(|(_, i)| i))
+        .collect();
+    let blocked = state.blocked_by_issue(issue.id);
+    json!({
+        "blocked_by": blockers.iter().filter(|i| i.open).count(),
+        "blocking": blocked.iter().filter(|(_, i)| i.open).count(),
+        "total_blocked_by": blockers.len(),
+        "total_blocking": blocked.len(),
     })
 }
 

@@ -653,3 +653,50 @@ fn gitlab_scoped_labels_swap_in_one_request() {
     c.sync();
     assert_eq!(b.write_count(), 0, "{:?}", b.writes());
 }
+
+#[test]
+fn dependencies_go_to_github_and_stay_in_the_plan_on_gitlab_with_a_note() {
+    both(|b| {
+        let c = Case::new(b, "");
+        c.repo.edit(TASK_2, |t| {
+            t.replacen(
+                "epic_id = \"EPIC-001\"\n",
+                "epic_id = \"EPIC-001\"\ndepends_on = [\"TASK-001\"]\n",
+                1,
+            )
+        });
+        c.repo.commit_all("TASK-002 waits for TASK-001");
+        let report = c.sync();
+        let b = &c.backend;
+        let notes = &report["projects"][0]["notes"];
+        let deps_ops: Vec<&serde_json::Value> = report["projects"][0]["ops"]
+            .as_array()
+            .expect("ops")
+            .iter()
+            .filter(|o| o["op"] == "set_dependencies")
+            .collect();
+        match b.name() {
+            "gitlab" => {
+                assert!(deps_ops.is_empty(), "{report:#}");
+                assert_eq!(
+                    notes,
+                    &serde_json::json!([{
+                        "key": null,
+                        "message": "depends_on is not synced with GitLab yet: the dependencies of TASK-002 stay in the plan only",
+                        "incomplete": false
+                    }]),
+                    "{report:#}"
+                );
+            }
+            _ => {
+                assert_eq!(deps_ops.len(), 1, "{report:#}");
+                assert_eq!(notes, &serde_json::json!([]), "{report:#}");
+            }
+        }
+        // Either way, nothing more to do.
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+        assert_eq!(b.read_count(), 3, "{}", b.name());
+    });
+}
