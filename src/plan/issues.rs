@@ -48,7 +48,8 @@ impl LabelNeeds {
             notes.push(Note {
                 key: None,
                 message: format!(
-                    "label `{name}` does not exist on GitHub and create_missing_labels = false: it is left off the issues that carry it"
+                    "label `{name}` does not exist on {} and create_missing_labels = false: it is left off the issues that carry it",
+                    cfg.github.platform
                 ),
                 incomplete: true,
             });
@@ -184,8 +185,8 @@ pub(super) fn plan(
             acc.out.notes.push(Note {
                 key: Some(key.clone()),
                 message: format!(
-                    "milestone `{t}` is missing on GitHub: {} is synced without it",
-                    a.id
+                    "milestone `{t}` is missing on {}: {} is synced without it",
+                    cfg.github.platform, a.id
                 ),
                 incomplete: true,
             });
@@ -356,8 +357,8 @@ pub(super) fn plan(
                     acc.out.notes.push(Note {
                         key: Some(key.clone()),
                         message: format!(
-                            "{}: {why}; GitHub's milestone is kept and the plan's left as it is",
-                            a.id
+                            "{}: {why}; {}'s milestone is kept and the plan's left as it is",
+                            a.id, cfg.github.platform
                         ),
                         incomplete: false,
                     });
@@ -627,10 +628,10 @@ fn milestone_parent(
     let project = ctx.input.project;
     let kind = ctx.input.config.github.mapping.milestone_kind();
     let Some(title) = title else {
-        return Err(
-            "taken out of its milestone on GitHub, which the plan can't say (it gives an issue the milestone of its Feature or Epic)"
-                .to_string(),
-        );
+        return Err(format!(
+            "taken out of its milestone on {}, which the plan can't say (it gives an issue the milestone of its Feature or Epic)",
+            ctx.input.config.github.platform
+        ));
     };
     let wanted = title.trim().to_lowercase();
     let target = ctx.input.artifacts.iter().find(|m| {
@@ -644,7 +645,8 @@ fn milestone_parent(
     });
     let Some(target) = target else {
         return Err(format!(
-            "moved to milestone `{title}` on GitHub, which stands for no {} of this project",
+            "moved to milestone `{title}` on {}, which stands for no {} of this project",
+            ctx.input.config.github.platform,
             kind.canonical()
         ));
     };
@@ -660,8 +662,9 @@ fn milestone_parent(
     match super::milestones::milestone_for(&moved, &ctx.by_id, kind) {
         Some((k, _)) if k == links::key(project, &target.id) => Ok((field, target.id.clone())),
         _ => Err(format!(
-            "moved to milestone `{title}` ({}) on GitHub, but `{field} = \"{}\"` would not put it there: {}",
+            "moved to milestone `{title}` ({}) on {}, but `{field} = \"{}\"` would not put it there: {}",
             target.id,
+            ctx.input.config.github.platform,
             target.id,
             match a.str_field("feature_id") {
                 Some(f) if field != "feature_id" =>

@@ -212,8 +212,9 @@ pub(super) fn plan(
                     acc.out.notes.push(Note {
                         key: Some(d.key.clone()),
                         message: format!(
-                            "milestone `{}` does not exist on GitHub and create_missing_milestones = false: not created; issues under it are synced without a milestone",
-                            d.fields.title
+                            "milestone `{}` does not exist on {} and create_missing_milestones = false: not created; issues under it are synced without a milestone",
+                            d.fields.title,
+                            cfg.github.platform
                         ),
                         incomplete: true,
                     });
