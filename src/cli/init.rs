@@ -74,6 +74,14 @@ fn json(o: &Outcome) -> serde_json::Value {
             "name": repo.name,
             "api_url": repo.api_url,
         }),
+        Remote::Gitlab { url, project } => serde_json::json!({
+            "url": url,
+            "github": false,
+            "gitlab": true,
+            "host": project.host,
+            "project": project.path,
+            "api_url": project.api_url,
+        }),
     };
     serde_json::json!({
         "outcome": o.state,
@@ -127,6 +135,15 @@ fn print_text(ctx: &Context, o: &Outcome) {
                 println!("  not github.com: taken for GitHub Enterprise, api_url = \"{api}\"");
             }
         }
+        Remote::Gitlab { project, .. } => {
+            println!(
+                "GitLab project: {} on {} (from the `origin` remote): platform = \"gitlab\"",
+                project.path, project.host
+            );
+            if let Some(api) = &project.api_url {
+                println!("  not gitlab.com: taken for a self-managed GitLab, api_url = \"{api}\"");
+            }
+        }
         Remote::Missing => {
             println!(
                 "GitHub repository: none found (no `origin` remote); fill in repo_owner and repo_name in {config}"
@@ -145,7 +162,8 @@ fn print_text(ctx: &Context, o: &Outcome) {
         "  1. plan some work (the files go under {dir}):\n       git intellimanage new epic \"First release\" --project {slug}\n       git intellimanage new feature \"Sign-up\" --epic EPIC-001 --project {slug}\n       git intellimanage new task \"First task\" --feature FEAT-001 --project {slug}\n     then check it: git intellimanage validate --worktree"
     );
     let mut step = 2;
-    if o.remote.github().is_none() {
+    let gitlab = matches!(o.remote, Remote::Gitlab { .. });
+    if o.remote.github().is_none() && !gitlab {
         println!(
             "  {step}. fill in repo_owner and repo_name under [github_integration] in {config}"
         );
@@ -155,7 +173,18 @@ fn print_text(ctx: &Context, o: &Outcome) {
     println!("       git add .ruru && git commit -m \"Plan\"");
     step += 1;
     println!(
-        "  {step}. give it a token (git intellimanage auth login, or export GITHUB_PAT=…) and preview:"
+        "  {step}. give it a token (git intellimanage auth login{}, or export {}=…) and preview:",
+        match &o.remote {
+            Remote::Gitlab { project, .. } => format!(
+                " --api-url {}",
+                project
+                    .api_url
+                    .as_deref()
+                    .unwrap_or(git_intellimanage::config::DEFAULT_GITLAB_API_URL)
+            ),
+            _ => String::new(),
+        },
+        if gitlab { "GITLAB_TOKEN" } else { "GITHUB_PAT" }
     );
     println!("       git intellimanage sync --dry-run");
 }

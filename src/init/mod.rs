@@ -17,7 +17,7 @@ use crate::PLAN_ROOT;
 
 mod remote;
 
-pub use remote::{GithubRemote, Remote, parse_remote_url};
+pub use remote::{GithubRemote, GitlabRemote, Remote, parse_gitlab_url, parse_remote_url};
 
 /// The artifact folders every new project gets.
 pub const FOLDERS: [&str; 3] = ["epics", "features", "tasks"];
@@ -150,6 +150,22 @@ pub fn render_config(slug: &str, name: &str, remote: &Remote) -> String {
                 ));
             }
         }
+        Remote::Gitlab { project, .. } => {
+            t.push_str(&commented(
+                "platform = \"gitlab\"",
+                "the project's tracker (docs/SYNC.md, section \"GitLab\")",
+            ));
+            t.push_str(&commented(
+                &format!("gitlab_project = {}", toml_string(&project.path)),
+                "required when enabled",
+            ));
+            if let Some(api) = &project.api_url {
+                t.push_str(&commented(
+                    &format!("api_url = {}", toml_string(api)),
+                    "self-managed GitLab; GITLAB_API_URL or CI_API_V4_URL override",
+                ));
+            }
+        }
         Remote::Missing | Remote::Unrecognised { .. } => {
             match remote.url() {
                 None => t.push_str("# No `origin` remote was found.\n"),
@@ -174,8 +190,13 @@ pub fn render_config(slug: &str, name: &str, remote: &Remote) -> String {
         }
     }
     t.push_str("auth_method = \"pat_env_var\"\n");
+    let token_var = if matches!(remote, Remote::Gitlab { .. }) {
+        "GITLAB_TOKEN"
+    } else {
+        "GITHUB_PAT"
+    };
     t.push_str(&commented(
-        "pat_env_var_name = \"GITHUB_PAT\"",
+        &format!("pat_env_var_name = \"{token_var}\""),
         "name of the env var holding the token",
     ));
     t.push('\n');

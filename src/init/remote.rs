@@ -1,5 +1,6 @@
-//! Reading a git remote's URL: the GitHub repository it names (host, owner, name, the
-//! API of an Enterprise host), and the URL as it may be shown (no password).
+//! Reading a git remote's URL: the GitHub repository or GitLab project it names (host,
+//! owner and name or project path, the API of an Enterprise or self-managed host), and the
+//! URL as it may be shown (no credentials).
 
 use serde::Serialize;
 
@@ -15,6 +16,17 @@ pub struct GithubRemote {
     pub api_url: Option<String>,
 }
 
+/// A GitLab project found in a remote URL (a host named `gitlab.com` or `gitlab.*`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitlabRemote {
+    /// The host, lowercased, without user or port.
+    pub host: String,
+    /// `group/subgroup/project`.
+    pub path: String,
+    /// The REST API of a self-managed host (`https://HOST/api/v4`); `None` for gitlab.com.
+    pub api_url: Option<String>,
+}
+
 /// What the repository's `origin` remote says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Remote {
@@ -24,6 +36,8 @@ pub enum Remote {
     Unrecognised { url: String },
     /// A GitHub repository.
     Github { url: String, repo: GithubRemote },
+    /// A GitLab project.
+    Gitlab { url: String, project: GitlabRemote },
 }
 
 impl Remote {
@@ -31,6 +45,10 @@ impl Remote {
     pub fn from_url(url: Option<&str>) -> Remote {
         match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Remote::Missing,
+            Some(u) if let Some(project) = parse_gitlab_url(u) => Remote::Gitlab {
+                url: crate::repo::redact_credentials(u),
+                project,
+            },
             Some(u) => match parse_remote_url(u) {
                 Some(repo) => Remote::Github {
                     url: crate::repo::redact_credentials(u),
@@ -54,9 +72,70 @@ impl Remote {
     pub fn url(&self) -> Option<&str> {
         match self {
             Remote::Missing => None,
-            Remote::Unrecognised { url } | Remote::Github { url, .. } => Some(url),
+            Remote::Unrecognised { url }
+            | Remote::Github { url, .. }
+            | Remote::Gitlab { url, .. } => Some(url),
         }
     }
+}
+
+/// Splits a remote URL into a GitLab host and project path, when the host is GitLab's
+/// (`gitlab.com`, or a self-managed `gitlab.HOST`); the forms are those of
+/// [`parse_remote_url`], and the path may hold subgroups (`group/sub/project`).
+pub fn parse_gitlab_url(url: &str) -> Option<GitlabRemote> {
+    let url = url.trim();
+    let (scheme, authority, path, keep_port) = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let scheme = scheme.to_ascii_lowercase();
+            let (authority, path) = rest.split_once('/')?;
+            match scheme.as_str() {
+                "https" => ("https", authority, path, true),
+                "http" => ("http", authority, path, true),
+                "ssh" | "git+ssh" | "ssh+git" | "git" => ("https", authority, path, false),
+                _ => return None,
+            }
+        }
+        None => {
+            let colon = url.find(':')?;
+            if url[..colon].contains('/') || colon <= 1 {
+                return None;
+            }
+            ("https", &url[..colon], &url[colon + 1..], false)
+        }
+    };
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    let host = host.to_ascii_lowercase();
+    if host != "gitlab.com" && !host.starts_with("gitlab.") {
+        return None;
+    }
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    let valid = |p: &&str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if segments.len() < 2 || !segments.iter().all(valid) {
+        return None;
+    }
+    let api_url = (host != "gitlab.com").then(|| {
+        let port = port
+            .filter(|_| keep_port)
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
+        format!("{scheme}://{host}{port}/api/v4")
+    });
+    Some(GitlabRemote {
+        host,
+        path: segments.join("/"),
+        api_url,
+    })
 }
 
 /// Hosts whose API is the default `https://api.github.com`.
@@ -275,6 +354,47 @@ mod tests {
         ] {
             assert_eq!(parse_remote_url(url), None, "{url}");
         }
+    }
+
+    #[test]
+    fn gitlab_remotes_give_the_project_path() {
+        let gl = |host: &str, path: &str, api: Option<&str>| {
+            Some(GitlabRemote {
+                host: host.to_string(),
+                path: path.to_string(),
+                api_url: api.map(str::to_string),
+            })
+        };
+        assert_eq!(
+            parse_gitlab_url("https://gitlab.com/acme/tools/web.git"),
+            gl("gitlab.com", "acme/tools/web", None)
+        );
+        assert_eq!(
+            parse_gitlab_url("git@gitlab.com:acme/web.git"),
+            gl("gitlab.com", "acme/web", None)
+        );
+        assert_eq!(
+            parse_gitlab_url("ssh://git@gitlab.example.com:2222/group/sub/proj.git"),
+            gl(
+                "gitlab.example.com",
+                "group/sub/proj",
+                Some("https://gitlab.example.com/api/v4")
+            )
+        );
+        assert_eq!(
+            parse_gitlab_url("https://gitlab.example.com:8443/g/p"),
+            gl(
+                "gitlab.example.com",
+                "g/p",
+                Some("https://gitlab.example.com:8443/api/v4")
+            )
+        );
+        assert_eq!(parse_gitlab_url("https://github.com/acme/web.git"), None);
+        assert_eq!(parse_gitlab_url("https://gitlab.com/web"), None);
+        assert!(matches!(
+            Remote::from_url(Some("https://oauth2:glpat-x@gitlab.com/a/b.git")),
+            Remote::Gitlab { url, .. } if url == "https://***@gitlab.com/a/b.git"
+        ));
     }
 
     #[test]

@@ -418,3 +418,93 @@ fn a_first_dry_run_after_turning_sync_on_works_against_the_emulator() {
     assert!(stdout(&out).contains("First task"), "{}", stdout(&out));
     assert_eq!(emu.write_count(), 0);
 }
+
+#[test]
+fn a_gitlab_remote_fills_the_project_path_and_the_platform() {
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "https://gitlab.com/acme/tools/web.git",
+            "gitlab.com",
+            "acme/tools/web",
+            None,
+        ),
+        (
+            "git@gitlab.com:acme/web.git",
+            "gitlab.com",
+            "acme/web",
+            None,
+        ),
+        (
+            "ssh://git@gitlab.example.com:2222/group/sub/web.git",
+            "gitlab.example.com",
+            "group/sub/web",
+            Some("https://gitlab.example.com/api/v4"),
+        ),
+    ];
+    for (url, host, path, api_url) in cases {
+        let repo = repo_with_origin(Some(url));
+        let v = repo.im_json(&["init", "--project", "web", "--json"]);
+        assert_eq!(
+            v["remote"],
+            json!({
+                "url": url,
+                "github": false,
+                "gitlab": true,
+                "host": host,
+                "project": path,
+                "api_url": api_url,
+            }),
+            "{url}"
+        );
+        let config = repo.read(CONFIG);
+        assert!(config.contains("\nplatform = \"gitlab\" "), "{config}");
+        assert!(
+            config.contains(&format!("\ngitlab_project = \"{path}\" ")),
+            "{config}"
+        );
+        assert!(
+            config.contains("pat_env_var_name = \"GITLAB_TOKEN\""),
+            "{config}"
+        );
+        assert_eq!(
+            config.contains("\napi_url = "),
+            api_url.is_some(),
+            "{config}"
+        );
+        assert_validates_clean(&repo);
+    }
+
+    // Turned on, the first dry run goes to GitLab's API for that project.
+    let emu = gitlab_emulator::Emulator::start();
+    emu.add_user("ada");
+    emu.add_token("glpat-In1tDryRun", "ada", &["api"]);
+    emu.add_project("acme/tools/web");
+    let repo = repo_with_origin(Some("https://gitlab.com/acme/tools/web.git"));
+    repo.im_ok(&["init", "--project", "web"]);
+    repo.edit(CONFIG, |t| {
+        t.replace("enable_sync = false", "enable_sync = true")
+    });
+    repo.im_ok(&["new", "task", "First task", "--project", "web"]);
+    repo.commit_all("plan");
+    let api = emu.api_url();
+    let out = repo.im_env(
+        &["sync", "--dry-run", "--json"],
+        &[
+            ("GITLAB_API_URL", api.as_str()),
+            ("GITLAB_TOKEN", "glpat-In1tDryRun"),
+            ("INTELLIMANAGE_NO_KEYRING", "1"),
+        ],
+    );
+    assert_exit(&out, 0, "a first dry run against GitLab");
+    let report = parse_json(&out);
+    assert_eq!(report["projects"][0]["tracker"], "gitlab", "{report:#}");
+    assert_eq!(report["projects"][0]["repo"], "acme/tools/web");
+    assert_eq!(
+        report["projects"][0]["ops"]
+            .as_array()
+            .map(|o| o.iter().filter(|o| o["op"] == "create_issue").count()),
+        Some(1),
+        "{report:#}"
+    );
+    assert_eq!(emu.write_count(), 0);
+}
