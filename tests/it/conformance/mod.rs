@@ -300,6 +300,17 @@ fn a_conflict_is_settled_by_each_strategy() {
                     b.name()
                 );
                 assert_eq!(report["projects"][0]["conflicts"][0]["winner"], "flagged");
+                // The link waits for a person, and says so.
+                let links = c.run(&["status", "--links", "--json"]);
+                assert_exit(&links, 0, "status --links");
+                let links = parse_json(&links);
+                let task = links
+                    .as_array()
+                    .and_then(|l| l.iter().find(|x| x["key"] == "demo/TASK-001"))
+                    .cloned()
+                    .unwrap_or_default();
+                assert_eq!(task["status"], "manual", "{}: {links:#}", b.name());
+                assert_eq!(task["tracker"], b.name(), "{links:#}");
             } else {
                 assert_eq!(on_tracker, winner, "{} {strategy}", b.name());
                 assert!(
