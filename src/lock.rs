@@ -138,39 +138,20 @@ pub fn acquire(
         path: path.clone(),
         source,
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    // Never truncate on open: the owner's details are in the file.
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io)?;
-    let start = Instant::now();
     let mut told = false;
-    loop {
-        match file.try_lock() {
-            Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = read_holder(&file);
-                if !told {
-                    told = true;
-                    on_wait(holder.as_ref());
-                }
-                if start.elapsed() >= wait {
-                    return Err(LockError::Busy {
-                        holder,
-                        waited_secs: start.elapsed().as_secs(),
-                    });
-                }
-                std::thread::sleep(POLL.min(wait.saturating_sub(start.elapsed())));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    let file = lock_waiting(&path, wait, |file| {
+        if !told {
+            told = true;
+            on_wait(read_holder(file).as_ref());
         }
-    }
+    })
+    .map_err(|e| match e {
+        Waited::Io(source) => io(source),
+        Waited::Busy { file, waited_secs } => LockError::Busy {
+            holder: read_holder(&file),
+            waited_secs,
+        },
+    })?;
     let interrupted = read_holder(&file);
     let me = Holder::me(command);
     let mut lock = SyncLock {
@@ -180,6 +161,53 @@ pub fn acquire(
     };
     write_holder(&mut lock.file, &me).map_err(io)?;
     Ok(lock)
+}
+
+/// Why [`lock_waiting`] returned without the lock.
+#[derive(Debug)]
+pub enum Waited {
+    Io(std::io::Error),
+    /// Still held by another process after the wait; the file, to read its owner.
+    Busy {
+        file: File,
+        waited_secs: u64,
+    },
+}
+
+/// Opens (creating it and its folder; never truncating: an owner may be named in it) and
+/// exclusively `flock`s the file at `path`, waiting up to `wait` for its holder; `on_busy`
+/// is called at each poll while another process holds it. The lock is released when the
+/// file is closed, however the process ends.
+pub fn lock_waiting(
+    path: &Path,
+    wait: Duration,
+    mut on_busy: impl FnMut(&File),
+) -> Result<File, Waited> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Waited::Io)?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(Waited::Io)?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_busy(&file);
+                if start.elapsed() >= wait {
+                    let waited_secs = start.elapsed().as_secs();
+                    return Err(Waited::Busy { file, waited_secs });
+                }
+                std::thread::sleep(POLL.min(wait.saturating_sub(start.elapsed())));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Waited::Io(e)),
+        }
+    }
 }
 
 /// Who the lock file names (`None` when empty or unreadable).

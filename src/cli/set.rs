@@ -124,7 +124,7 @@ fn finish(artifact: &Artifact, json: bool, path: Option<&str>) -> CliResult {
 }
 
 fn commit(workdir: &std::path::Path, paths: &[&str], message: &str) -> Result<(), CliError> {
-    editing::commit_paths(workdir, paths, message)
+    git_intellimanage::repo::commit_paths(workdir, paths, message)
         .map(|_| ())
         .map_err(|e| {
             CliError::new(

@@ -450,6 +450,40 @@ pub fn repo_path(rel: &str) -> String {
     format!("{PLAN_ROOT}/{rel}")
 }
 
+/// Commits `paths` (and only them) with git, as the user would; a path git does not know
+/// (an untracked file that was removed) is left out. Returns the new commit's ID.
+pub fn commit_paths(
+    workdir: &std::path::Path,
+    paths: &[&str],
+    message: &str,
+) -> Result<String, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .current_dir(workdir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let known: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| {
+            workdir.join(p).exists() || git(&["ls-files", "--error-unmatch", "--", p]).is_ok()
+        })
+        .collect();
+    let mut add = vec!["add", "--"];
+    add.extend_from_slice(&known);
+    git(&add)?;
+    let mut commit = vec!["commit", "-q", "-m", message, "--"];
+    commit.extend_from_slice(&known);
+    git(&commit)?;
+    git(&["rev-parse", "HEAD"])
+}
+
 /// `https://user:secret@host/…` → `https://***@host/…`, wherever a URL stands in `text`: a
 /// remote URL with credentials in it (which git may quote in its errors, and `init` shows)
 /// never reaches our output. Over http(s) the whole user part goes, since a token is often

@@ -433,26 +433,7 @@ fn commit_files(repo: &Repo, paths: &[&str]) -> Result<String, SyncError> {
     for p in paths {
         message.push_str(&format!("- {p}\n"));
     }
-    let git = |args: &[&str]| -> Result<String, SyncError> {
-        let out = std::process::Command::new("git")
-            .current_dir(workdir)
-            .args(args)
-            .output()
-            .map_err(|e| SyncError::Commit(format!("cannot run git: {e}")))?;
-        if !out.status.success() {
-            return Err(SyncError::Commit(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let mut add = vec!["add", "--"];
-    add.extend_from_slice(paths);
-    git(&add)?;
-    let mut commit = vec!["commit", "-q", "-m", &message, "--"];
-    commit.extend_from_slice(paths);
-    git(&commit)?;
-    git(&["rev-parse", "HEAD"])
+    crate::repo::commit_paths(workdir, paths, &message).map_err(SyncError::Commit)
 }
 
 /// Today's date in UTC, as artifacts write it.

@@ -4,7 +4,7 @@
 //! parsing it back, and written atomically.
 //!
 //! [`parse_assignment`], [`resolve`] and [`commit_message`] are pure; [`write_edit`],
-//! [`archive_file`] and [`commit_paths`] touch the working tree.
+//! [`archive_file`] touches the working tree ([`crate::repo::commit_paths`] commits it).
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,11 @@ use crate::artifact::vocab::{self, Kind};
 use crate::artifact::{Artifact, Problem};
 use crate::authoring::{self, AuthoringError, Draft, ProjectView};
 use crate::writeback::{self, Edit, FieldValue};
+
+mod keys;
+
+pub use keys::accepted_keys;
+use keys::{KeyKind, find_key, key_kind, list_keys};
 
 /// What an argument does to its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,139 +34,6 @@ pub enum Op {
 pub struct Assignment {
     pub key: String,
     pub op: Op,
-}
-
-/// How a settable key's value is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyKind {
-    /// One line of text; `required` keys cannot be removed.
-    Text {
-        required: bool,
-    },
-    Status,
-    Priority,
-    Date,
-    /// The ID of an artifact of this kind.
-    Parent(Kind),
-    /// A list of free words.
-    Words,
-    /// A list of IDs of the project.
-    Ids,
-    /// A list of commit IDs (4 to 64 hexadecimal digits, kept in lowercase).
-    Commits,
-}
-
-impl KeyKind {
-    fn is_list(self) -> bool {
-        matches!(self, KeyKind::Words | KeyKind::Ids | KeyKind::Commits)
-    }
-}
-
-/// The work items: Stories, Tasks, Bugs, Spikes, Chores, Docs, Tests.
-const WORK_ITEMS: &[Kind] = &[
-    Kind::Story,
-    Kind::Task,
-    Kind::Bug,
-    Kind::Spike,
-    Kind::Chore,
-    Kind::Docs,
-    Kind::Test,
-];
-/// Features and work items.
-const FEATURES_AND_WORK_ITEMS: &[Kind] = &[
-    Kind::Feature,
-    Kind::Story,
-    Kind::Task,
-    Kind::Bug,
-    Kind::Spike,
-    Kind::Chore,
-    Kind::Docs,
-    Kind::Test,
-];
-const EPICS_AND_FEATURES: &[Kind] = &[Kind::Epic, Kind::Feature];
-
-/// A key `set` changes: how its value is checked and which kinds of artifact it belongs
-/// to (`None`: any), after the specification's templates.
-struct Key {
-    name: &'static str,
-    kind: KeyKind,
-    of: Option<&'static [Kind]>,
-}
-
-const fn key(name: &'static str, kind: KeyKind, of: Option<&'static [Kind]>) -> Key {
-    Key { name, kind, of }
-}
-
-const TEXT: KeyKind = KeyKind::Text { required: false };
-
-/// The keys `set` changes. A value for a key the kind's template does not have is refused
-/// (removing it is fine) where the specification ties the key to kinds: parents,
-/// `depends_on`, the milestone keys, `kpis`, `estimated_effort`. The people, dates,
-/// `tags`, `related_docs` and the link lists (`related_*`, which sync and the commit hooks
-/// write on any kind) are accepted on every kind.
-const KEYS: [Key; 24] = [
-    key("title", KeyKind::Text { required: true }, None),
-    key("status", KeyKind::Status, None),
-    key("priority", KeyKind::Priority, None),
-    key("assigned_to", TEXT, None),
-    key("owner", TEXT, None),
-    key("reporter", TEXT, None),
-    key("sprint_id", TEXT, None),
-    key("due_date", KeyKind::Date, None),
-    key("target_date", KeyKind::Date, None),
-    key("start_date", KeyKind::Date, None),
-    key(
-        "initiative_id",
-        KeyKind::Parent(Kind::Initiative),
-        Some(&[Kind::Epic]),
-    ),
-    key(
-        "epic_id",
-        KeyKind::Parent(Kind::Epic),
-        Some(FEATURES_AND_WORK_ITEMS),
-    ),
-    key(
-        "feature_id",
-        KeyKind::Parent(Kind::Feature),
-        Some(WORK_ITEMS),
-    ),
-    key("milestone_name", TEXT, Some(EPICS_AND_FEATURES)),
-    key(
-        "milestone_target_date",
-        KeyKind::Date,
-        Some(EPICS_AND_FEATURES),
-    ),
-    key("related_milestone", TEXT, Some(EPICS_AND_FEATURES)),
-    key("estimated_effort", TEXT, Some(WORK_ITEMS)),
-    key("tags", KeyKind::Words, None),
-    key("related_docs", KeyKind::Words, None),
-    key("kpis", KeyKind::Words, Some(&[Kind::Initiative])),
-    key("depends_on", KeyKind::Ids, Some(FEATURES_AND_WORK_ITEMS)),
-    key("related_commits", KeyKind::Commits, None),
-    key("related_prs", KeyKind::Words, None),
-    key("related_issues", KeyKind::Words, None),
-];
-
-fn find_key(name: &str) -> Option<&'static Key> {
-    KEYS.iter().find(|k| k.name == name)
-}
-
-fn key_kind(name: &str) -> Option<KeyKind> {
-    find_key(name).map(|k| k.kind)
-}
-
-/// The keys `set` accepts, comma-separated.
-pub fn accepted_keys() -> String {
-    KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
-}
-
-/// The list keys (`+=`, `-=`), comma-separated.
-fn list_keys() -> String {
-    KEYS.iter()
-        .filter(|k| k.kind.is_list())
-        .map(|k| k.name)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Why nothing was changed.
@@ -594,36 +466,6 @@ pub fn archive_file(
         return Err(io("remove", &old, e));
     }
     Ok(written)
-}
-
-/// Commits `paths` (and only them) with git, as the user would; a path git does not know
-/// (an untracked file that was removed) is left out. Returns the new commit's ID.
-pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<String, String> {
-    let git = |args: &[&str]| -> Result<String, String> {
-        let out = std::process::Command::new("git")
-            .current_dir(workdir)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let known: Vec<&str> = paths
-        .iter()
-        .copied()
-        .filter(|p| {
-            workdir.join(p).exists() || git(&["ls-files", "--error-unmatch", "--", p]).is_ok()
-        })
-        .collect();
-    let mut add = vec!["add", "--"];
-    add.extend_from_slice(&known);
-    git(&add)?;
-    let mut commit = vec!["commit", "-q", "-m", message, "--"];
-    commit.extend_from_slice(&known);
-    git(&commit)?;
-    git(&["rev-parse", "HEAD"])
 }
 
 #[cfg(test)]
