@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::config::ProjectConfig;
-use crate::github::{self, ClientOptions, GithubTracker, RepoRef, Secret};
+use crate::config::{BoardOwner, ProjectConfig};
+use crate::github::{self, BoardSpec, ClientOptions, GithubTracker, ProjectOwner, RepoRef, Secret};
 use crate::gitlab::GitlabTracker;
 use crate::tracker::{self, ErrorKind, Platform, Tracker};
 
@@ -78,10 +78,19 @@ pub fn open(
                 .place
                 .split_once('/')
                 .unwrap_or((target.place.as_str(), ""));
-            Ok(Box::new(GithubTracker::new(
-                client,
-                RepoRef::new(owner, name),
-            )))
+            let mut tracker = GithubTracker::new(client, RepoRef::new(owner, name));
+            if let Some(b) = &cfg.github.project_board {
+                tracker = tracker.with_board(BoardSpec {
+                    owner: b.owner.clone().unwrap_or_else(|| owner.to_string()),
+                    kind: b.owner_type.map(|k| match k {
+                        BoardOwner::Organization => ProjectOwner::Organization,
+                        BoardOwner::User => ProjectOwner::User,
+                    }),
+                    number: b.number,
+                    field: b.status_field.clone(),
+                });
+            }
+            Ok(Box::new(tracker))
         }
         Platform::Gitlab => Ok(Box::new(GitlabTracker::new(client, &target.place))),
         Platform::Bitbucket => Err(tracker::Error::new(

@@ -133,6 +133,20 @@ pub(super) fn read_github(
         None => None,
     };
     g.mapping = read_mapping(r, gi, mapping, custom);
+    if let Some(v) = gi.get("project_board") {
+        g.project_board = super::board::read_board(r, v);
+        if g.project_board.is_some() && g.platform != Platform::Github {
+            r.warning(
+                &[GI, "project_board"],
+                format!(
+                    "[github_integration.project_board] is a GitHub project; {} boards are not synced",
+                    g.platform
+                ),
+                "GitLab's issue boards are made of labels, which the sync keeps: list the status labels as the board's lists",
+            );
+            g.project_board = None;
+        }
+    }
     g
 }
 

@@ -5,6 +5,7 @@
 //! default is used instead, so one bad setting never stops the other projects or
 //! commands. Unknown keys are kept in [`ProjectConfig::raw`] and are not problems.
 
+mod board;
 mod github_keys;
 mod mapping;
 mod mapping_keys;
@@ -14,6 +15,7 @@ mod repo_spec;
 mod settings;
 mod workspace;
 
+pub use board::{BoardOwner, ProjectBoard};
 pub use mapping::{LabelCategory, Mapping};
 pub use project_keys::parse_project_config;
 pub use repo_spec::parse_repo_spec;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::board::ProjectBoard;
 use super::mapping::Mapping;
 use crate::tracker::Platform;
 
@@ -115,6 +116,9 @@ pub struct GithubIntegration {
     /// A failed sync in the pre-push hook blocks the push.
     pub block_push_on_failure: bool,
     pub mapping: Mapping,
+    /// `[github_integration.project_board]`: the GitHub project whose Status follows the
+    /// plan.
+    pub project_board: Option<ProjectBoard>,
 }
 
 impl Default for GithubIntegration {
@@ -131,6 +135,7 @@ impl Default for GithubIntegration {
             plan_branch: None,
             block_push_on_failure: false,
             mapping: Mapping::default(),
+            project_board: None,
         }
     }
 }

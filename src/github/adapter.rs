@@ -1,10 +1,11 @@
 //! GitHub as a [`Tracker`]: the neutral writes as GitHub's requests, GitHub's errors as
 //! the neutral kinds the executor acts on.
 
+use super::board::{BoardLink, BoardSpec};
 use super::client::{Client, PER_PAGE};
 use super::endpoints::body_has_marker;
 use super::error::Error;
-use super::neutral::due_on;
+use super::neutral::{due_on, tracker_error};
 use super::types::{
     Issue as GhIssue, IssuePatch, ListIssues, MilestonePatch, NewIssue as GhNewIssue,
     NewMilestone as GhNewMilestone, NewRelease, ReleasePatch, RepoRef, State, StateFilter,
@@ -25,6 +26,8 @@ pub struct GithubTracker {
     place: String,
     /// Issue number → database id, as answers said them (dependencies take the id).
     ids: Mutex<HashMap<u64, u64>>,
+    /// The project board the issues go on, when the project syncs one.
+    board: Option<BoardLink>,
 }
 
 impl GithubTracker {
@@ -35,7 +38,14 @@ impl GithubTracker {
             repo,
             place,
             ids: Mutex::new(HashMap::new()),
+            board: None,
         }
+    }
+
+    /// The same tracker, with its issues on a project board.
+    pub fn with_board(mut self, spec: BoardSpec) -> GithubTracker {
+        self.board = Some(BoardLink::new(spec));
+        self
     }
 
     /// Notes the database ids of issues an answer carried.
@@ -76,35 +86,6 @@ impl GithubTracker {
     pub fn client(&self) -> &Client {
         &self.client
     }
-}
-
-/// GitHub's error in neutral terms; its own text and hint are kept, and it stays the source.
-pub fn tracker_error(e: Error) -> tracker::Error {
-    let kind = match &e {
-        Error::Unauthorized { .. } => ErrorKind::Auth,
-        Error::Forbidden { .. } => ErrorKind::Denied,
-        Error::NotFound { .. } => ErrorKind::NotFound,
-        _ if e.is_already_exists() => ErrorKind::AlreadyExists,
-        Error::Validation { errors, .. }
-            if errors
-                .iter()
-                .any(|f| f.field.as_deref() == Some("assignees")) =>
-        {
-            ErrorKind::Unassignable
-        }
-        Error::Validation { .. } => ErrorKind::Invalid,
-        Error::Http { status: 429, .. } => ErrorKind::RateLimited,
-        Error::Http {
-            status: 500..=599, ..
-        }
-        | Error::Transport { .. } => ErrorKind::Transient,
-        Error::Certificate(_) => ErrorKind::Certificate,
-        Error::Config { .. } => ErrorKind::Setup,
-        Error::Http { .. } | Error::Decode { .. } => ErrorKind::Other,
-    };
-    tracker::Error::new(kind, e.without_hint(), e.hint())
-        .with_status(e.status())
-        .with_source(e)
 }
 
 /// Release notes as compared: line endings aside.
@@ -149,11 +130,16 @@ impl Tracker for GithubTracker {
         };
         let issues = c.list_issues(&self.repo, &filter).map_err(tracker_error)?;
         self.learn(&issues);
+        let board = match &self.board {
+            Some(b) => Some(b.read(c, &self.repo)?),
+            None => None,
+        };
         Ok(RemoteState {
             issues: issues.iter().map(|i| (i.number, i.into())).collect(),
             complete: watermark.is_none(),
             milestones: milestones.iter().map(Into::into).collect(),
             labels: labels.iter().map(Into::into).collect(),
+            board,
         })
     }
 
@@ -171,6 +157,24 @@ impl Tracker for GithubTracker {
                 let verb = if adding { Verb::Post } else { Verb::Delete };
                 (verb, format!("{base}/issues/{n}/dependencies/blocked_by"))
             }
+            Write::SetCard(n) => match &self.board {
+                Some(b) => match b.write_path(n) {
+                    (true, path) => (Verb::Patch, path),
+                    (false, path) => (Verb::Post, path),
+                },
+                None => (Verb::Post, "(no project board)".to_string()),
+            },
+        }
+    }
+
+    fn set_card(&self, number: u64, column: Option<&str>) -> Result<(), tracker::Error> {
+        match &self.board {
+            Some(b) => b.set_card(&self.client, number, || self.id_of(number), column),
+            None => Err(tracker::Error::new(
+                ErrorKind::Setup,
+                "no project board is configured",
+                "add a [github_integration.project_board] section",
+            )),
         }
     }
 

@@ -21,10 +21,12 @@
 //! it): the wire types and pure helpers (`types`, `urls`, `clock`, `secret`,
 //! `trust`, `error`); plain functions and types over them (`decode`, `log`, `neutral`,
 //! then `retry`); the transport (`engine`); the [`Client`] (`client`, then its typed
-//! calls in `calls` and its endpoints in `endpoints`).
+//! calls in `calls` and its endpoints in `endpoints` and `projects`); the project board
+//! (`board`); GitHub as a tracker (`adapter`).
 
 mod adapter;
 mod attempt;
+mod board;
 mod calls;
 mod client;
 mod clock;
@@ -34,6 +36,7 @@ mod engine;
 mod error;
 mod log;
 mod neutral;
+mod projects;
 mod retry;
 mod secret;
 mod trust;
@@ -41,7 +44,8 @@ mod types;
 mod urls;
 
 pub use crate::tracker::{CachedResponse, EtagCache, Stats};
-pub use adapter::{GithubTracker, tracker_error};
+pub use adapter::GithubTracker;
+pub use board::BoardSpec;
 pub use client::{Client, ClientOptions, DEFAULT_API_URL, PER_PAGE};
 pub use clock::{Clock, SystemClock};
 pub use endpoints::{Permissions, Repository, body_has_marker};
@@ -49,6 +53,8 @@ pub(crate) use engine::Method as HttpMethod;
 pub use engine::{API_VERSION, MEDIA_TYPE};
 pub use error::{CertificateFailure, CertificateProblem, Error, FieldError};
 pub use log::{Sink, stderr_sink};
+pub use neutral::tracker_error;
+pub use projects::{ProjectOwner, ProjectRef};
 pub use retry::{RateLimit, RetryPolicy};
 pub use secret::Secret;
 pub use trust::Trust;
@@ -85,8 +91,11 @@ mod layering {
         ("client", 4),
         ("calls", 5),
         ("endpoints", 6),
-        // 7: GitHub as a tracker, over the endpoints.
-        ("adapter", 7),
+        ("projects", 6),
+        // 7: the project board, over the projects endpoints.
+        ("board", 7),
+        // 8: GitHub as a tracker, over the endpoints and the board.
+        ("adapter", 8),
     ];
 
     fn layer(module: &str) -> Option<u8> {

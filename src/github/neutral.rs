@@ -2,8 +2,9 @@
 //! become names, users their logins, a milestone its title, `due_on` (a timestamp GitHub
 //! keeps as a day in US Pacific time; we send noon UTC) the UTC calendar day.
 
+use super::error::Error;
 use super::types::{Issue, Label, Milestone, State};
-use crate::tracker;
+use crate::tracker::{self, ErrorKind};
 
 /// What we send as `due_on` for a day: noon UTC, so that GitHub (which keeps due dates
 /// as a day in US Pacific time) stores the same calendar day; read back with `utc_day`.
@@ -85,4 +86,33 @@ mod tests {
         assert_eq!(utc_day("2025-06-30").as_deref(), Some("2025-06-30"));
         assert_eq!(utc_day("soon"), None);
     }
+}
+
+/// GitHub's error in neutral terms; its own text and hint are kept, and it stays the source.
+pub fn tracker_error(e: Error) -> tracker::Error {
+    let kind = match &e {
+        Error::Unauthorized { .. } => ErrorKind::Auth,
+        Error::Forbidden { .. } => ErrorKind::Denied,
+        Error::NotFound { .. } => ErrorKind::NotFound,
+        _ if e.is_already_exists() => ErrorKind::AlreadyExists,
+        Error::Validation { errors, .. }
+            if errors
+                .iter()
+                .any(|f| f.field.as_deref() == Some("assignees")) =>
+        {
+            ErrorKind::Unassignable
+        }
+        Error::Validation { .. } => ErrorKind::Invalid,
+        Error::Http { status: 429, .. } => ErrorKind::RateLimited,
+        Error::Http {
+            status: 500..=599, ..
+        }
+        | Error::Transport { .. } => ErrorKind::Transient,
+        Error::Certificate(_) => ErrorKind::Certificate,
+        Error::Config { .. } => ErrorKind::Setup,
+        Error::Http { .. } | Error::Decode { .. } => ErrorKind::Other,
+    };
+    tracker::Error::new(kind, e.without_hint(), e.hint())
+        .with_status(e.status())
+        .with_source(e)
 }

@@ -272,6 +272,7 @@ impl Tracker for GitlabTracker {
             complete: watermark.is_none(),
             milestones: milestones.iter().map(Into::into).collect(),
             labels: labels.iter().map(Into::into).collect(),
+            board: None,
         })
     }
 
@@ -289,6 +290,11 @@ impl Tracker for GitlabTracker {
                 let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
                 let verb = if adding { Verb::Post } else { Verb::Delete };
                 (verb, format!("{b}/issues/{n}/links"))
+            }
+            // GitLab's boards are made of labels, which the sync keeps: never planned.
+            Write::SetCard(n) => {
+                let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
+                (Verb::Put, format!("{b}/issues/{n}"))
             }
         }
     }

@@ -74,6 +74,10 @@ pub struct IssueFields {
     /// run did not read and that no record knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<BTreeSet<String>>,
+    /// The column of its card on the project board (the status field's option). `None`:
+    /// no board is synced, it wasn't read, or the status has no column there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// A milestone as the planner sees it.
@@ -264,6 +268,8 @@ pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>
                 .filter(|d| !d.is_empty())
                 .collect()
         }),
+        // The planner knows the board's columns.
+        column: None,
     }
 }
 
@@ -336,6 +342,8 @@ pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
         milestone: issue.milestone.clone(),
         // Issue numbers become artifact IDs in the planner, which knows the links.
         depends_on: None,
+        // Read from the board, not the issue.
+        column: None,
     }
 }
 

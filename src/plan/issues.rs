@@ -176,6 +176,9 @@ pub(super) fn plan(
         // Labels that can't exist are left off; a milestone that won't exist too.
         local.labels.retain(|l| !acc.labels.is_missing(l));
         restrict_deps(ctx, &mut local, &a.id);
+        if let Some(b) = &ctx.board {
+            b.set_local(&mut local, &a.status);
+        }
         if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
             local.milestone = Some(title.clone());
         }
@@ -258,12 +261,31 @@ pub(super) fn plan(
                 None => (false, None),
             },
         };
+        // The board's column: its card's (or as last synced, when it has none).
+        let current = current.map(|(mut f, updated_at, url, number)| {
+            let base = link_base.as_ref().and_then(|(_, r)| r.as_ref());
+            match &ctx.board {
+                Some(b) => b.set_remote(&mut f, number, base.filter(|_| !adopt)),
+                None => f.column = None,
+            }
+            (f, updated_at, url, number)
+        });
         let Some((remote, updated_at, url, number)) = current else {
             acc.issue_ops.push(Op::CreateIssue {
                 key: key.clone(),
                 marker: a.id.clone(),
                 fields: local.clone(),
             });
+            // On the board once it exists.
+            if ctx.board.is_some() {
+                acc.card_ops.push(Op::SetCard {
+                    key: key.clone(),
+                    number: None,
+                    title: local.title.clone(),
+                    on_board: false,
+                    column: local.column.clone(),
+                });
+            }
             // Its dependencies once every issue exists.
             if let Some(d) = local.depends_on.as_ref().filter(|d| !d.is_empty()) {
                 acc.dependency_ops.push(Op::SetDependencies {
@@ -376,6 +398,7 @@ pub(super) fn plan(
             let mut edit = pull::issue_edit(
                 a,
                 cfg,
+                ctx.board.as_ref(),
                 &head,
                 &plan_side,
                 parent.as_ref().map(|(k, v)| (*k, v.as_str())),
@@ -397,6 +420,9 @@ pub(super) fn plan(
                 };
                 pull::edited(&moved, &edit).map(|e| {
                     let mut f = fields::issue_fields(&e, cfg, milestone);
+                    if let Some(b) = &ctx.board {
+                        b.set_local(&mut f, &e.status);
+                    }
                     f.labels.retain(|l| !acc.labels.is_missing(l));
                     restrict_deps(ctx, &mut f, &a.id);
                     f
@@ -448,6 +474,7 @@ pub(super) fn plan(
         // Dependencies go in their own requests, after every issue exists.
         let mut patched = m.github.clone();
         patched.depends_on = remote.depends_on.clone();
+        patched.column = remote.column.clone();
         if patched != remote {
             acc.issue_ops.push(Op::UpdateIssue {
                 key: key.clone(),
@@ -467,6 +494,24 @@ pub(super) fn plan(
                 add: want.difference(have).cloned().collect(),
                 remove: have.difference(want).cloned().collect(),
             });
+        }
+        // The card: on the board, in the merged column.
+        if let Some(b) = &ctx.board {
+            let on_board = b.has_card(number);
+            let column = m
+                .github
+                .column
+                .clone()
+                .filter(|c| b.card(number).flatten().as_ref() != Some(c));
+            if !on_board || column.is_some() {
+                acc.card_ops.push(Op::SetCard {
+                    key: key.clone(),
+                    number: Some(number),
+                    title: m.github.title.clone(),
+                    on_board,
+                    column,
+                });
+            }
         }
         acc.out.settle.push(Settle {
             key,
@@ -810,6 +855,9 @@ fn issue_changes(from: &IssueFields, to: &IssueFields) -> Vec<String> {
     }
     if from.depends_on != to.depends_on {
         out.push("depends_on".to_string());
+    }
+    if from.column != to.column {
+        out.push("column".to_string());
     }
     out
 }

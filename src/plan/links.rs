@@ -203,6 +203,7 @@ pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
                     // base, which removes nothing).
                     _ => o.depends_on.clone(),
                 },
+                column: pick(&o.column, &n.column, &l.column),
             })
         }
         (Fields::Milestone(o), Fields::Milestone(n), Fields::Milestone(l)) => {

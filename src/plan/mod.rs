@@ -8,6 +8,7 @@ pub mod links;
 pub mod merge;
 pub mod pull;
 
+mod board;
 mod issues;
 mod milestones;
 mod retire;
@@ -84,6 +85,16 @@ pub enum Op {
         add: Vec<String>,
         remove: Vec<String>,
     },
+    /// Put an issue on the project board (when `on_board` is false) and its card in
+    /// `column` (`None`: its column is left as it is): after every issue is created.
+    SetCard {
+        key: String,
+        /// The issue's number; `None` when this run creates it.
+        number: Option<u64>,
+        title: String,
+        on_board: bool,
+        column: Option<String>,
+    },
     /// Bring the plan's artifact in line with GitHub (fields the planner merged in).
     EditArtifact {
         key: String,
@@ -117,6 +128,7 @@ impl Op {
             | Op::CreateIssue { key, .. }
             | Op::UpdateIssue { key, .. }
             | Op::SetDependencies { key, .. }
+            | Op::SetCard { key, .. }
             | Op::EditArtifact { key, .. }
             | Op::CreateArtifact { key, .. } => Some(key),
         }
@@ -227,6 +239,8 @@ pub(crate) struct Ctx<'a> {
     /// Issue number → artifact ID, for the issues of this place linked to (or marked for)
     /// an artifact of the project.
     pub(crate) id_by_number: HashMap<u64, String>,
+    /// The project board, when the project syncs one and this run read it.
+    pub(crate) board: Option<board::BoardMap<'a>>,
 }
 
 /// What the steps build up.
@@ -237,6 +251,8 @@ pub(crate) struct Acc {
     pub(crate) issue_ops: Vec<Op>,
     /// Dependencies to set, once every issue exists.
     pub(crate) dependency_ops: Vec<Op>,
+    /// Cards to put on the project board, once every issue exists.
+    pub(crate) card_ops: Vec<Op>,
     pub(crate) retire_ops: Vec<Op>,
     /// Titles (lowercased) of milestones that exist or will exist after this run.
     pub(crate) available_milestones: BTreeSet<String>,
@@ -279,6 +295,10 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .collect(),
         issue_ids: BTreeSet::new(),
         id_by_number: HashMap::new(),
+        board: remote
+            .board
+            .as_ref()
+            .and_then(|b| board::BoardMap::new(b, input.config)),
     };
     let ctx = issues::with_dependency_ids(ctx);
     let mut acc = Acc {
@@ -287,6 +307,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
         milestone_ops: Vec::new(),
         issue_ops: Vec::new(),
         dependency_ops: Vec::new(),
+        card_ops: Vec::new(),
         retire_ops: Vec::new(),
         available_milestones: remote
             .milestones
@@ -318,6 +339,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
     out.ops.extend(acc.milestone_ops);
     out.ops.extend(acc.issue_ops);
     out.ops.extend(acc.dependency_ops);
+    out.ops.extend(acc.card_ops);
     out.ops.extend(acc.retire_ops);
     out
 }

@@ -9,6 +9,7 @@ use crate::config::{LabelCategory, ProjectConfig};
 use crate::tracker::Issue;
 use crate::writeback::{self, Edit, FieldValue};
 
+use super::board::BoardMap;
 use super::fields::{self, IssueFields, MilestoneFields};
 
 /// The tag that stands for the conflict label in the plan.
@@ -63,12 +64,13 @@ fn split(labels: &BTreeSet<String>, cfg: &ProjectConfig) -> Labels {
     out
 }
 
-/// The status the plan should get: a changed status label says it; otherwise a change of
-/// open/closed does (closed as completed → Done, as not planned → Archived, reopened → the
+/// The status the plan should get: a changed status label or board column says it;
+/// otherwise a change of open/closed does (closed as completed → Done, as not planned → Archived, reopened → the
 /// configured `reopen_status`).
 fn new_status(
     a: &Artifact,
     cfg: &ProjectConfig,
+    board: Option<&BoardMap<'_>>,
     before: &IssueFields,
     after: &IssueFields,
 ) -> Option<String> {
@@ -80,6 +82,13 @@ fn new_status(
             .status
             .as_deref()
             .and_then(|l| m.status_from_label(l, &cfg.custom_statuses))
+    {
+        status = s;
+    }
+    // A card moved to another column of the project board says it too.
+    if after.column != before.column
+        && let (Some(board), Some(column)) = (board, after.column.as_deref())
+        && let Some(s) = board.status_for(column, &status)
     {
         status = s;
     }
@@ -105,9 +114,10 @@ fn new_status(
 /// Edits for an issue artifact going from `before` (its fields now) to `after` (merged).
 /// `parent` is the parent key and value that put the artifact in `after`'s milestone, when
 /// that changed (see the planner).
-pub fn issue_edit(
+pub(crate) fn issue_edit(
     a: &Artifact,
     cfg: &ProjectConfig,
+    board: Option<&BoardMap<'_>>,
     before: &IssueFields,
     after: &IssueFields,
     parent: Option<(&str, &str)>,
@@ -125,7 +135,7 @@ pub fn issue_edit(
     if after.body != before.body {
         edit = edit.with_body(body_text(&a.body, &after.body));
     }
-    if let Some(status) = new_status(a, cfg, before, after) {
+    if let Some(status) = new_status(a, cfg, board, before, after) {
         edit = edit.set("status", status);
     }
     let (lb, la) = (split(&before.labels, cfg), split(&after.labels, cfg));

@@ -18,6 +18,7 @@ pub enum OpKind {
     CreateIssue,
     UpdateIssue,
     SetDependencies,
+    SetCard,
     EditArtifact,
     CreateArtifact,
     WriteLink,
@@ -203,6 +204,23 @@ impl OpReport {
                 add.iter()
                     .map(|id| format!("depends_on+={id}"))
                     .chain(remove.iter().map(|id| format!("depends_on-={id}")))
+                    .collect(),
+                title.clone(),
+                *number,
+            ),
+            Op::SetCard {
+                number,
+                title,
+                on_board,
+                column,
+                ..
+            } => (
+                OpKind::SetCard,
+                sent(Write::SetCard(*number)),
+                (!on_board)
+                    .then(|| "board".to_string())
+                    .into_iter()
+                    .chain(column.iter().map(|c| format!("column={c}")))
                     .collect(),
                 title.clone(),
                 *number,

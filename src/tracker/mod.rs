@@ -106,6 +106,19 @@ pub struct RemoteState {
     pub milestones: Vec<Milestone>,
     /// Every label.
     pub labels: Vec<Label>,
+    /// The project board, when the project syncs one (GitHub Projects) and this run read
+    /// it.
+    pub board: Option<Board>,
+}
+
+/// A project board as one run read it, whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Board {
+    /// Its columns: the status field's options, in the board's order.
+    pub columns: Vec<String>,
+    /// Each issue of this place on the board (by number), and its column (`None`: none
+    /// set).
+    pub cards: BTreeMap<u64, Option<String>>,
 }
 
 /// Counters for the sync summary and benchmarks.

@@ -110,6 +110,9 @@ pub enum Write {
     /// Adding (`true`) or removing dependencies of an issue (its number; `None` when the
     /// issue is created by the same run).
     SetDependencies(Option<u64>, bool),
+    /// Putting an issue (its number; `None` when the issue is created by the same run) on
+    /// the project board and its card in a column.
+    SetCard(Option<u64>),
 }
 
 /// An issue to create.
@@ -335,6 +338,13 @@ impl Error {
         self
     }
 
+    /// The same error (kind, status, source) in other words, with another hint.
+    pub fn reworded(mut self, message: impl Into<String>, hint: impl Into<String>) -> Error {
+        self.message = message.into();
+        self.hint = hint.into();
+        self
+    }
+
     /// The line without the hint.
     pub fn message(&self) -> &str {
         &self.message
@@ -451,6 +461,18 @@ pub trait Tracker {
         Err(Error::new(
             ErrorKind::Setup,
             format!("{} does not sync issue dependencies", self.platform()),
+            "",
+        ))
+    }
+
+    /// Puts issue `number` on the project board when it isn't there, and its card in
+    /// `column` (`None`: the column is left as it is). Trackers without project boards
+    /// refuse.
+    fn set_card(&self, number: u64, column: Option<&str>) -> Result<(), Error> {
+        let _ = (number, column);
+        Err(Error::new(
+            ErrorKind::Setup,
+            format!("{} has no project board to sync", self.platform()),
             "",
         ))
     }

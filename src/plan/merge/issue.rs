@@ -151,6 +151,27 @@ pub fn merge_issue(
         github.depends_on = Some(merge_sets(l, lbd, r, rbd));
         plan.depends_on = Some(merge_sets(r, rbd, l, lbd));
     }
+    // The board column, where the plan has one: a scalar like the milestone. Without a
+    // base for it (the board is new to the sync) the plan's is taken.
+    if local.column.is_some() {
+        let known =
+            lb.is_some_and(|b| b.column.is_some()) || rb.is_some_and(|b| b.column.is_some());
+        let s = merge_scalar(
+            "column",
+            &local.column,
+            lb.filter(|_| known).map(|b| &b.column),
+            &remote.column,
+            rb.filter(|_| known).map(|b| &b.column),
+            resolver,
+            show_opt,
+        );
+        take(
+            s,
+            &mut conflicts,
+            |v| github.column = v,
+            |v| plan.column = v,
+        );
+    }
     // A first link (no base) pushes the plan and takes nothing from GitHub.
     if lb.is_none() {
         plan = local.clone();

@@ -254,6 +254,9 @@ impl<'a> Executor<'a> {
                 Op::SetDependencies { .. } => self
                     .set_dependencies(op, tracker, &numbers)
                     .map_err(OpError::Tracker),
+                Op::SetCard { .. } => self
+                    .set_card(op, tracker, &numbers)
+                    .map_err(OpError::Tracker),
                 _ => self
                     .run_op(op, cfg, tracker, &mut milestone_numbers, remote)
                     .map_err(OpError::Tracker),
@@ -398,6 +401,12 @@ impl<'a> Executor<'a> {
             && r.depends_on.is_none()
         {
             r.depends_on = sent.depends_on.clone();
+        }
+        // Nor its card's column on the board: what this run left there.
+        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
+            && r.column.is_none()
+        {
+            r.column = sent.column.clone();
         }
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
         if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =

@@ -58,6 +58,44 @@ impl Executor<'_> {
         })
     }
 
+    /// Puts an issue (created by this run, or linked before) on the project board, its
+    /// card in the op's column.
+    pub(super) fn set_card(
+        &mut self,
+        op: &Op,
+        tracker: &dyn Tracker,
+        numbers: &HashMap<String, u64>,
+    ) -> Result<Done, tracker::Error> {
+        let Op::SetCard {
+            key,
+            number,
+            column,
+            ..
+        } = op
+        else {
+            return Ok(Done::default());
+        };
+        let linked = || {
+            numbers.get(key).copied().or_else(|| {
+                self.links
+                    .items
+                    .get(key)
+                    .filter(|l| l.target == fields::Target::Issue && !l.retired)
+                    .map(|l| l.number)
+            })
+        };
+        let Some(n) = number.or_else(linked) else {
+            let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+            return Err(tracker::Error::new(
+                ErrorKind::Other,
+                format!("{id} has no issue on {} yet", tracker.platform()),
+                "its create failed or was not made: the next sync puts it on the board",
+            ));
+        };
+        tracker.set_card(n, column.as_deref())?;
+        Ok(Done::default())
+    }
+
     pub(super) fn run_op(
         &mut self,
         op: &Op,
@@ -293,9 +331,10 @@ impl Executor<'_> {
                 done.note = note;
                 Ok(done)
             }
-            Op::EditArtifact { .. } | Op::CreateArtifact { .. } | Op::SetDependencies { .. } => {
-                Ok(Done::default())
-            }
+            Op::EditArtifact { .. }
+            | Op::CreateArtifact { .. }
+            | Op::SetDependencies { .. }
+            | Op::SetCard { .. } => Ok(Done::default()),
         }
     }
 }
