@@ -169,7 +169,13 @@ impl Tracker for GithubTracker {
 
     fn set_card(&self, number: u64, column: Option<&str>) -> Result<(), tracker::Error> {
         match &self.board {
-            Some(b) => b.set_card(&self.client, number, || self.id_of(number), column),
+            Some(b) => b.set_card(
+                &self.client,
+                &self.repo,
+                number,
+                || self.id_of(number),
+                column,
+            ),
             None => Err(tracker::Error::new(
                 ErrorKind::Setup,
                 "no project board is configured",

@@ -196,11 +196,12 @@ impl BoardLink {
         }
     }
 
-    /// Puts the issue (`number`, database id from `issue_id`) on the board when it isn't,
-    /// and its card in `column` when that is given.
+    /// Puts the issue (`number` of `repo`, database id from `issue_id`) on the board when
+    /// it isn't, and its card in `column` when that is given.
     pub fn set_card(
         &self,
         client: &Client,
+        repo: &RepoRef,
         number: u64,
         issue_id: impl FnOnce() -> Result<u64, tracker::Error>,
         column: Option<&str>,
@@ -231,13 +232,23 @@ impl BoardLink {
         let item = match k.items.get(&number) {
             Some(id) => *id,
             None => {
-                let added = client
-                    .add_project_item(&k.project, issue_id()?)
-                    .map_err(|e| self.error(e))?;
+                let id = match client.add_project_item(&k.project, issue_id()?) {
+                    Ok(added) => added.id,
+                    // Already there ("Content already exists in this project": put there
+                    // meanwhile, or by a run whose answer was lost): its item is found.
+                    Err(e) if e.status() == Some(422) => client
+                        .list_project_items(&k.project, k.field_id)
+                        .map_err(|e| self.error(e))?
+                        .iter()
+                        .find(|i| i.issue_of(&repo.owner, &repo.name) == Some(number))
+                        .map(|i| i.id)
+                        .ok_or_else(|| self.error(e))?,
+                    Err(e) => return Err(self.error(e)),
+                };
                 if let Some(known) = self.known().as_mut() {
-                    known.items.insert(number, added.id);
+                    known.items.insert(number, id);
                 }
-                added.id
+                id
             }
         };
         if let Some(option) = option {

@@ -69,25 +69,6 @@ impl From<&Label> for tracker::Label {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn due_dates_are_utc_days() {
-        assert_eq!(
-            utc_day("2025-03-31T07:00:00Z").as_deref(),
-            Some("2025-03-31")
-        );
-        assert_eq!(
-            utc_day("2025-06-30T12:00:00Z").as_deref(),
-            Some("2025-06-30")
-        );
-        assert_eq!(utc_day("2025-06-30").as_deref(), Some("2025-06-30"));
-        assert_eq!(utc_day("soon"), None);
-    }
-}
-
 /// GitHub's error in neutral terms; its own text and hint are kept, and it stays the source.
 pub fn tracker_error(e: Error) -> tracker::Error {
     let kind = match &e {
@@ -115,4 +96,23 @@ pub fn tracker_error(e: Error) -> tracker::Error {
     tracker::Error::new(kind, e.without_hint(), e.hint())
         .with_status(e.status())
         .with_source(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_dates_are_utc_days() {
+        assert_eq!(
+            utc_day("2025-03-31T07:00:00Z").as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            utc_day("2025-06-30T12:00:00Z").as_deref(),
+            Some("2025-06-30")
+        );
+        assert_eq!(utc_day("2025-06-30").as_deref(), Some("2025-06-30"));
+        assert_eq!(utc_day("soon"), None);
+    }
 }

@@ -25,6 +25,7 @@ mod set;
 mod share;
 mod start;
 mod sync;
+mod sync_board;
 mod sync_both_ways;
 mod sync_contract;
 mod sync_dependencies;

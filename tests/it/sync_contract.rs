@@ -52,7 +52,7 @@ fn issue_with_marker(emu: &Emulator, id: &str) -> Value {
 #[test]
 fn a_full_sync_speaks_githubs_published_api() {
     let emu = Emulator::start();
-    emu.add_token(TOKEN, "ada", &["repo"]);
+    emu.add_token(TOKEN, "ada", &["repo", "project"]);
     emu.add_repo(OWNER, REPO);
     let Some(prism) = Prism::start(&emu.url()) else {
         return;
@@ -61,6 +61,19 @@ fn a_full_sync_speaks_githubs_published_api() {
 
     let repo = TestRepo::new();
     write_demo_plan(&repo);
+    // The issues go on the organization's project board too.
+    emu.add_project(
+        OWNER,
+        github_emulator::ProjectOwner::Organization,
+        3,
+        "Roadmap",
+        &["Todo", "In Progress", "Done"],
+    );
+    let config = format!("{P}/project_config.toml");
+    repo.write(
+        &config,
+        &(repo.read(&config) + "[github_integration.project_board]\nnumber = 3\n"),
+    );
     edit(
         &repo,
         "tasks/TASK-001_validate-email.md",
@@ -128,7 +141,27 @@ fn a_full_sync_speaks_githubs_published_api() {
     );
     repo.commit_all("edits");
     let edits = sync(&repo, &url, &[]);
-    assert_eq!(edits["requests"]["writes"], 4, "{edits:#}");
+    // Four edits, and TASK-001's card moved to In Progress.
+    assert_eq!(edits["requests"]["writes"], 5, "{edits:#}");
+    assert_eq!(
+        emu.project_status_of(OWNER, 3, OWNER, REPO, number("TASK-001")),
+        Some(Some("In Progress".to_string()))
+    );
+    // A card moved on the board comes into the plan.
+    emu.set_project_status(
+        OWNER,
+        3,
+        OWNER,
+        REPO,
+        number("TASK-002"),
+        Some("In Progress"),
+    );
+    sync(&repo, &url, &[]);
+    assert!(
+        repo.read(&format!("{P}/tasks/TASK-002_button.md"))
+            .contains("status = \"🔵 In Progress\"")
+    );
+    repo.commit_all("take the board's move");
     assert_eq!(issue_with_marker(&emu, "TASK-002")["title"], "Send button");
 
     // Dependencies both ways: one added on GitHub is read (and comes into the plan), one

@@ -17,6 +17,14 @@ pub(crate) const GENERIC_DOCS: &str = "https://docs.github.com/rest";
 #[path = "releases.rs"]
 pub(crate) mod releases;
 
+/// Projects (v2): a child module, so that it shares the helpers below.
+#[path = "projects.rs"]
+pub(crate) mod projects;
+
+/// Sub-issues: a child module, so that it shares the helpers below.
+#[path = "sub_issues.rs"]
+mod sub_issues;
+
 /// Who is making the request.
 #[derive(Debug, Clone)]
 pub(crate) struct Actor {
@@ -104,6 +112,11 @@ fn validation(doc: &str, errors: Vec<Value>) -> Reply {
     )
 }
 
+/// GitHub's answer to a body its request schema rejects: `422` `Invalid request.` and why.
+fn invalid_request(doc: &str, detail: &str) -> Reply {
+    error(422, &format!("Invalid request.\n\n{detail}"), doc)
+}
+
 fn field_error(resource: &str, code: &str, field: &str) -> Value {
     json!({"resource": resource, "code": code, "field": field})
 }
@@ -173,10 +186,11 @@ pub(crate) fn is_write(method: &str) -> bool {
 pub(crate) fn handle(
     state: &mut State,
     releases: &mut releases::Releases,
+    projects: &mut projects::Projects,
     ctx: &Ctx<'_>,
     req: &ApiRequest<'_>,
 ) -> Reply {
-    match route(state, releases, ctx, req) {
+    match route(state, releases, projects, ctx, req) {
         Ok(r) | Err(r) => r,
     }
 }
@@ -184,6 +198,7 @@ pub(crate) fn handle(
 fn route(
     state: &mut State,
     releases: &mut releases::Releases,
+    projects: &mut projects::Projects,
     ctx: &Ctx<'_>,
     req: &ApiRequest<'_>,
 ) -> Res {
@@ -196,6 +211,12 @@ fn route(
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
 
     let (repo_idx, rest, raw_rest) = match seg.as_slice() {
+        [scope, _, "projectsV2", _, ..]
+            if matches!(*scope, "orgs" | "users" | "organizations" | "user") =>
+        {
+            let m = method.as_str();
+            return projects::route(state, projects, ctx, m, &seg, req.raw_query, req.body);
+        }
         ["user"] if method == "GET" => {
             let actor = ctx
                 .actor
@@ -372,6 +393,11 @@ fn route(
             let n = issue_number(state, repo_idx, n, docs::CREATE_COMMENT)?;
             require_write(ctx, docs::CREATE_COMMENT)?;
             create_comment(state, ctx, repo_idx, n, req.body)
+        }
+        (_, ["issues", n, what @ ("sub_issues" | "sub_issue" | "parent")]) => {
+            let doc = "https://docs.github.com/rest/issues/sub-issues";
+            let n = issue_number(state, repo_idx, n, doc)?;
+            sub_issues::route(state, ctx, repo_idx, n, m, what, req.body, &q, &page)
         }
         ("GET", ["issues", n, "dependencies", "blocked_by"]) => {
             let n = issue_number(state, repo_idx, n, docs::LIST_BLOCKED_BY)?;
@@ -890,6 +916,7 @@ fn create_issue(state: &mut State, ctx: &Ctx<'_>, repo_idx: usize, body: &[u8]) 
             closed_at: None,
             closed_by: None,
             blocked_by: Vec::new(),
+            sub_issues: Vec::new(),
         },
     );
     let repo = &state.repos[repo_idx];

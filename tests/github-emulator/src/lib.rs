@@ -21,8 +21,15 @@
 //! `GET|PATCH|DELETE …/issues/comments/{id}`; `GET|POST …/milestones`;
 //! `GET|PATCH|DELETE …/milestones/{n}`; `GET|POST …/labels`;
 //! `GET|PATCH|DELETE …/labels/{name}`; `GET|POST …/releases`,
-//! `GET …/releases/tags/{tag}`, `GET|PATCH|DELETE …/releases/{id}`. Anything else is
-//! GitHub's 404.
+//! `GET …/releases/tags/{tag}`, `GET|PATCH|DELETE …/releases/{id}`;
+//! `GET|POST …/issues/{n}/dependencies/blocked_by`,
+//! `DELETE …/dependencies/blocked_by/{id}`, `GET …/dependencies/blocking`;
+//! `GET|POST …/issues/{n}/sub_issues`, `DELETE …/issues/{n}/sub_issue`,
+//! `GET …/issues/{n}/parent`. Projects (v2), under `/orgs/{org}` and
+//! `/users/{username}` (also `/organizations/{id}` and `/user/{id}`, the forms
+//! GitHub's `Link` headers use): `GET …/projectsV2/{n}`, `GET …/fields`,
+//! `GET …/fields/{id}`, `GET|POST …/items`, `GET|PATCH|DELETE …/items/{id}`.
+//! Anything else is GitHub's 404.
 //!
 //! Behaviour worth knowing:
 //! * No token: 401 `Requires authentication`; an unknown token: 401
@@ -40,8 +47,27 @@
 //!   through proxies such as the [`contract`] checker.
 //! * The request log ([`Emulator::requests`]) keeps each request's method,
 //!   target, headers (as sent) and how it was answered.
+//! * Every issue carries `parent_issue_url` and `sub_issues_summary`. A
+//!   sub-issue is added by its database `id` (`{"sub_issue_id": …}`), has one
+//!   parent (another parent: `422` `An error occurred while adding the
+//!   sub-issue to the parent issue. Sub issue may only have one parent`, unless
+//!   `replace_parent`; this parent again: `422` `… Issue may not contain
+//!   duplicate sub-issues and Sub issue may only have one parent`), and adding
+//!   or removing one moves the `updated_at` of parent and child. See
+//!   [`Emulator::set_parent`].
+//! * Projects (v2) are set up with [`Emulator::add_project`]. Reading them needs
+//!   the `read:project` or `project` scope, changing items `project` (else
+//!   `403` `Resource not accessible by personal access token`). Items and
+//!   fields page by cursor (`after`/`before` in `Link` URLs); items show the
+//!   Title value unless `fields=` names others; adding an issue twice is `422`
+//!   `Content already exists in this project`; a bad field or option in a
+//!   `PATCH` is `400` (`Field validation errors`, `Invalid field values`), as
+//!   GitHub answers. Adding, moving or removing an item leaves the issue's
+//!   `updated_at` alone.
 
 pub mod contract;
+
+pub use api::projects::ProjectOwner;
 
 mod api;
 /// The HTTP/1.1 wire code (request/response parsing and writing, percent
@@ -305,6 +331,7 @@ impl Bucket {
 struct Inner {
     state: State,
     releases: api::releases::Releases,
+    projects: api::projects::Projects,
     tokens: HashMap<String, Actor>,
     options: Options,
     clock: Clock,
@@ -365,6 +392,7 @@ impl Emulator {
             inner: Mutex::new(Inner {
                 state: State::default(),
                 releases: api::releases::Releases::default(),
+                projects: api::projects::Projects::default(),
                 tokens: HashMap::new(),
                 options,
                 clock: Clock::default(),
@@ -649,8 +677,8 @@ impl Emulator {
 
     // ----- direct changes (a teammate editing on GitHub) ----------------
 
-    /// Performs an API call directly on the state as `login` (with full
-    /// `repo` scope), bypassing the network, the log, faults and rate
+    /// Performs an API call directly on the state as `login` (with the `repo`
+    /// and `project` scopes), bypassing the network, the log, faults and rate
     /// limits. Same validation and side effects as the HTTP API.
     /// `path` may carry a query string.
     pub fn api_as(
@@ -664,7 +692,7 @@ impl Emulator {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let actor = Actor {
             login: login.to_string(),
-            scopes: vec!["repo".to_string()],
+            scopes: vec!["repo".to_string(), "project".to_string()],
         };
         let mut inner = self.lock();
         let urls = Urls {
@@ -685,7 +713,13 @@ impl Emulator {
             body: body.as_bytes(),
         };
         let inner = &mut *inner;
-        let reply = api::handle(&mut inner.state, &mut inner.releases, &ctx, &req);
+        let reply = api::handle(
+            &mut inner.state,
+            &mut inner.releases,
+            &mut inner.projects,
+            &ctx,
+            &req,
+        );
         ApiResponse {
             status: reply.status,
             body: reply.body.unwrap_or(Value::Null),
@@ -1207,7 +1241,7 @@ fn handle_normally(shared: &Arc<Shared>, req: &Request, record: &mut RequestReco
     if let Some(a) = &actor {
         headers.push(("X-OAuth-Scopes".into(), a.scopes.join(", ")));
     }
-    let accepted = if path_is_repo(req.path()) { "repo" } else { "" };
+    let accepted = accepted_scopes(&req.method, req.path());
     headers.push(("X-Accepted-OAuth-Scopes".into(), accepted.into()));
 
     let window = inner.options.rate_limit_window;
@@ -1259,7 +1293,13 @@ fn handle_normally(shared: &Arc<Shared>, req: &Request, record: &mut RequestReco
         headers: extra,
     } = {
         let inner = &mut *inner;
-        api::handle(&mut inner.state, &mut inner.releases, &ctx, &api_req)
+        api::handle(
+            &mut inner.state,
+            &mut inner.releases,
+            &mut inner.projects,
+            &ctx,
+            &api_req,
+        )
     };
     let body_bytes = body.as_ref().map(|b| b.to_string().into_bytes());
 
@@ -1307,6 +1347,21 @@ fn handle_normally(shared: &Arc<Shared>, req: &Request, record: &mut RequestReco
 
 fn path_is_repo(path: &str) -> bool {
     path.starts_with("/repos/") || path.starts_with("/repositories/")
+}
+
+/// `X-Accepted-OAuth-Scopes`: what the route would accept.
+fn accepted_scopes(method: &str, path: &str) -> &'static str {
+    if path_is_repo(path) {
+        "repo"
+    } else if path.contains("/projectsV2/") {
+        if is_write(method) {
+            "project"
+        } else {
+            "read:project"
+        }
+    } else {
+        ""
+    }
 }
 
 #[cfg(test)]

@@ -61,6 +61,9 @@ pub(crate) struct Issue {
     /// The database ids of the issues this one is blocked by (any repository), in the
     /// order they were added.
     pub blocked_by: Vec<u64>,
+    /// The database ids of this issue's sub-issues (any repository of the same owner), in
+    /// their priority order (an added one goes last).
+    pub sub_issues: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +163,23 @@ impl State {
             .iter()
             .enumerate()
             .find_map(|(ri, r)| r.issues.values().find(|i| i.id == id).map(|i| (ri, i)))
+    }
+
+    /// The issue (any repository) that has the issue with this database id as a sub-issue.
+    pub fn parent_of(&self, id: u64) -> Option<(usize, &Issue)> {
+        self.repos.iter().enumerate().find_map(|(ri, r)| {
+            r.issues
+                .values()
+                .find(|i| i.sub_issues.contains(&id))
+                .map(|i| (ri, i))
+        })
+    }
+
+    /// The issue with this database id, mutably.
+    pub fn issue_by_id_mut(&mut self, id: u64) -> Option<&mut Issue> {
+        self.repos
+            .iter_mut()
+            .find_map(|r| r.issues.values_mut().find(|i| i.id == id))
     }
 
     /// The issues (any repository) blocked by the issue with this database id.
@@ -470,6 +490,27 @@ pub(crate) fn issue_json(state: &State, urls: &Urls, repo: &Repo, issue: &Issue)
         "performed_via_github_app": null,
         "state_reason": issue.state_reason,
         "issue_dependencies_summary": dependencies_summary(state, issue),
+        "sub_issues_summary": sub_issues_summary(state, issue),
+        "parent_issue_url": state
+            .parent_of(issue.id)
+            .map(|(ri, p)| format!("{}/issues/{}", repo_api(urls, &state.repos[ri]), p.number)),
+    })
+}
+
+/// `sub_issues_summary`: how many sub-issues the issue has, how many of them are closed
+/// (`completed`, whatever the reason), and that share in whole percent (rounded down).
+fn sub_issues_summary(state: &State, issue: &Issue) -> Value {
+    let children: Vec<&Issue> = issue
+        .sub_issues
+        .iter()
+        .filter_map(|id| state.issue_by_id(*id).map(|(_, i)| i))
+        .collect();
+    let total = children.len();
+    let completed = children.iter().filter(|i| !i.open).count();
+    json!({
+        "total": total,
+        "completed": completed,
+        "percent_completed": (completed * 100).checked_div(total).unwrap_or(0),
     })
 }
 
