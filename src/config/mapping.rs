@@ -73,6 +73,9 @@ pub struct Mapping {
     /// Each synced milestone's description carries a managed `Progress: 3/5 tasks done
     /// (60%)` block, written only when the figure changes, never pulled into the plan.
     pub sync_milestone_progress: bool,
+    /// A Task whose parent Feature (or Epic) is itself synced as an issue becomes that
+    /// issue's sub-issue (GitHub).
+    pub sync_sub_issues: bool,
     pub enable_commit_linking: bool,
     pub commit_link_keywords: Vec<String>,
     pub commit_status_update_keywords: Vec<String>,
@@ -112,6 +115,7 @@ impl Default for Mapping {
             milestone_type: Kind::Epic.canonical().to_string(),
             sync_milestone_due_date: true,
             sync_milestone_progress: false,
+            sync_sub_issues: false,
             enable_commit_linking: true,
             commit_link_keywords: strings(&["Fixes", "Closes", "Resolves", "Refs", "Relates to"]),
             commit_status_update_keywords: strings(&["Fixes", "Closes", "Resolves"]),

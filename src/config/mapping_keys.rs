@@ -35,6 +35,7 @@ pub(super) fn read_mapping(
         ("sync_tags_as_labels", &mut m.sync_tags_as_labels),
         ("sync_milestone_due_date", &mut m.sync_milestone_due_date),
         ("sync_milestone_progress", &mut m.sync_milestone_progress),
+        ("sync_sub_issues", &mut m.sync_sub_issues),
         ("enable_commit_linking", &mut m.enable_commit_linking),
         ("create_missing_labels", &mut m.create_missing_labels),
         (
@@ -55,28 +56,33 @@ pub(super) fn read_mapping(
         }
     }
 
+    let mut issue_types_keys = None;
     if let Some((v, keys)) = find("issue_types")
         && let Some(list) = r.string_list(v, &keys, "issue_types = [\"✨ Story\", \"🛠️ Task\"]")
     {
+        // Work items, and Features or Epics a team tracks as (parent) issues; the kind
+        // that becomes milestones is checked below, once milestone_type is read.
+        let issue_kind = |k: Kind| k.is_work_item() || matches!(k, Kind::Feature | Kind::Epic);
         let accepted = Kind::ALL
             .iter()
-            .filter(|k| k.is_work_item())
+            .filter(|k| issue_kind(**k))
             .map(|k| k.canonical());
         let mut good = Vec::new();
         for t in list {
             match Kind::parse(&t) {
-                Some(k) if k.is_work_item() => good.push(t),
+                Some(k) if issue_kind(k) => good.push(t),
                 _ => r.error(
                     &keys,
                     format!(
-                        "issue_types entry \"{t}\" is not a work-item type; accepted: {}",
+                        "issue_types entry \"{t}\" is not a type that can be an issue; accepted: {}",
                         quoted_list(accepted.clone())
                     ),
-                    "Epics and Features map to milestones (see milestone_type), not issues",
+                    "Initiatives are not synced; Epics and Features map to milestones (see milestone_type) unless listed here",
                 ),
             }
         }
         m.issue_types = good;
+        issue_types_keys = Some(keys);
     }
     if let Some((v, keys)) = find("label_prefix")
         && let Some(s) = r.string(v, &keys, "label_prefix = \"PM:\"")
@@ -228,6 +234,24 @@ pub(super) fn read_mapping(
             );
         }
     }
+    // A kind is either issues or milestones, never both.
+    let milestone_kind = m.milestone_kind();
+    if let Some(keys) = issue_types_keys
+        && m.issue_types
+            .iter()
+            .any(|t| Kind::parse(t) == Some(milestone_kind))
+    {
+        r.error(
+            &keys,
+            format!(
+                "issue_types lists \"{}\", the milestone_type: its artifacts become milestones, not issues",
+                milestone_kind.canonical()
+            ),
+            "take it out of issue_types, or set milestone_type to the other of Epic and Feature",
+        );
+        m.issue_types
+            .retain(|t| Kind::parse(t) != Some(milestone_kind));
+    }
     m
 }
 
@@ -280,16 +304,24 @@ mod tests {
     }
 
     #[test]
-    fn issue_types_must_be_work_items() {
+    fn issue_types_are_work_items_or_the_kind_that_is_not_milestones() {
         let text = "[github_integration.mapping]\nissue_types = [\n  \"🛠️ Task\",\n  \"🗺️ Epic\",\n  \"Nonsense\",\n]\n";
         let (cfg, problems) = parse(text);
         assert_eq!(cfg.github.mapping.issue_types, ["🛠️ Task"]);
         assert_eq!(problems.len(), 2, "{problems:#?}");
         assert!(problems.iter().all(|p| p.line == Some(2) && p.is_error()));
-        assert!(problems[0].message.contains("🗺️ Epic"));
-        assert!(problems[1].message.contains("Nonsense"));
-        assert!(problems[1].message.contains("✨ Story"));
-        assert!(problems[1].message.contains("🧪 Test"));
+        let nonsense = problems.iter().find(|p| p.message.contains("Nonsense"));
+        let nonsense = nonsense.expect("Nonsense refused");
+        assert!(nonsense.message.contains("✨ Story") && nonsense.message.contains("🧪 Test"));
+        let epic = problems
+            .iter()
+            .find(|p| p.message.contains("the milestone_type"));
+        assert!(epic.expect("the Epic refused").message.contains("🗺️ Epic"));
+        // Features tracked as (parent) issues while Epics are the milestones.
+        let (cfg, problems) =
+            parse("[github_integration.mapping]\nissue_types = [\"🌟 Feature\", \"🛠️ Task\"]\n");
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert_eq!(cfg.github.mapping.issue_types.len(), 2);
     }
 
     #[test]

@@ -157,6 +157,10 @@ impl Tracker for GithubTracker {
                 let verb = if adding { Verb::Post } else { Verb::Delete };
                 (verb, format!("{base}/issues/{n}/dependencies/blocked_by"))
             }
+            Write::SetParent(n) => {
+                let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
+                (Verb::Post, format!("{base}/issues/{n}/sub_issues"))
+            }
             Write::SetCard(n) => match &self.board {
                 Some(b) => match b.write_path(n) {
                     (true, path) => (Verb::Patch, path),
@@ -164,6 +168,26 @@ impl Tracker for GithubTracker {
                 },
                 None => (Verb::Post, "(no project board)".to_string()),
             },
+        }
+    }
+
+    fn set_parent(&self, number: u64, parent: u64) -> Result<(), tracker::Error> {
+        let id = self.id_of(number)?;
+        match self.client.add_sub_issue(&self.repo, parent, id) {
+            Ok(()) => Ok(()),
+            // Its parent already (set meanwhile, or by a run whose answer was lost).
+            Err(e @ Error::Validation { .. }) => {
+                let child = self
+                    .client
+                    .get_issue(&self.repo, number)
+                    .map_err(tracker_error)?;
+                let there = child
+                    .parent_issue_url
+                    .as_deref()
+                    .is_some_and(|u| u.ends_with(&format!("/issues/{parent}")));
+                if there { Ok(()) } else { Err(tracker_error(e)) }
+            }
+            Err(e) => Err(tracker_error(e)),
         }
     }
 

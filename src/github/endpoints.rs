@@ -323,6 +323,33 @@ impl Client {
         )
     }
 
+    // ------------------------------------------------------------------ sub-issues
+
+    /// `POST /repos/{o}/{r}/issues/{parent}/sub_issues` with `{"sub_issue_id": id,
+    /// "replace_parent": true}`: the issue whose database id is `sub_issue_id` becomes a
+    /// sub-issue of `parent`, leaving any other parent.
+    pub fn add_sub_issue(
+        &self,
+        repo: &RepoRef,
+        parent: u64,
+        sub_issue_id: u64,
+    ) -> Result<(), Error> {
+        #[derive(Serialize)]
+        struct Body {
+            sub_issue_id: u64,
+            replace_parent: bool,
+        }
+        let _: serde_json::Value = self.send_json(
+            Method::Post,
+            &format!("{}/issues/{parent}/sub_issues", repo_path(repo)),
+            Some(&Body {
+                sub_issue_id,
+                replace_parent: true,
+            }),
+        )?;
+        Ok(())
+    }
+
     // ------------------------------------------------------------------ comments
 
     /// `GET /repos/{o}/{r}/issues/{n}/comments`, every page (through the ETag cache).

@@ -21,6 +21,17 @@ fn utc_day(timestamp: &str) -> Option<String> {
     day.parse::<jiff::civil::Date>().ok().map(|d| d.to_string())
 }
 
+/// The number of an issue's parent, when that is an issue of the same repository.
+fn parent_number(i: &Issue) -> Option<u64> {
+    let url = i.parent_issue_url.as_deref()?;
+    let (repo, number) = url.rsplit_once("/issues/")?;
+    let same = i
+        .repository_url
+        .as_deref()
+        .is_none_or(|own| own.eq_ignore_ascii_case(repo));
+    number.parse().ok().filter(|_| same)
+}
+
 impl From<&Issue> for tracker::Issue {
     fn from(i: &Issue) -> tracker::Issue {
         tracker::Issue {
@@ -37,6 +48,7 @@ impl From<&Issue> for tracker::Issue {
             url: i.html_url.clone(),
             id: i.id,
             blocked_by_count: i.issue_dependencies_summary.map(|s| s.total_blocked_by),
+            parent: parent_number(i),
             // Blocked by nothing: known without a read.
             blocked_by: i
                 .issue_dependencies_summary

@@ -224,6 +224,9 @@ pub struct Issue {
     /// dependencies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_dependencies_summary: Option<DependenciesSummary>,
+    /// The API URL of its parent issue, when it is a sub-issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_issue_url: Option<String>,
 }
 
 /// `issue_dependencies_summary`: open blocking/blocked issues, and all of them.

@@ -291,6 +291,11 @@ impl Tracker for GitlabTracker {
                 let verb = if adding { Verb::Post } else { Verb::Delete };
                 (verb, format!("{b}/issues/{n}/links"))
             }
+            // GitLab has no sub-issues (`sync_sub_issues` is GitHub's): never planned.
+            Write::SetParent(n) => {
+                let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
+                (Verb::Post, format!("{b}/issues/{n}/links"))
+            }
             // GitLab's boards are made of labels, which the sync keeps: never planned.
             Write::SetCard(n) => {
                 let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());

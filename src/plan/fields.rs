@@ -78,6 +78,11 @@ pub struct IssueFields {
     /// no board is synced, it wasn't read, or the status has no column there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// Its parent issue (GitHub's sub-issues), as an artifact ID, with `sync_sub_issues`:
+    /// the Feature or Epic above it when that is itself synced as an issue. `None`: not
+    /// synced, or no such parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// A milestone as the planner sees it.
@@ -268,8 +273,9 @@ pub fn issue_fields(a: &Artifact, cfg: &ProjectConfig, milestone: Option<String>
                 .filter(|d| !d.is_empty())
                 .collect()
         }),
-        // The planner knows the board's columns.
+        // The planner knows the board's columns and which parents are issues.
         column: None,
+        parent: None,
     }
 }
 
@@ -344,6 +350,8 @@ pub fn remote_issue_fields(issue: &Issue) -> IssueFields {
         depends_on: None,
         // Read from the board, not the issue.
         column: None,
+        // Issue numbers become artifact IDs in the planner.
+        parent: None,
     }
 }
 

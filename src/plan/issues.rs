@@ -10,7 +10,7 @@ use crate::tracker::Issue;
 use super::fields::{self, IssueFields, Target};
 use super::links::{self, Fields};
 use super::merge::{self, Resolver};
-use super::{Acc, Ctx, Direction, Note, Op, Settle, local_is_newer, pull};
+use super::{Acc, Ctx, Direction, Note, Op, Settle, local_is_newer, parents, pull};
 
 /// Labels the plan needs: which exist, which are created, which can't be.
 #[derive(Default)]
@@ -179,6 +179,7 @@ pub(super) fn plan(
         if let Some(b) = &ctx.board {
             b.set_local(&mut local, &a.status);
         }
+        local.parent = parents::of_artifact(ctx, a);
         if let Some(title) = ms_key.as_ref().and_then(|k| acc.milestone_titles.get(k)) {
             local.milestone = Some(title.clone());
         }
@@ -268,6 +269,9 @@ pub(super) fn plan(
                 Some(b) => b.set_remote(&mut f, number, base.filter(|_| !adopt)),
                 None => f.column = None,
             }
+            if !parents::synced(ctx) {
+                f.parent = None;
+            }
             (f, updated_at, url, number)
         });
         let Some((remote, updated_at, url, number)) = current else {
@@ -276,6 +280,16 @@ pub(super) fn plan(
                 marker: a.id.clone(),
                 fields: local.clone(),
             });
+            // Under its parent once both exist.
+            if let Some(parent) = &local.parent {
+                acc.dependency_ops.push(Op::SetParent {
+                    key: key.clone(),
+                    number: None,
+                    title: local.title.clone(),
+                    parent: parent.clone(),
+                    parent_number: linked_number(ctx, parent),
+                });
+            }
             // On the board once it exists.
             if ctx.board.is_some() {
                 acc.card_ops.push(Op::SetCard {
@@ -423,6 +437,7 @@ pub(super) fn plan(
                     if let Some(b) = &ctx.board {
                         b.set_local(&mut f, &e.status);
                     }
+                    f.parent = parents::of_artifact(ctx, &e);
                     f.labels.retain(|l| !acc.labels.is_missing(l));
                     restrict_deps(ctx, &mut f, &a.id);
                     f
@@ -475,6 +490,7 @@ pub(super) fn plan(
         let mut patched = m.github.clone();
         patched.depends_on = remote.depends_on.clone();
         patched.column = remote.column.clone();
+        patched.parent = remote.parent.clone();
         if patched != remote {
             acc.issue_ops.push(Op::UpdateIssue {
                 key: key.clone(),
@@ -493,6 +509,17 @@ pub(super) fn plan(
                 title: m.github.title.clone(),
                 add: want.difference(have).cloned().collect(),
                 remove: have.difference(want).cloned().collect(),
+            });
+        }
+        if let Some(parent) = &m.github.parent
+            && remote.parent.as_ref() != Some(parent)
+        {
+            acc.dependency_ops.push(Op::SetParent {
+                key: key.clone(),
+                number: Some(number),
+                title: m.github.title.clone(),
+                parent: parent.clone(),
+                parent_number: linked_number(ctx, parent),
             });
         }
         // The card: on the board, in the merged column.
@@ -792,6 +819,16 @@ pub(super) fn note_unsynced_dependencies(ctx: &Ctx<'_>, acc: &mut Acc) {
     }
 }
 
+/// The number of the issue `id` is linked to, if any.
+fn linked_number(ctx: &Ctx<'_>, id: &str) -> Option<u64> {
+    ctx.input
+        .links
+        .items
+        .get(&links::key(ctx.input.project, id))
+        .filter(|l| l.target == Target::Issue && !l.retired)
+        .map(|l| l.number)
+}
+
 /// Keeps the dependencies that are synced: on the project's issues, never on itself.
 fn restrict_deps(ctx: &Ctx<'_>, f: &mut IssueFields, own: &str) {
     if let Some(d) = &mut f.depends_on {
@@ -818,6 +855,7 @@ fn remote_fields(
         None => base.and_then(|b| b.depends_on.clone()),
     };
     restrict_deps(ctx, &mut f, own);
+    f.parent = parents::of_issue(ctx, issue);
     f
 }
 
@@ -858,6 +896,9 @@ fn issue_changes(from: &IssueFields, to: &IssueFields) -> Vec<String> {
     }
     if from.column != to.column {
         out.push("column".to_string());
+    }
+    if from.parent != to.parent {
+        out.push("parent".to_string());
     }
     out
 }

@@ -204,6 +204,7 @@ pub fn push_only_base(old: &Fields, now: &Fields, local: &Fields) -> Fields {
                     _ => o.depends_on.clone(),
                 },
                 column: pick(&o.column, &n.column, &l.column),
+                parent: pick(&o.parent, &n.parent, &l.parent),
             })
         }
         (Fields::Milestone(o), Fields::Milestone(n), Fields::Milestone(l)) => {

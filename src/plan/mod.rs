@@ -11,6 +11,7 @@ pub mod pull;
 mod board;
 mod issues;
 mod milestones;
+mod parents;
 mod retire;
 
 use std::collections::{BTreeSet, HashMap};
@@ -95,6 +96,17 @@ pub enum Op {
         on_board: bool,
         column: Option<String>,
     },
+    /// Make an issue a sub-issue of `parent`'s issue (artifact IDs of the same project),
+    /// after every issue is created.
+    SetParent {
+        key: String,
+        /// The issue's number; `None` when this run creates it.
+        number: Option<u64>,
+        title: String,
+        parent: String,
+        /// The parent's issue number, when it is linked already.
+        parent_number: Option<u64>,
+    },
     /// Bring the plan's artifact in line with GitHub (fields the planner merged in).
     EditArtifact {
         key: String,
@@ -129,6 +141,7 @@ impl Op {
             | Op::UpdateIssue { key, .. }
             | Op::SetDependencies { key, .. }
             | Op::SetCard { key, .. }
+            | Op::SetParent { key, .. }
             | Op::EditArtifact { key, .. }
             | Op::CreateArtifact { key, .. } => Some(key),
         }

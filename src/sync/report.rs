@@ -19,6 +19,7 @@ pub enum OpKind {
     UpdateIssue,
     SetDependencies,
     SetCard,
+    SetParent,
     EditArtifact,
     CreateArtifact,
     WriteLink,
@@ -222,6 +223,19 @@ impl OpReport {
                     .into_iter()
                     .chain(column.iter().map(|c| format!("column={c}")))
                     .collect(),
+                title.clone(),
+                *number,
+            ),
+            Op::SetParent {
+                number,
+                title,
+                parent,
+                parent_number,
+                ..
+            } => (
+                OpKind::SetParent,
+                sent(Write::SetParent(*parent_number)),
+                vec![format!("parent={parent}")],
                 title.clone(),
                 *number,
             ),

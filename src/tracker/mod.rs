@@ -69,6 +69,10 @@ pub struct Issue {
     /// run did not read them (see [`Tracker::read_dependencies`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_by: Option<BTreeSet<u64>>,
+    /// The number of its parent issue, when it is a sub-issue of an issue of the same
+    /// place (GitHub's sub-issues).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
 }
 
 /// A milestone.

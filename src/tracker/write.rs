@@ -113,6 +113,9 @@ pub enum Write {
     /// Putting an issue (its number; `None` when the issue is created by the same run) on
     /// the project board and its card in a column.
     SetCard(Option<u64>),
+    /// Making an issue a sub-issue of another (the parent's number; `None` when the parent
+    /// is created by the same run).
+    SetParent(Option<u64>),
 }
 
 /// An issue to create.
@@ -473,6 +476,17 @@ pub trait Tracker {
         Err(Error::new(
             ErrorKind::Setup,
             format!("{} has no project board to sync", self.platform()),
+            "",
+        ))
+    }
+
+    /// Makes issue `number` a sub-issue of issue `parent` (of the same place), taking it
+    /// from another parent if it has one. Trackers without sub-issues refuse.
+    fn set_parent(&self, number: u64, parent: u64) -> Result<(), Error> {
+        let _ = (number, parent);
+        Err(Error::new(
+            ErrorKind::Setup,
+            format!("{} has no sub-issues to sync", self.platform()),
             "",
         ))
     }

@@ -31,6 +31,7 @@ mod sync_contract;
 mod sync_dependencies;
 mod sync_regressions;
 mod sync_settings;
+mod sync_sub_issues;
 mod tls;
 mod walkthrough;
 mod waves;

@@ -172,6 +172,15 @@ pub fn merge_issue(
             |v| plan.column = v,
         );
     }
+    // The parent issue goes one way: the plan's, when it changed (or was never sent); a
+    // parent changed on GitHub is left as GitHub has it.
+    if local.parent.is_some() {
+        let changed = lb.is_none_or(|b| b.parent != local.parent);
+        if changed {
+            github.parent = local.parent.clone();
+        }
+    }
+    plan.parent = local.parent.clone();
     // A first link (no base) pushes the plan and takes nothing from GitHub.
     if lb.is_none() {
         plan = local.clone();

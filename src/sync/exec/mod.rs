@@ -257,6 +257,9 @@ impl<'a> Executor<'a> {
                 Op::SetCard { .. } => self
                     .set_card(op, tracker, &numbers)
                     .map_err(OpError::Tracker),
+                Op::SetParent { .. } => self
+                    .set_parent(op, tracker, &numbers)
+                    .map_err(OpError::Tracker),
                 _ => self
                     .run_op(op, cfg, tracker, &mut milestone_numbers, remote)
                     .map_err(OpError::Tracker),
@@ -407,6 +410,12 @@ impl<'a> Executor<'a> {
             && r.column.is_none()
         {
             r.column = sent.column.clone();
+        }
+        // Nor its parent in the plan's terms: what this run left there.
+        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
+            && r.parent.is_none()
+        {
+            r.parent = sent.parent.clone();
         }
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
         if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =

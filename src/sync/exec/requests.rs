@@ -96,6 +96,52 @@ impl Executor<'_> {
         Ok(Done::default())
     }
 
+    /// Makes an issue a sub-issue of its parent's issue (either created by this run, or
+    /// linked before).
+    pub(super) fn set_parent(
+        &mut self,
+        op: &Op,
+        tracker: &dyn Tracker,
+        numbers: &HashMap<String, u64>,
+    ) -> Result<Done, tracker::Error> {
+        let Op::SetParent {
+            key,
+            number,
+            parent,
+            parent_number,
+            ..
+        } = op
+        else {
+            return Ok(Done::default());
+        };
+        let project = key.split_once('/').map_or(key.as_str(), |(p, _)| p);
+        let number_of = |k: &str| -> Option<u64> {
+            numbers.get(k).copied().or_else(|| {
+                self.links
+                    .items
+                    .get(k)
+                    .filter(|l| l.target == fields::Target::Issue && !l.retired)
+                    .map(|l| l.number)
+            })
+        };
+        let no_issue = |id: &str| {
+            tracker::Error::new(
+                ErrorKind::Other,
+                format!("{id} has no issue on {} yet", tracker.platform()),
+                "its create failed or was not made: the next sync sets the parent",
+            )
+        };
+        let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+        let n = number
+            .or_else(|| number_of(key))
+            .ok_or_else(|| no_issue(id))?;
+        let p = parent_number
+            .or_else(|| number_of(&plan::links::key(project, parent)))
+            .ok_or_else(|| no_issue(parent))?;
+        tracker.set_parent(n, p)?;
+        Ok(Done::default())
+    }
+
     pub(super) fn run_op(
         &mut self,
         op: &Op,
@@ -334,7 +380,8 @@ impl Executor<'_> {
             Op::EditArtifact { .. }
             | Op::CreateArtifact { .. }
             | Op::SetDependencies { .. }
-            | Op::SetCard { .. } => Ok(Done::default()),
+            | Op::SetCard { .. }
+            | Op::SetParent { .. } => Ok(Done::default()),
         }
     }
 }
