@@ -233,6 +233,58 @@ fn a_full_sync_speaks_githubs_published_api() {
     // The dry run's reads too.
     sync(&repo, &url, &["--dry-run"]);
 
+    // Sub-issues: a Feature tracked as an issue, its Task made its sub-issue.
+    emu.add_repo(OWNER, "subs");
+    let subs = TestRepo::new();
+    let sp = ".ruru/projects/subs";
+    subs.write(
+        &format!("{sp}/project_config.toml"),
+        &project_config(
+            "subs",
+            "[github_integration.mapping]\nissue_types = [\"🌟 Feature\", \"🛠️ Task\"]\nsync_sub_issues = true\n",
+        ),
+    );
+    subs.write(
+        &format!("{sp}/epics/EPIC-001_e.md"),
+        &artifact("EPIC-001", EPIC, "Launch", "🟡 To Do", "", "The launch.\n"),
+    );
+    subs.write(
+        &format!("{sp}/features/FEAT-001_f.md"),
+        &artifact(
+            "FEAT-001",
+            FEATURE,
+            "Sign-up",
+            "🟡 To Do",
+            "epic_id = \"EPIC-001\"\n",
+            "A feature.\n",
+        ),
+    );
+    subs.write(
+        &format!("{sp}/tasks/TASK-001_t.md"),
+        &artifact(
+            "TASK-001",
+            TASK,
+            "Form",
+            "🟡 To Do",
+            "feature_id = \"FEAT-001\"\n",
+            "The form.\n",
+        ),
+    );
+    subs.commit_all("plan");
+    sync(&subs, &url, &[]);
+    let in_subs = |id: &str| {
+        emu.issues(OWNER, "subs")
+            .into_iter()
+            .find(|i| marker(&i["body"]).as_deref() == Some(id))
+            .and_then(|i| i["number"].as_u64())
+            .expect("an issue")
+    };
+    assert_eq!(
+        emu.parent_of(OWNER, "subs", in_subs("TASK-001")),
+        Some(in_subs("FEAT-001"))
+    );
+    sync(&subs, &url, &[]);
+
     assert!(
         prism.exchanges() >= emu.requests().len(),
         "every request went through Prism ({} exchanges, {} requests)",
