@@ -24,7 +24,9 @@
 //! Environment: `IM_SYNC_BENCH_ARTIFACTS` (default 1000; smoke 60), `IM_SYNC_BENCH_LATENCY_MS`
 //! (default 20; smoke 0), `IM_SYNC_BENCH_CHANGES` (default 10), `IM_SYNC_BENCH_TRACKER`
 //! (`github`, default, or `gitlab`: the same walk against the GitLab emulator, whose REST API
-//! has no conditional requests, so a no-op is judged by reads per list page and no write).
+//! has no conditional requests, so a no-op is judged by reads per list page and no write),
+//! `IM_SYNC_BENCH_BOARD=1` (GitHub: every issue on a project board whose Status follows the
+//! plan, so each sync also reads the board's fields and items).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -52,7 +54,7 @@ struct Seen {
 }
 
 impl Emu {
-    fn start(gitlab: bool, latency: Duration) -> Emu {
+    fn start(gitlab: bool, board: bool, latency: Duration) -> Emu {
         if gitlab {
             let emu = gitlab_emulator::Emulator::start_with(gitlab_emulator::Options {
                 latency,
@@ -69,8 +71,17 @@ impl Emu {
                 latency,
                 ..github_emulator::Options::default()
             });
-            emu.add_token(TOKEN, "ada", &["repo"]);
+            emu.add_token(TOKEN, "ada", &["repo", "project"]);
             emu.add_repo(OWNER, REPO);
+            if board {
+                emu.add_project(
+                    OWNER,
+                    github_emulator::ProjectOwner::Organization,
+                    3,
+                    "Roadmap",
+                    &["Todo", "In Progress", "Done"],
+                );
+            }
             Emu::Github(emu)
         }
     }
@@ -112,10 +123,19 @@ impl Emu {
                 e.requests()
                     .iter()
                     .map(|r| {
-                        // Pages after the first come from `Link` headers, as `/repositories/{id}/…`.
-                        let rest = match r.path.strip_prefix("/repositories/") {
-                            Some(after) => after.split_once('/').map_or(after, |(_, rest)| rest),
-                            None => r.path.strip_prefix(&base).unwrap_or(&r.path),
+                        // Pages after the first come from `Link` headers, as `/repositories/{id}/…`;
+                        // the project board's requests count as `board/…`.
+                        let board = r
+                            .path
+                            .split_once("/projectsV2/")
+                            .map(|(_, after)| after.split_once('/').map_or("", |(_, rest)| rest))
+                            .map(|rest| format!("board/{rest}"));
+                        let rest = match (&board, r.path.strip_prefix("/repositories/")) {
+                            (Some(b), _) => b.as_str(),
+                            (None, Some(after)) => {
+                                after.split_once('/').map_or(after, |(_, rest)| rest)
+                            }
+                            (None, None) => r.path.strip_prefix(&base).unwrap_or(&r.path),
                         };
                         Seen {
                             method: r.method.clone(),
@@ -382,6 +402,7 @@ fn classify(requests: &[Seen]) -> Phase {
                 "labels" => "labels",
                 "milestones" => "milestones",
                 "issues" => "issues",
+                "board" => "board",
                 _ => "other",
             };
             *p.lists.entry(list).or_default() += 1;
@@ -457,17 +478,29 @@ fn run() -> Result<(), String> {
 
     let gitlab =
         std::env::var("IM_SYNC_BENCH_TRACKER").is_ok_and(|t| t.eq_ignore_ascii_case("gitlab"));
-    let emu = Emu::start(gitlab, latency);
+    // The GitHub project board (Projects v2) too.
+    let board = !gitlab && std::env::var("IM_SYNC_BENCH_BOARD").is_ok_and(|v| v == "1");
+    let emu = Emu::start(gitlab, board, latency);
     let repo = TestRepo::new();
     let shape = write_plan(
         &repo,
         total,
         if gitlab {
             "platform = \"gitlab\"\n"
+        } else if board {
+            "[github_integration.project_board]\nnumber = 3\n"
         } else {
             ""
         },
     );
+    // Each sync reads the board's fields and its items (100 per page); a card costs an
+    // add and a column when its issue is created, a column when its status changes.
+    let board_reads = if board {
+        1 + shape.issues.div_ceil(PER_PAGE)
+    } else {
+        0
+    };
+    let card_writes = if board { 2 * shape.issues } else { 0 };
     println!(
         "{}: {} synced artifacts ({} epics → milestones, {} issues of which {} Done), {} labels; \
          emulator latency {} ms per request; write pause 0 (INTELLIMANAGE_WRITE_DELAY_MS=0)",
@@ -485,23 +518,29 @@ fn run() -> Result<(), String> {
         phases: Vec::new(),
     };
 
-    let initial_writes = shape.issues + shape.done + shape.epics + shape.labels;
+    let initial_writes = shape.issues + shape.done + shape.epics + shape.labels + card_writes;
     b.sync(
         "initial sync",
         &format!(
-            "{initial_writes} writes ({} issues + {} closes of Done issues + {} milestones + {} labels), ≤ {} reads (three empty lists{})",
+            "{initial_writes} writes ({} issues + {} closes of Done issues + {} milestones + {} labels{}), ≤ {} reads (three empty lists{})",
             shape.issues,
             shape.done,
             shape.epics,
             shape.labels,
-            3 + usize::from(gitlab),
+            if board { format!(" + {card_writes} card adds and columns") } else { String::new() },
+            3 + usize::from(gitlab) + usize::from(board) * 2,
             if gitlab {
                 "; GitLab assigns by user id: one lookup per user name"
+            } else if board {
+                "; the board's fields and its (empty) items"
             } else {
                 ""
             }
         ),
-        |p| p.write_count() == initial_writes && p.reads <= 3 + usize::from(gitlab),
+        |p| {
+            p.write_count() == initial_writes
+                && p.reads <= 3 + usize::from(gitlab) + usize::from(board) * 2
+        },
     )?;
     let (issues, milestones, _) = b.emu.state();
     if issues != shape.issues || milestones != shape.epics {
@@ -511,42 +550,59 @@ fn run() -> Result<(), String> {
         ));
     }
 
-    let reread = shape.issues.div_ceil(PER_PAGE) + 2;
+    let reread = shape.issues.div_ceil(PER_PAGE) + 2 + board_reads;
+    // A status change also moves its card.
+    let changed_writes = if board {
+        changes + changes.div_ceil(2)
+    } else {
+        changes
+    };
     let mut used = Vec::new();
     change(&b.repo, &shape, changes, 1, &mut used)?;
     b.sync(
         &format!("{changes} changed, right after it"),
         &format!(
-            "≤ {changes} writes; ≤ {reread} reads (the issues the initial sync wrote, read once: {} pages)",
-            shape.issues.div_ceil(PER_PAGE)
+            "≤ {changed_writes} writes; ≤ {reread} reads (the issues the initial sync wrote, read once: {} pages{})",
+            shape.issues.div_ceil(PER_PAGE),
+            if board { format!("; the board: {board_reads} pages") } else { String::new() }
         ),
-        |p| p.write_count() <= changes && p.reads <= reread,
+        |p| p.write_count() <= changed_writes && p.reads <= reread,
     )?;
     // GitLab answers no conditional request: a no-op is one read per list page, no write.
-    let noop =
-        |p: &Phase| p.write_count() == 0 && p.reads <= 3 && (gitlab || p.not_modified == p.reads);
+    let noop_reads = 3 + board_reads;
+    let noop = |p: &Phase| {
+        p.write_count() == 0 && p.reads <= noop_reads && (gitlab || p.not_modified == p.reads)
+    };
     // Right after a run that wrote, the issue list has changed (by those very writes): it
     // is read once more, the other two lists are 304.
     let after_writes = |p: &Phase| {
-        p.write_count() == 0 && p.reads <= 3 && (gitlab || p.not_modified + 1 >= p.reads)
+        p.write_count() == 0
+            && p.reads <= noop_reads
+            && (gitlab || p.not_modified + 1 + board_reads.saturating_sub(1) >= p.reads)
     };
-    const AFTER_WRITES: &str = "≤ 3 requests; the issue list, changed by the previous run's own writes, read once more (200), the rest 304";
+    let after_writes_target = if board {
+        "≤ 3 list reads + the board's pages; the issue list and the board's items, changed by the previous run's own writes, read once more (200), the rest 304"
+    } else {
+        "≤ 3 requests; the issue list, changed by the previous run's own writes, read once more (200), the rest 304"
+    };
     let noop_target = if gitlab {
         "0 writes, one read per list page (labels, milestones, issues updated since the watermark)"
+    } else if board {
+        "≤ 3 list reads + the board's fields and item pages, all 304"
     } else {
         "≤ 3 requests, all 304"
     };
-    b.sync("no-op, after writes", AFTER_WRITES, after_writes)?;
+    b.sync("no-op, after writes", after_writes_target, after_writes)?;
     for _ in 0..2 {
         b.sync("no-op", noop_target, noop)?;
     }
     change(&b.repo, &shape, changes, 2, &mut used)?;
     b.sync(
         &format!("{changes} changed, after no-ops"),
-        &format!("≤ {changes} writes + ≤ 3 reads"),
-        |p| p.write_count() <= changes && p.reads <= 3,
+        &format!("≤ {changed_writes} writes + ≤ {noop_reads} reads"),
+        |p| p.write_count() <= changed_writes && p.reads <= noop_reads,
     )?;
-    b.sync("no-op, after writes", AFTER_WRITES, after_writes)?;
+    b.sync("no-op, after writes", after_writes_target, after_writes)?;
     b.sync("no-op", noop_target, noop)?;
     let edited = b
         .emu

@@ -403,7 +403,7 @@ pub fn sync_pushes(
             );
         } else {
             out.say(
-                "the push goes on; what did not reach GitHub stays pending: run `git intellimanage sync` when it can (block_push_on_failure = true stops pushes instead)",
+                "the push goes on; what did not reach the tracker stays pending: run `git intellimanage sync` when it can (block_push_on_failure = true stops pushes instead)",
             );
         }
     }
@@ -457,7 +457,7 @@ fn start_session(
         Ok(Start::Shared(s)) => {
             for d in &s.integrated.duplicates {
                 out.say(format!(
-                    "{} is linked to two issues: #{} (kept) and #{}; close #{} on GitHub",
+                    "{} is linked to two issues: #{} (kept) and #{}; close #{} on the tracker",
                     d.key, d.kept, d.other, d.other
                 ));
             }
@@ -548,7 +548,7 @@ fn push_plan(
             }
             Err(e) => {
                 out.failed = true;
-                out.say(format!("could not sync with GitHub: {e}"));
+                out.say(format!("could not sync with the tracker: {e}"));
                 if let Some(h) = e.hint() {
                     out.say(format!("hint: {h}"));
                 }

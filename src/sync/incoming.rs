@@ -77,6 +77,13 @@ fn issue_changes(old: &IssueFields, new: &IssueFields) -> Vec<FieldChange> {
         old.milestone.clone().unwrap_or_default(),
         new.milestone.clone().unwrap_or_default(),
     );
+    // Known on both sides only: dependencies this run read, a board it read.
+    if let (Some(o), Some(n)) = (&old.depends_on, &new.depends_on) {
+        push("depends_on", list(o), list(n));
+    }
+    if let (Some(o), Some(n)) = (&old.column, &new.column) {
+        push("column", o.clone(), n.clone());
+    }
     out
 }
 
@@ -115,6 +122,12 @@ pub fn compute(
     remote: &RemoteState,
 ) -> (Vec<IncomingItem>, Vec<Unlinked>) {
     let mut items = Vec::new();
+    // The project's linked issues by number, as artifact IDs (dependencies name those).
+    let id_of: std::collections::BTreeMap<u64, &str> = links
+        .of_project(project)
+        .filter(|(_, l)| l.target == Target::Issue && !l.retired)
+        .filter_map(|(k, l)| Some((l.number, k.rsplit_once('/')?.1)))
+        .collect();
     for (key, link) in links.of_project(project) {
         if link.retired {
             continue;
@@ -122,7 +135,17 @@ pub fn compute(
         match (&link.remote, link.target) {
             (Some(Fields::Issue(base)), Target::Issue) => {
                 if let Some(issue) = remote.issues.get(&link.number) {
-                    let now = fields::remote_issue_fields(issue);
+                    let mut now = fields::remote_issue_fields(issue);
+                    now.depends_on = issue.blocked_by.as_ref().map(|numbers| {
+                        numbers
+                            .iter()
+                            .filter_map(|n| id_of.get(n).map(|id| id.to_string()))
+                            .collect()
+                    });
+                    now.column = remote
+                        .board
+                        .as_ref()
+                        .and_then(|b| b.cards.get(&link.number).cloned().flatten());
                     let changes = issue_changes(base, &now);
                     if !changes.is_empty() {
                         items.push(IncomingItem {

@@ -57,9 +57,9 @@ pub enum SyncError {
     #[error("no project `{name}` under .ruru/projects")]
     NoProject { name: String, known: Vec<String> },
     /// `--commit` in a repository without a working tree.
-    #[error("cannot commit the changes from GitHub: this repository has no working tree")]
+    #[error("cannot commit the changes from the tracker: this repository has no working tree")]
     NoWorktree,
-    #[error("could not commit the changes from GitHub: {0}")]
+    #[error("could not commit the changes from the tracker: {0}")]
     Commit(String),
 }
 
@@ -244,7 +244,7 @@ pub fn run(
             }
             if options.direction == Direction::Both {
                 report.pull_skipped = Some(format!(
-                    "GitHub's changes were not brought into the plan: {why}"
+                    "the tracker's changes were not brought into the plan: {why}"
                 ));
                 options.direction = Direction::Push;
             }
@@ -302,17 +302,7 @@ pub fn run(
                     source,
                 })?;
         exec.observe_remote(&repo_key, &remote, tracker.page_size());
-        if options.fetch_only {
-            for cfg in &group.projects {
-                let (items, unlinked) =
-                    incoming::compute(&cfg.project_slug, cfg, exec.links(), &remote);
-                fetched.items.extend(items);
-                fetched.unlinked.extend(unlinked);
-            }
-            cache = tracker.take_cache();
-            report.add_stats(&tracker.stats());
-            continue;
-        }
+        // Read before `--fetch-only` answers too, so that it lists dependency changes.
         if syncs_deps {
             // What the record knows: each linked issue's `updated_at` when its dependencies
             // were last synced. Only issues changed since then are read.
@@ -346,6 +336,17 @@ pub fn run(
                     source,
                 })?;
             exec.dependencies_read(&repo_key, &remote);
+        }
+        if options.fetch_only {
+            for cfg in &group.projects {
+                let (items, unlinked) =
+                    incoming::compute(&cfg.project_slug, cfg, exec.links(), &remote);
+                fetched.items.extend(items);
+                fetched.unlinked.extend(unlinked);
+            }
+            cache = tracker.take_cache();
+            report.add_stats(&tracker.stats());
+            continue;
         }
         for cfg in &group.projects {
             let slug = cfg.project_slug.as_str();
@@ -394,7 +395,7 @@ pub fn run(
         if !options.dry_run {
             record.set_json(incoming::INCOMING_DOC, &fetched)?;
             report.record_commit = record
-                .commit(repo, "fetch: what GitHub has")?
+                .commit(repo, "fetch: what the tracker has")?
                 .map(|c| c.to_string());
         }
         return Ok(report);
@@ -416,17 +417,24 @@ pub fn run(
             .map(|(p, _)| p.as_str())
             .collect();
         if !clean.is_empty() {
-            report.committed = Some(commit_files(repo, &clean)?);
+            let mut from: Vec<&str> = report.projects.iter().map(|p| p.tracker.name()).collect();
+            from.dedup();
+            let from = if from.is_empty() {
+                "the tracker".to_string()
+            } else {
+                from.join(" and ")
+            };
+            report.committed = Some(commit_files(repo, &clean, &from)?);
         }
     }
     Ok(report)
 }
 
-/// Commits `paths` (and only them) with git, as the user would.
-fn commit_files(repo: &Repo, paths: &[&str]) -> Result<String, SyncError> {
+/// Commits `paths` (and only them) with git, as the user would; `from` names the trackers.
+fn commit_files(repo: &Repo, paths: &[&str], from: &str) -> Result<String, SyncError> {
     let workdir = repo.workdir().ok_or(SyncError::NoWorktree)?;
     let mut message = format!(
-        "Sync from GitHub: {} artifact{}\n\n",
+        "Sync from {from}: {} artifact{}\n\n",
         paths.len(),
         if paths.len() == 1 { "" } else { "s" }
     );

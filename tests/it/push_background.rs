@@ -229,7 +229,7 @@ fn status_reports_a_failed_background_sync() {
     );
     let text = repo.im_ok(&["status"]);
     assert!(text.contains("last background sync: failed"), "{text}");
-    assert!(text.contains("could not sync with GitHub"), "{text}");
+    assert!(text.contains("could not sync with the tracker"), "{text}");
     assert!(text.contains("git intellimanage sync"), "{text}");
     assert!(!text.contains(TOKEN));
     assert!(

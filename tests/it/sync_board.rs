@@ -443,3 +443,23 @@ fn a_column_that_means_no_status_is_put_back_to_the_status_column() {
     assert_eq!(s.card("TASK-002"), Some(Some("In Progress".to_string())));
     s.assert_converged("after a card moved to a column without a status");
 }
+
+#[test]
+fn fetch_only_lists_a_moved_card_without_changing_anything() {
+    let s = Setup::synced();
+    s.move_card("TASK-001", "Done");
+    s.emu.reset_log();
+    let report = s.sync_ok(&["--fetch-only"]);
+    assert_eq!(s.emu.write_count(), 0);
+    let items = report["incoming"]["items"].as_array().expect("items");
+    let task = items
+        .iter()
+        .find(|i| i["key"] == "demo/TASK-001")
+        .expect("TASK-001 is listed");
+    assert_eq!(
+        task["changes"],
+        json!([{"field": "column", "old": "Todo", "new": "Done"}]),
+        "{task:#}"
+    );
+    assert_eq!(s.status_line("TASK-001"), "status = \"🟡 To Do\"");
+}

@@ -535,3 +535,23 @@ fn a_record_written_before_dependencies_were_synced_loses_and_duplicates_nothing
     );
     s.assert_converged("after the upgrade");
 }
+
+#[test]
+fn fetch_only_lists_a_dependency_added_on_github() {
+    let s = Setup::synced(&[]);
+    s.teammate_adds("TASK-003", "TASK-001");
+    s.emu.reset_log();
+    let report = s.sync_ok(&["--fetch-only"]);
+    assert_eq!(s.emu.write_count(), 0);
+    let items = report["incoming"]["items"].as_array().expect("items");
+    let task = items
+        .iter()
+        .find(|i| i["key"] == "demo/TASK-003")
+        .expect("TASK-003 is listed");
+    assert_eq!(
+        task["changes"],
+        json!([{"field": "depends_on", "old": "", "new": "TASK-001"}]),
+        "{task:#}"
+    );
+    assert_eq!(s.depends_line("TASK-003"), None, "nothing written");
+}

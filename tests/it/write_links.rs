@@ -105,7 +105,7 @@ fn links_are_not_written_for_a_revision_that_is_not_checked_out() {
         "{text}"
     );
     assert!(
-        text.contains("note: GitHub's changes were not brought into the plan"),
+        text.contains("note: the tracker's changes were not brought into the plan"),
         "both notes show: {text}"
     );
     assert!(!gh.issues("acme", "demo").is_empty(), "the sync itself ran");

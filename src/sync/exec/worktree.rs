@@ -211,7 +211,7 @@ impl Executor<'_> {
             }
             if !clashes.is_empty() {
                 return Err(OpError::Local(format!(
-                    "{} changed on GitHub and differently in your uncommitted edits: nothing was written; commit your edits and sync again to settle it",
+                    "{} changed on the tracker and differently in your uncommitted edits: nothing was written; commit your edits and sync again to settle it",
                     clashes.join(", ")
                 )));
             }
@@ -283,6 +283,6 @@ impl Executor<'_> {
 
 fn removed() -> OpError {
     OpError::Local(
-        "removed from the working tree: GitHub's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
+        "removed from the working tree: the tracker's changes were not applied (commit the removal, or restore the file, and sync again)".into(),
     )
 }
