@@ -314,28 +314,7 @@ pub fn run(
             continue;
         }
         if syncs_deps {
-            // What the record knows: each linked issue's `updated_at` when its dependencies
-            // were last synced. Only issues changed since then are read.
-            let totals = exec.links().blocked_by_totals.get(&repo_key);
-            let recorded: BTreeMap<u64, crate::tracker::KnownDependencies> = exec
-                .links()
-                .items
-                .values()
-                .filter(|l| l.repo == repo_key && l.target == plan::fields::Target::Issue)
-                .filter(|l| {
-                    l.remote
-                        .as_ref()
-                        .and_then(plan::links::Fields::issue)
-                        .is_some_and(|f| f.depends_on.is_some())
-                })
-                .filter_map(|l| {
-                    let known = crate::tracker::KnownDependencies {
-                        updated_at: l.updated_at.clone()?,
-                        count: totals.and_then(|t| t.get(&l.number)).copied(),
-                    };
-                    Some((l.number, known))
-                })
-                .collect();
+            let recorded = known_dependencies(exec.links(), &repo_key, &remote);
             tracker
                 .read_dependencies(&mut remote, &recorded)
                 .map_err(|source| SyncError::Tracker {
@@ -420,6 +399,51 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// What the record knows of the dependencies of `place`'s issues, for
+/// [`tracker::Tracker::read_dependencies`]: for each linked issue, its `updated_at` when
+/// its dependencies were last synced (only issues changed since then are read), or
+/// nothing yet; issues carrying a marker line (the plan's, not linked yet) are not known
+/// either. Other issues' dependencies don't matter.
+fn known_dependencies(
+    links: &Links,
+    place: &str,
+    remote: &tracker::RemoteState,
+) -> BTreeMap<u64, tracker::KnownDependencies> {
+    let totals = links.blocked_by_totals.get(place);
+    let stand_ins = links.stand_ins.get(place);
+    let mut out = BTreeMap::new();
+    for l in links.items.values() {
+        if l.repo != place || l.target != plan::fields::Target::Issue {
+            continue;
+        }
+        let known = l
+            .remote
+            .as_ref()
+            .and_then(plan::links::Fields::issue)
+            .is_some_and(|f| f.depends_on.is_some());
+        if !known && l.retired {
+            continue;
+        }
+        out.insert(
+            l.number,
+            tracker::KnownDependencies {
+                updated_at: l.updated_at.clone().filter(|_| known),
+                count: totals.and_then(|t| t.get(&l.number)).copied(),
+                stand_ins: stand_ins
+                    .and_then(|u| u.get(&l.number))
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    for i in remote.issues.values() {
+        if plan::fields::marker_id(&i.body).is_some() {
+            out.entry(i.number).or_default();
+        }
+    }
+    out
 }
 
 /// Commits `paths` (and only them) with git, as the user would.

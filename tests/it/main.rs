@@ -28,6 +28,7 @@ mod sync;
 mod sync_both_ways;
 mod sync_contract;
 mod sync_dependencies;
+mod sync_dependencies_gitlab;
 mod sync_regressions;
 mod sync_settings;
 mod tls;

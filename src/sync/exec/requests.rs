@@ -48,14 +48,44 @@ impl Executor<'_> {
                 .map(|id| number_of(&plan::links::key(project, id)).ok_or_else(|| no_issue(id)))
                 .collect()
         };
+        let ids_added = add;
         let (add, remove) = (resolve(add)?, resolve(remove)?);
-        Ok(match tracker.set_dependencies(n, &add, &remove)? {
+        let set = tracker.set_dependencies(n, &add, &remove)?;
+        let place = tracker.place().to_string();
+        self.saw_stand_ins(&place, n, &remove, &set.stand_ins);
+        for other in &set.others {
+            self.saw_moved(&place, other);
+        }
+        let mut done = match &set.issue {
             Some(issue) => {
-                self.saw_blocked_by(tracker.place(), &issue);
-                Done::issue(&issue, false)
+                self.saw_blocked_by(&place, issue);
+                Done::issue(issue, false)
             }
             None => Done::default(),
-        })
+        };
+        // Each reason once a run: later dependencies go the same way.
+        let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+        let mut said = Vec::new();
+        for s in &set.stand_ins {
+            if !self.stand_ins_said.insert((place.clone(), s.why.clone())) {
+                continue;
+            }
+            let deps: Vec<&str> = add
+                .iter()
+                .zip(ids_added)
+                .filter(|(n, _)| s.issues.contains(n))
+                .map(|(_, id)| id.as_str())
+                .collect();
+            said.push(format!(
+                "{} ({id} depends on {}); the plan keeps which one waits for which",
+                s.why,
+                deps.join(", ")
+            ));
+        }
+        if !said.is_empty() {
+            done.info = Some(said.join("; "));
+        }
+        Ok(done)
     }
 
     pub(super) fn run_op(
