@@ -114,6 +114,7 @@ pub struct Links {
     /// of its dependencies though the link doesn't say "blocked by": GitLab Free's related
     /// links, or GitLab's one link between two issues that depend on each other. Read
     /// back, those links count as its dependencies; other links only as what they say.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stand_ins: BTreeMap<String, BTreeMap<u64, BTreeSet<u64>>>,
 }
 
