@@ -404,8 +404,9 @@ pub fn run(
 /// What the record knows of the dependencies of `place`'s issues, for
 /// [`tracker::Tracker::read_dependencies`]: for each linked issue, its `updated_at` when
 /// its dependencies were last synced (only issues changed since then are read), or
-/// nothing yet; issues carrying a marker line (the plan's, not linked yet) are not known
-/// either. Other issues' dependencies don't matter.
+/// nothing yet (a retired one: left out); issues carrying a marker line but not linked
+/// (the plan's, created by a run that was cut short) are not known either. Other issues'
+/// dependencies don't matter.
 fn known_dependencies(
     links: &Links,
     place: &str,
@@ -414,10 +415,12 @@ fn known_dependencies(
     let totals = links.blocked_by_totals.get(place);
     let stand_ins = links.stand_ins.get(place);
     let mut out = BTreeMap::new();
+    let mut linked = std::collections::BTreeSet::new();
     for l in links.items.values() {
         if l.repo != place || l.target != plan::fields::Target::Issue {
             continue;
         }
+        linked.insert(l.number);
         let known = l
             .remote
             .as_ref()
@@ -439,8 +442,8 @@ fn known_dependencies(
         );
     }
     for i in remote.issues.values() {
-        if plan::fields::marker_id(&i.body).is_some() {
-            out.entry(i.number).or_default();
+        if !linked.contains(&i.number) && plan::fields::marker_id(&i.body).is_some() {
+            out.insert(i.number, tracker::KnownDependencies::default());
         }
     }
     out

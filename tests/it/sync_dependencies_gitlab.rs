@@ -26,6 +26,7 @@ const T0: &str = "2025-05-01T10:00:00Z";
 const T1: &str = "2025-05-10T10:00:00Z";
 const T2: &str = "2025-05-11T10:00:00Z";
 const T3: &str = "2025-05-12T10:00:00Z";
+const T4: &str = "2025-05-13T10:00:00Z";
 
 const TASKS: [(&str, &str); 3] = [
     ("tasks/TASK-001_schema.md", "TASK-001"),
@@ -376,6 +377,25 @@ fn the_plan_s_dependencies_become_is_blocked_by_links_once_every_issue_exists() 
         "the other end moved too"
     );
     s.assert_converged("after a removal in the plan");
+    assert_eq!(
+        s.depends_line("TASK-003").as_deref(),
+        Some("depends_on = [\"TASK-001\"]")
+    );
+
+    // TASK-001 no longer waits for TASK-003: the one link goes, and TASK-003, which still
+    // waits for TASK-001, gets a link of its own.
+    s.emu.set_time(T4);
+    s.set_depends("TASK-001", "[]");
+    s.repo.commit_all("TASK-001 no longer waits for TASK-003");
+    s.emu.reset_log();
+    s.sync_ok(&[]);
+    assert_eq!(s.blocked_by("TASK-001"), BTreeSet::new());
+    assert_eq!(s.blocked_by("TASK-003"), ids(&["TASK-001"]));
+    let writes = s.writes();
+    assert_eq!(writes.len(), 2, "{writes:#?}");
+    assert!(writes[0].starts_with(&format!("DELETE {}/", s.links_path("TASK-001"))));
+    assert_eq!(writes[1], format!("POST {}", s.links_path("TASK-003")));
+    s.assert_converged("one way left");
     assert_eq!(
         s.depends_line("TASK-003").as_deref(),
         Some("depends_on = [\"TASK-001\"]")

@@ -50,13 +50,39 @@ impl Executor<'_> {
         };
         let ids_added = add;
         let (add, remove) = (resolve(add)?, resolve(remove)?);
-        let set = tracker.set_dependencies(n, &add, &remove)?;
         let place = tracker.place().to_string();
+        // Of the issues this one no longer depends on, those that depend on it through
+        // the same link (two issues that depended on each other, one link for both).
+        let reverse: Vec<u64> = remove
+            .iter()
+            .copied()
+            .filter(|x| {
+                self.links
+                    .stand_ins
+                    .get(&place)
+                    .and_then(|by_issue| by_issue.get(x))
+                    .is_some_and(|s| s.contains(&n))
+            })
+            .collect();
+        let set = tracker.set_dependencies(n, &add, &remove)?;
         self.saw_stand_ins(&place, n, &remove, &set.stand_ins);
         for other in &set.others {
             self.saw_moved(&place, other);
         }
-        let mut done = match &set.issue {
+        let mut latest = set.issue.clone();
+        // The link removed stood for their dependency too: they get a link of their own.
+        for x in reverse {
+            let again = tracker.set_dependencies(x, &[n], &[])?;
+            self.saw_stand_ins(&place, x, &[n], &again.stand_ins);
+            for i in again.issue.iter().chain(&again.others) {
+                if i.number == n {
+                    latest = Some(i.clone());
+                } else {
+                    self.saw_moved(&place, i);
+                }
+            }
+        }
+        let mut done = match &latest {
             Some(issue) => {
                 self.saw_blocked_by(&place, issue);
                 Done::issue(issue, false)
