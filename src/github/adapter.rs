@@ -12,9 +12,10 @@ use super::types::{
 };
 use super::urls::encode_component as enc;
 use crate::tracker::{
-    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, KnownDependencies,
-    MilestoneChange, NewIssue, NewMilestone, Platform, ReleaseOutcome, ReleaseRequest,
-    ReleaseResult, ReleaseSpec, ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
+    self, Created, DependenciesSet, ErrorKind, EtagCache, IssueChange, IssueState,
+    KnownDependencies, MilestoneChange, NewIssue, NewMilestone, Platform, ReleaseOutcome,
+    ReleaseRequest, ReleaseResult, ReleaseSpec, ReleaseStep, RemoteState, Stats, Tracker, Verb,
+    Write,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -215,7 +216,8 @@ impl Tracker for GithubTracker {
     ) -> Result<(), tracker::Error> {
         for issue in remote.issues.values_mut() {
             let unchanged = recorded.get(&issue.number).is_some_and(|k| {
-                issue.updated_at.as_deref() == Some(k.updated_at.as_str())
+                k.updated_at.is_some()
+                    && issue.updated_at == k.updated_at
                     && k.count.is_none_or(|c| issue.blocked_by_count == Some(c))
             });
             if issue.blocked_by.is_some()
@@ -240,7 +242,7 @@ impl Tracker for GithubTracker {
         number: u64,
         add: &[u64],
         remove: &[u64],
-    ) -> Result<Option<tracker::Issue>, tracker::Error> {
+    ) -> Result<DependenciesSet, tracker::Error> {
         for n in add {
             let id = self.id_of(*n)?;
             match self.client.add_blocked_by(&self.repo, number, id) {
@@ -273,7 +275,10 @@ impl Tracker for GithubTracker {
             .get_issue(&self.repo, number)
             .map_err(tracker_error)?;
         self.learn([&i]);
-        Ok(Some((&i).into()))
+        Ok(DependenciesSet {
+            issue: Some((&i).into()),
+            ..DependenciesSet::default()
+        })
     }
 
     fn create_label(

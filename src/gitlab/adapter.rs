@@ -1,23 +1,32 @@
 //! The GitLab adapter: the neutral writes as GitLab's requests, GitLab's answers and
 //! errors in neutral terms.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use serde::Serialize;
+use serde::de::IgnoredAny;
 
 use super::types::{
-    Issue, IssueUpdate, Label, Milestone, MilestoneWrite, NewIssue as GlNewIssue,
-    NewRelease as GlNewRelease, Note, Project, Release, ReleaseUpdate, User,
+    Issue, IssueUpdate, Label, LinkedIssue, Milestone, MilestoneWrite, NewIssue as GlNewIssue,
+    NewLink, NewRelease as GlNewRelease, Note, Project, Release, ReleaseUpdate, User,
 };
 use crate::github::{
     self, Client, HttpMethod, PER_PAGE, body_has_marker, encode_component as enc, with_query,
 };
 use crate::tracker::{
-    self, Created, ErrorKind, EtagCache, IssueChange, IssueState, MilestoneChange, NewIssue,
-    NewMilestone, Platform, ReleaseOutcome, ReleaseRequest, ReleaseResult, ReleaseSpec,
-    ReleaseStep, RemoteState, Stats, Tracker, Verb, Write,
+    self, Created, DependenciesSet, ErrorKind, EtagCache, IssueChange, IssueState,
+    KnownDependencies, MilestoneChange, NewIssue, NewMilestone, Platform, ReleaseOutcome,
+    ReleaseRequest, ReleaseResult, ReleaseSpec, ReleaseStep, RemoteState, StandIns, Stats, Tracker,
+    Verb, Write,
 };
+
+/// Why a related link stands for a dependency, for the sync's note.
+const NO_BLOCKING_LINKS: &str =
+    "GitLab Free has no blocking links: dependencies go there as related links";
+/// Why a link the other way round stands for a dependency.
+const ONE_LINK: &str = "GitLab links two issues once: where two issues depend on each other, \
+     one blocking link stands for both";
 
 /// One GitLab project, through one client.
 pub struct GitlabTracker {
@@ -27,6 +36,11 @@ pub struct GitlabTracker {
     base: String,
     /// User names resolved to ids this run.
     users: Mutex<HashMap<String, Option<u64>>>,
+    /// The project's numeric id (links name the other end's project by it), once known.
+    project_id: Mutex<Option<u64>>,
+    /// GitLab refused a blocking link this run (GitLab Free): further dependencies go
+    /// straight to related links.
+    no_blocking_links: Mutex<bool>,
 }
 
 /// The token's own user name (`GET /user`), to check a token.
@@ -43,7 +57,97 @@ impl GitlabTracker {
             place: place.to_string(),
             base: format!("/projects/{}", enc(place)),
             users: Mutex::new(HashMap::new()),
+            project_id: Mutex::new(None),
+            no_blocking_links: Mutex::new(false),
         }
+    }
+
+    /// The project's numeric id: as an issue list said it, else read.
+    fn project_id(&self) -> Result<u64, tracker::Error> {
+        let known = *self.project_id.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let project: Project = self
+            .client
+            .get_json(&self.base, false)
+            .map_err(gitlab_error)?;
+        let id = project.id.ok_or_else(|| {
+            tracker::Error::new(
+                ErrorKind::Other,
+                format!("GET {}: GitLab did not say the project's id", self.base),
+                "check that the API URL is a GitLab REST API v4",
+            )
+        })?;
+        *self.project_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+        Ok(id)
+    }
+
+    fn links_path(&self, number: u64) -> String {
+        format!("{}/links", self.issue_path(number))
+    }
+
+    /// The issues linked to issue `number` of this project (links to other projects' issues
+    /// left out), each as issue `number` sees the link.
+    fn links_of(&self, number: u64) -> Result<Vec<LinkedIssue>, tracker::Error> {
+        let own = self.project_id()?;
+        let all: Vec<LinkedIssue> = self
+            .client
+            .get_all(&self.links_path(number), false)
+            .map_err(gitlab_error)?;
+        Ok(all
+            .into_iter()
+            .filter(|l| l.project_id == Some(own))
+            .collect())
+    }
+
+    /// Links issue `number` to issue `target` of this project.
+    fn post_link(
+        &self,
+        number: u64,
+        target: u64,
+        link_type: &'static str,
+    ) -> Result<(), github::Error> {
+        let body = NewLink {
+            target_project_id: &self.place,
+            target_issue_iid: target,
+            link_type,
+        };
+        // A link is made once: a POST sent again after a lost answer is refused with 409,
+        // which the caller checks.
+        self.client
+            .send_json::<IgnoredAny>(HttpMethod::Post, &self.links_path(number), Some(&body))
+            .map(|_| ())
+    }
+
+    fn delete_link(&self, number: u64, link_id: u64) -> Result<(), tracker::Error> {
+        let path = format!("{}/{link_id}", self.links_path(number));
+        self.client
+            .send_no_content(HttpMethod::Delete, &path, false, true)
+            .map_err(gitlab_error)
+    }
+
+    /// The link between issues `number` and `other`, from `number`'s list (read once per
+    /// call into `cache`).
+    fn link_between(
+        &self,
+        number: u64,
+        other: u64,
+        cache: &mut Option<Vec<LinkedIssue>>,
+    ) -> Result<Option<LinkedIssue>, tracker::Error> {
+        if cache.is_none() {
+            *cache = Some(self.links_of(number)?);
+        }
+        Ok(cache
+            .as_ref()
+            .and_then(|links| links.iter().find(|l| l.iid == other).cloned()))
+    }
+
+    fn refused_blocking(&self) -> bool {
+        *self
+            .no_blocking_links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn list<T: serde::de::DeserializeOwned>(
@@ -146,6 +250,18 @@ fn refuse_draft(release: &ReleaseSpec) -> Result<(), tracker::Error> {
         ));
     }
     Ok(())
+}
+
+/// GitLab without blocking links: `403 Blocked issues not available for current license`
+/// (GitLab Free, on gitlab.com or an unlicensed instance), or `400 link_type does not have
+/// a valid value` (the open-source edition).
+fn refuses_blocking_links(e: &github::Error) -> bool {
+    let said = e.server_message().unwrap_or_default().to_ascii_lowercase();
+    match e.status() {
+        Some(403) => said.contains("not available for current license"),
+        Some(400) => said.contains("link_type"),
+        _ => false,
+    }
 }
 
 /// The transport's error in GitLab's words, kept as the source.
@@ -267,6 +383,9 @@ impl Tracker for GitlabTracker {
             params.push(("updated_after", w.to_string()));
         }
         let issues: Vec<Issue> = self.list("issues", &params, true)?;
+        if let Some(id) = issues.iter().find_map(|i| i.project_id) {
+            *self.project_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+        }
         Ok(RemoteState {
             issues: issues.iter().map(|i| (i.iid, i.into())).collect(),
             complete: watermark.is_none(),
@@ -285,11 +404,17 @@ impl Tracker for GitlabTracker {
             Write::DeleteMilestone(n) => (Verb::Delete, self.milestone_path(n)),
             Write::CreateIssue => (Verb::Post, format!("{b}/issues")),
             Write::UpdateIssue(n) => (Verb::Put, self.issue_path(n)),
-            // Not synced on GitLab yet (`Platform::syncs_dependencies`): never planned.
+            // One `is_blocked_by` link per issue blocking it; removed by the link's id.
             Write::SetDependencies(n, adding) => {
                 let n = n.map_or_else(|| "{new}".to_string(), |n| n.to_string());
-                let verb = if adding { Verb::Post } else { Verb::Delete };
-                (verb, format!("{b}/issues/{n}/links"))
+                if adding {
+                    (Verb::Post, format!("{b}/issues/{n}/links"))
+                } else {
+                    (
+                        Verb::Delete,
+                        format!("{b}/issues/{n}/links/{{issue_link_id}}"),
+                    )
+                }
             }
             // GitLab has no sub-issues (`sync_sub_issues` is GitHub's): never planned.
             Write::SetParent(n) => {
@@ -302,6 +427,125 @@ impl Tracker for GitlabTracker {
                 (Verb::Put, format!("{b}/issues/{n}"))
             }
         }
+    }
+
+    /// GitLab's issue lists say nothing of links, so an issue's links are read only when it
+    /// changed since the last sync that knew them: a link made or removed writes a note on
+    /// both issues, which moves both `updated_at`. Only the issues whose dependencies
+    /// matter (`recorded`) are read; an issue another issue blocks sees `is_blocked_by`.
+    fn read_dependencies(
+        &self,
+        remote: &mut RemoteState,
+        recorded: &BTreeMap<u64, KnownDependencies>,
+    ) -> Result<(), tracker::Error> {
+        for issue in remote.issues.values_mut() {
+            let Some(known) = recorded.get(&issue.number) else {
+                continue;
+            };
+            let unchanged = known.updated_at.is_some() && issue.updated_at == known.updated_at;
+            if issue.blocked_by.is_some() || unchanged {
+                continue;
+            }
+            let links = self.links_of(issue.number)?;
+            // A related link has no direction, and one link between two issues goes one
+            // way: such a link counts only where it stands for a dependency this sync made.
+            let blocking: BTreeSet<u64> = links
+                .iter()
+                .filter(|l| l.blocks_us() || known.stand_ins.contains(&l.iid))
+                .map(|l| l.iid)
+                .collect();
+            issue.blocked_by = Some(blocking);
+        }
+        Ok(())
+    }
+
+    /// `is_blocked_by` links; where GitLab refuses them (GitLab Free), related links, said
+    /// once. A link between the two issues already there (`409`) is fine when it makes
+    /// `number` blocked by the other; a related one is made blocking where GitLab can; one
+    /// the other way round (the two depend on each other) stands for both.
+    fn set_dependencies(
+        &self,
+        number: u64,
+        add: &[u64],
+        remove: &[u64],
+    ) -> Result<DependenciesSet, tracker::Error> {
+        let mut links: Option<Vec<LinkedIssue>> = None;
+        let mut related = Vec::new();
+        let mut both_ways = Vec::new();
+        for &other in add {
+            if !self.refused_blocking() {
+                match self.post_link(number, other, "is_blocked_by") {
+                    Ok(()) => continue,
+                    Err(e) if refuses_blocking_links(&e) => {
+                        *self
+                            .no_blocking_links
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner()) = true;
+                    }
+                    Err(e) if e.status() == Some(409) => {
+                        match self.link_between(number, other, &mut links)? {
+                            Some(l) if l.blocks_us() => {}
+                            Some(l) if l.is_related() => {
+                                self.delete_link(number, l.issue_link_id)?;
+                                links = None;
+                                self.post_link(number, other, "is_blocked_by")
+                                    .map_err(gitlab_error)?;
+                            }
+                            Some(_) => both_ways.push(other),
+                            // Gone again since GitLab said it was there.
+                            None => return Err(gitlab_error(e)),
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(gitlab_error(e)),
+                }
+            }
+            match self.post_link(number, other, "relates_to") {
+                Ok(()) => related.push(other),
+                Err(e) if e.status() == Some(409) => {
+                    match self.link_between(number, other, &mut links)? {
+                        Some(l) if l.blocks_us() => {}
+                        Some(l) if l.is_related() => related.push(other),
+                        Some(_) => both_ways.push(other),
+                        None => return Err(gitlab_error(e)),
+                    }
+                }
+                Err(e) => return Err(gitlab_error(e)),
+            }
+        }
+        for &other in remove {
+            // Blocked by it, or related where that link stood for the dependency; a link
+            // the other way round is the other issue's dependency (or stood for both): left.
+            if let Some(l) = self
+                .link_between(number, other, &mut links)?
+                .filter(|l| l.blocks_us() || l.is_related())
+            {
+                self.delete_link(number, l.issue_link_id)?;
+            }
+        }
+        // Both ends as they are now (each link wrote a note on both, moving `updated_at`),
+        // so that the next sync knows these links as its own and reads none of them again.
+        let issue = self.get_issue(number)?;
+        let mut others = Vec::new();
+        let mut seen = BTreeSet::new();
+        for &other in add.iter().chain(remove) {
+            if seen.insert(other) {
+                others.push(self.get_issue(other)?);
+            }
+        }
+        let stand_ins = [(related, NO_BLOCKING_LINKS), (both_ways, ONE_LINK)]
+            .into_iter()
+            .filter(|(issues, _)| !issues.is_empty())
+            .map(|(issues, why)| StandIns {
+                issues,
+                why: why.to_string(),
+            })
+            .collect();
+        Ok(DependenciesSet {
+            issue: Some(issue),
+            others,
+            stand_ins,
+        })
     }
 
     fn create_label(

@@ -20,6 +20,9 @@ pub struct MilestoneRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Issue {
     pub iid: u64,
+    /// The project's numeric id (issue links name the other end's project by it).
+    #[serde(default)]
+    pub project_id: Option<u64>,
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -37,6 +40,40 @@ pub struct Issue {
     pub updated_at: Option<String>,
     #[serde(default)]
     pub web_url: Option<String>,
+}
+
+/// `GET /projects/:id/issues/:iid/links`: a linked issue (`Entities::RelatedIssue`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedIssue {
+    pub iid: u64,
+    #[serde(default)]
+    pub project_id: Option<u64>,
+    /// The link's id, which removing it takes.
+    pub issue_link_id: u64,
+    /// As the listed issue sees the link: `relates_to`, `blocks` (it blocks the other)
+    /// or `is_blocked_by`.
+    #[serde(default)]
+    pub link_type: Option<String>,
+}
+
+impl LinkedIssue {
+    pub fn blocks_us(&self) -> bool {
+        self.link_type.as_deref() == Some("is_blocked_by")
+    }
+
+    pub fn is_related(&self) -> bool {
+        self.link_type.as_deref().is_none_or(|t| t == "relates_to")
+    }
+}
+
+/// `POST /projects/:id/issues/:iid/links`.
+#[derive(Debug, Serialize)]
+pub struct NewLink<'a> {
+    /// The project's id or path.
+    pub target_project_id: &'a str,
+    pub target_issue_iid: u64,
+    /// `is_blocked_by` (GitLab Premium) or `relates_to`.
+    pub link_type: &'static str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,9 +159,12 @@ pub struct MilestoneWrite {
     pub state_event: Option<&'static str>,
 }
 
-/// `GET /projects/:id`: what a release needs (the branch a new tag is made from).
+/// `GET /projects/:id`: its numeric id, and what a release needs (the branch a new tag is
+/// made from).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Project {
+    #[serde(default)]
+    pub id: Option<u64>,
     #[serde(default)]
     pub default_branch: Option<String>,
 }

@@ -785,40 +785,6 @@ pub(super) fn with_dependency_ids(mut ctx: Ctx<'_>) -> Ctx<'_> {
     ctx
 }
 
-/// A note when the plan has dependencies between issues that its tracker can't be given
-/// (yet): they stay in the plan, and nothing is incomplete for it.
-pub(super) fn note_unsynced_dependencies(ctx: &Ctx<'_>, acc: &mut Acc) {
-    let platform = ctx.input.config.github.platform;
-    if platform.syncs_dependencies() {
-        return;
-    }
-    let with_deps: Vec<&str> = ctx
-        .input
-        .artifacts
-        .iter()
-        .filter(|a| ctx.issue_ids.contains(&a.id))
-        .filter(|a| {
-            a.list_field("depends_on")
-                .iter()
-                .any(|d| d.trim() != a.id && ctx.issue_ids.contains(d.trim()))
-        })
-        .map(|a| a.id.as_str())
-        .collect();
-    if let Some(first) = with_deps.first() {
-        acc.out.notes.push(Note {
-            key: None,
-            message: format!(
-                "depends_on is not synced with {platform} yet: the dependencies of {first}{} stay in the plan only",
-                match with_deps.len() {
-                    1 => String::new(),
-                    n => format!(" and {} more", n - 1),
-                }
-            ),
-            incomplete: false,
-        });
-    }
-}
-
 /// The number of the issue `id` is linked to, if any.
 fn linked_number(ctx: &Ctx<'_>, id: &str) -> Option<u64> {
     ctx.input

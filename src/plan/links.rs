@@ -110,6 +110,12 @@ pub struct Links {
     /// what tells that an issue's dependencies are unchanged, so they aren't read again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
+    /// Per place: for each issue (by number), the issues whose link to it stands for one
+    /// of its dependencies though the link doesn't say "blocked by": GitLab Free's related
+    /// links, or GitLab's one link between two issues that depend on each other. Read
+    /// back, those links count as its dependencies; other links only as what they say.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stand_ins: BTreeMap<String, BTreeMap<u64, BTreeSet<u64>>>,
 }
 
 /// The key of an artifact.

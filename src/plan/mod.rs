@@ -338,7 +338,6 @@ pub fn plan(input: &Input<'_>) -> Plan {
     milestones::plan(&ctx, &mut acc, &desired);
     acc.deleted_milestones = retire::deleted_milestone_titles(&ctx, &acc);
     issues::plan(&ctx, &mut acc, issue_artifacts);
-    issues::note_unsynced_dependencies(&ctx, &mut acc);
     if input.direction == Direction::Both
         && input.config.github.mapping.create_artifacts_from_github
     {

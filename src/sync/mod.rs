@@ -304,28 +304,7 @@ pub fn run(
         exec.observe_remote(&repo_key, &remote, tracker.page_size());
         // Read before `--fetch-only` answers too, so that it lists dependency changes.
         if syncs_deps {
-            // What the record knows: each linked issue's `updated_at` when its dependencies
-            // were last synced. Only issues changed since then are read.
-            let totals = exec.links().blocked_by_totals.get(&repo_key);
-            let recorded: BTreeMap<u64, crate::tracker::KnownDependencies> = exec
-                .links()
-                .items
-                .values()
-                .filter(|l| l.repo == repo_key && l.target == plan::fields::Target::Issue)
-                .filter(|l| {
-                    l.remote
-                        .as_ref()
-                        .and_then(plan::links::Fields::issue)
-                        .is_some_and(|f| f.depends_on.is_some())
-                })
-                .filter_map(|l| {
-                    let known = crate::tracker::KnownDependencies {
-                        updated_at: l.updated_at.clone()?,
-                        count: totals.and_then(|t| t.get(&l.number)).copied(),
-                    };
-                    Some((l.number, known))
-                })
-                .collect();
+            let recorded = known_dependencies(exec.links(), &repo_key, &remote);
             tracker
                 .read_dependencies(&mut remote, &recorded)
                 .map_err(|source| SyncError::Tracker {
@@ -428,6 +407,54 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// What the record knows of the dependencies of `place`'s issues, for
+/// [`tracker::Tracker::read_dependencies`]: for each linked issue, its `updated_at` when
+/// its dependencies were last synced (only issues changed since then are read), or
+/// nothing yet (a retired one: left out); issues carrying a marker line but not linked
+/// (the plan's, created by a run that was cut short) are not known either. Other issues'
+/// dependencies don't matter.
+fn known_dependencies(
+    links: &Links,
+    place: &str,
+    remote: &tracker::RemoteState,
+) -> BTreeMap<u64, tracker::KnownDependencies> {
+    let totals = links.blocked_by_totals.get(place);
+    let stand_ins = links.stand_ins.get(place);
+    let mut out = BTreeMap::new();
+    let mut linked = std::collections::BTreeSet::new();
+    for l in links.items.values() {
+        if l.repo != place || l.target != plan::fields::Target::Issue {
+            continue;
+        }
+        linked.insert(l.number);
+        let known = l
+            .remote
+            .as_ref()
+            .and_then(plan::links::Fields::issue)
+            .is_some_and(|f| f.depends_on.is_some());
+        if !known && l.retired {
+            continue;
+        }
+        out.insert(
+            l.number,
+            tracker::KnownDependencies {
+                updated_at: l.updated_at.clone().filter(|_| known),
+                count: totals.and_then(|t| t.get(&l.number)).copied(),
+                stand_ins: stand_ins
+                    .and_then(|u| u.get(&l.number))
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    for i in remote.issues.values() {
+        if !linked.contains(&i.number) && plan::fields::marker_id(&i.body).is_some() {
+            out.insert(i.number, tracker::KnownDependencies::default());
+        }
+    }
+    out
 }
 
 /// Commits `paths` (and only them) with git, as the user would; `from` names the trackers.

@@ -2,7 +2,7 @@
 //! One adapter per platform implements it (`github::GithubTracker`,
 //! `gitlab::GitlabTracker`); the executor, the hooks and the report speak only this.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -48,9 +48,10 @@ impl Platform {
         }
     }
 
-    /// Whether issue dependencies (`depends_on` ⇄ "blocked by") are synced with the tracker.
+    /// Whether issue dependencies (`depends_on` ⇄ GitHub's "blocked by", GitLab's
+    /// `is_blocked_by` links) are synced with the tracker.
     pub fn syncs_dependencies(self) -> bool {
-        self == Platform::Github
+        matches!(self, Platform::Github | Platform::Gitlab)
     }
 
     /// Whether the tracker keeps why an issue was closed (GitHub's `state_reason`).
@@ -191,14 +192,43 @@ pub struct MilestoneChange {
     pub due_date: Option<Option<String>>,
 }
 
-/// What the last sync knew of an issue whose dependencies it knew.
+/// What the record knows of an issue's dependencies ([`Tracker::read_dependencies`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KnownDependencies {
-    /// The issue's `updated_at` then (dependencies changed since move it).
-    pub updated_at: String,
+    /// The issue's `updated_at` when a sync last knew its dependencies (dependencies
+    /// changed since move it); `None`: not known yet.
+    pub updated_at: Option<String>,
     /// How many issues blocked it then, as the tracker counted them ([`Issue::blocked_by_count`]),
     /// when known: a change made within the same second as that sync changes the count.
     pub count: Option<u64>,
+    /// The issues whose link to it stands for a dependency though the link doesn't say
+    /// "blocked by" ([`DependenciesSet::stand_ins`]): read back, these links count as
+    /// "blocked by" whatever their type; other links count only as what they say.
+    pub stand_ins: BTreeSet<u64>,
+}
+
+/// What [`Tracker::set_dependencies`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DependenciesSet {
+    /// The issue as it is afterwards, when the tracker says.
+    pub issue: Option<Issue>,
+    /// The other issues as they are afterwards, where the change moved them too (GitLab
+    /// writes a note on both issues of a link): what the next sync compares with.
+    pub others: Vec<Issue>,
+    /// Of the issues added, those the tracker could not make block this one, whose link
+    /// to it stands for the dependency instead, and why: GitLab Free has no blocking
+    /// links (a related link stands for it); GitLab links two issues once (where two
+    /// issues depend on each other, the one link stands for both).
+    pub stand_ins: Vec<StandIns>,
+}
+
+/// Dependencies a tracker took as links that don't say them ([`DependenciesSet`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StandIns {
+    /// Issue numbers.
+    pub issues: Vec<u64>,
+    /// Why, in the tracker's terms (`GitLab Free has no blocking links: …`).
+    pub why: String,
 }
 
 /// A created item, and whether it was found instead (a create whose answer was lost, or
@@ -438,10 +468,11 @@ pub trait Tracker {
     fn update_issue(&self, number: u64, change: &IssueChange) -> Result<Issue, Error>;
 
     /// Reads, for the issues of `remote` whose dependencies it doesn't know yet, the issues
-    /// of the same place that block them ([`Issue::blocked_by`]): only for those the
-    /// tracker summarises as blocked, and that changed since the last sync that knew their
-    /// dependencies (`recorded`, by issue number), so a sync with nothing new reads nothing
-    /// more. Trackers without dependencies: nothing.
+    /// of the same place that block them ([`Issue::blocked_by`]): only for those that
+    /// changed since the last sync that knew their dependencies (`recorded`, by issue
+    /// number: the issues whose dependencies matter, the linked ones and those carrying
+    /// a marker line), and, where the tracker summarises it, are blocked, so a sync with
+    /// nothing new reads nothing more. Trackers without dependencies: nothing.
     fn read_dependencies(
         &self,
         remote: &mut RemoteState,
@@ -452,14 +483,14 @@ pub trait Tracker {
     }
 
     /// Makes issue `number` blocked by the issues `add` and no longer by `remove` (issue
-    /// numbers of the same place); returns the issue as it is afterwards, when the
-    /// tracker says.
+    /// numbers of the same place); where the tracker can't say "blocked by", the link it
+    /// could make stands for the dependency, and it says so ([`DependenciesSet::stand_ins`]).
     fn set_dependencies(
         &self,
         number: u64,
         add: &[u64],
         remove: &[u64],
-    ) -> Result<Option<Issue>, Error> {
+    ) -> Result<DependenciesSet, Error> {
         let _ = (number, add, remove);
         Err(Error::new(
             ErrorKind::Setup,

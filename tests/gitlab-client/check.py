@@ -192,6 +192,40 @@ def main():
     future = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3650)).isoformat()
     expect(project.issues.list(updated_after=future, get_all=True), [], "updated_after in the future")
 
+    # Issue links: #3 is blocked by #2 (stored as #2 blocks #3), each end sees its side.
+    blocked = project.issues.get(3)
+    blocking = project.issues.get(2)
+    source, target = blocked.links.create({
+        "target_project_id": project_id,
+        "target_issue_iid": 2,
+        "link_type": "is_blocked_by",
+    })
+    expect((source.iid, target.iid), (2, 3), "is_blocked_by stored as the other issue blocking")
+    seen = [(l.iid, l.link_type) for l in blocked.links.list(get_all=True)]
+    expect(seen, [(2, "is_blocked_by")], "links of the blocked issue")
+    seen = [(l.iid, l.link_type) for l in blocking.links.list(get_all=True)]
+    expect(seen, [(3, "blocks")], "links of the blocking issue")
+    e = expect_error(
+        GitlabCreateError, 409, "a second link between the same two issues",
+        lambda: blocking.links.create({"target_project_id": path, "target_issue_iid": 3}),
+    )
+    expect(e.error_message, "Issue(s) already assigned", "duplicate link message")
+    expect_error(
+        GitlabCreateError, 404, "a link to a missing issue",
+        lambda: blocked.links.create({"target_project_id": project_id, "target_issue_iid": 999}),
+    )
+    related, _ = blocked.links.create({"target_project_id": project_id, "target_issue_iid": 4})
+    expect(related.iid, 3, "relates_to keeps the source")
+    notes = [n.body for n in blocked.notes.list(get_all=True) if n.system]
+    if "marked this issue as blocked by #2" not in notes:
+        raise Mismatch(f"system notes of the blocked issue: {notes!r}")
+    links = blocked.links.list(get_all=True)
+    expect([l.link_type for l in links], ["is_blocked_by", "relates_to"], "oldest link first")
+    blocked.links.delete(links[0].issue_link_id)
+    links[1].delete()
+    expect(blocked.links.list(get_all=True), [], "links removed by their id")
+    expect(blocking.links.list(get_all=True), [], "from both ends")
+
     # A read_api token reads but cannot write.
     ro = gitlab.Gitlab(url, private_token=env["GITLAB_READ_TOKEN"])
     ro_project = ro.projects.get(project_id, lazy=True)

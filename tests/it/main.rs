@@ -29,6 +29,7 @@ mod sync_board;
 mod sync_both_ways;
 mod sync_contract;
 mod sync_dependencies;
+mod sync_dependencies_gitlab;
 mod sync_regressions;
 mod sync_settings;
 mod sync_sub_issues;

@@ -108,6 +108,46 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Keeps, of the links standing in for dependencies, those whose dependency is still
+    /// known (gone from either side: the link stands for nothing any more).
+    fn prune_stand_ins(&mut self) {
+        let links = &*self.links;
+        let mut kept = BTreeMap::new();
+        for (place, by_issue) in &links.stand_ins {
+            let mut place_kept = BTreeMap::new();
+            for (number, others) in by_issue {
+                let Some((key, link)) = links.items.iter().find(|(_, l)| {
+                    &l.repo == place
+                        && l.target == plan::fields::Target::Issue
+                        && l.number == *number
+                        && !l.retired
+                }) else {
+                    continue;
+                };
+                let project = key.split_once('/').map_or("", |(p, _)| p);
+                let depends_on: BTreeSet<u64> = link
+                    .remote
+                    .as_ref()
+                    .and_then(Fields::issue)
+                    .and_then(|f| f.depends_on.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| links.items.get(&plan::links::key(project, id)))
+                    .filter(|l| &l.repo == place)
+                    .map(|l| l.number)
+                    .collect();
+                let still: BTreeSet<u64> = others.intersection(&depends_on).copied().collect();
+                if !still.is_empty() {
+                    place_kept.insert(*number, still);
+                }
+            }
+            if !place_kept.is_empty() {
+                kept.insert(place.clone(), place_kept);
+            }
+        }
+        self.links.stand_ins = kept;
+    }
+
     /// Ends a run: final links, files, ETags, watermarks and metadata in one record commit.
     pub fn finish(
         &mut self,
@@ -147,6 +187,7 @@ impl Executor<'_> {
                     self.links.blocked_by_totals.remove(place);
                 }
             }
+            self.prune_stand_ins();
         }
         // Keep only what this run asked for, so the cache does not grow forever.
         let mut etags = etags.clone();

@@ -46,6 +46,8 @@ pub struct Executor<'a> {
     dependencies_read: BTreeSet<String>,
     /// Per place: how many issues block each issue, as this run last saw it.
     blocked_by_totals: BTreeMap<String, BTreeMap<u64, u64>>,
+    /// What this run said of links standing in for dependencies (place, why): once each.
+    stand_ins_said: BTreeSet<(String, String)>,
     last_commit: Option<ObjectId>,
     /// Plan files rewritten (or created) with GitHub's changes: the blob the record keeps
     /// for them (the synced commit's version plus those changes).
@@ -95,6 +97,7 @@ impl<'a> Executor<'a> {
             watermarks: BTreeMap::new(),
             dependencies_read: BTreeSet::new(),
             blocked_by_totals: BTreeMap::new(),
+            stand_ins_said: BTreeSet::new(),
             last_commit: None,
             pulled: BTreeMap::new(),
             written: Vec::new(),
@@ -157,6 +160,55 @@ impl<'a> Executor<'a> {
                 .entry(place.to_string())
                 .or_default()
                 .insert(issue.number, n);
+        }
+    }
+
+    /// Notes which of issue `number`'s dependencies stand on links that don't say them:
+    /// those the tracker just said so of, none of those just removed.
+    pub(super) fn saw_stand_ins(
+        &mut self,
+        place: &str,
+        number: u64,
+        removed: &[u64],
+        made: &[tracker::StandIns],
+    ) {
+        let by_issue = self.links.stand_ins.entry(place.to_string()).or_default();
+        let mine = by_issue.entry(number).or_default();
+        for r in removed {
+            mine.remove(r);
+        }
+        for m in made {
+            mine.extend(m.issues.iter().copied());
+        }
+        if mine.is_empty() {
+            by_issue.remove(&number);
+        }
+        if by_issue.is_empty() {
+            self.links.stand_ins.remove(place);
+        }
+    }
+
+    /// Notes an issue a dependency write moved (on GitLab, a link writes a note on both
+    /// issues): its link takes the new `updated_at`, so that the next sync doesn't read
+    /// that issue's dependencies again. A push-only run keeps the tracker's side as it
+    /// was.
+    pub(super) fn saw_moved(&mut self, place: &str, issue: &Issue) {
+        self.saw_blocked_by(place, issue);
+        if self.options.direction != plan::Direction::Both {
+            return;
+        }
+        let Some(now) = &issue.updated_at else {
+            return;
+        };
+        for link in self.links.items.values_mut() {
+            if link.repo == place
+                && link.target == fields::Target::Issue
+                && link.number == issue.number
+                && !link.retired
+                && is_newer(now, link.updated_at.as_ref())
+            {
+                link.updated_at = Some(now.clone());
+            }
         }
     }
 

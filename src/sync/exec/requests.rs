@@ -48,14 +48,70 @@ impl Executor<'_> {
                 .map(|id| number_of(&plan::links::key(project, id)).ok_or_else(|| no_issue(id)))
                 .collect()
         };
+        let ids_added = add;
         let (add, remove) = (resolve(add)?, resolve(remove)?);
-        Ok(match tracker.set_dependencies(n, &add, &remove)? {
+        let place = tracker.place().to_string();
+        // Of the issues this one no longer depends on, those that depend on it through
+        // the same link (two issues that depended on each other, one link for both).
+        let reverse: Vec<u64> = remove
+            .iter()
+            .copied()
+            .filter(|x| {
+                self.links
+                    .stand_ins
+                    .get(&place)
+                    .and_then(|by_issue| by_issue.get(x))
+                    .is_some_and(|s| s.contains(&n))
+            })
+            .collect();
+        let set = tracker.set_dependencies(n, &add, &remove)?;
+        self.saw_stand_ins(&place, n, &remove, &set.stand_ins);
+        for other in &set.others {
+            self.saw_moved(&place, other);
+        }
+        let mut latest = set.issue.clone();
+        // The link removed stood for their dependency too: they get a link of their own.
+        for x in reverse {
+            let again = tracker.set_dependencies(x, &[n], &[])?;
+            self.saw_stand_ins(&place, x, &[n], &again.stand_ins);
+            for i in again.issue.iter().chain(&again.others) {
+                if i.number == n {
+                    latest = Some(i.clone());
+                } else {
+                    self.saw_moved(&place, i);
+                }
+            }
+        }
+        let mut done = match &latest {
             Some(issue) => {
-                self.saw_blocked_by(tracker.place(), &issue);
-                Done::issue(&issue, false)
+                self.saw_blocked_by(&place, issue);
+                Done::issue(issue, false)
             }
             None => Done::default(),
-        })
+        };
+        // Each reason once a run: later dependencies go the same way.
+        let id = key.split_once('/').map_or(key.as_str(), |(_, id)| id);
+        let mut said = Vec::new();
+        for s in &set.stand_ins {
+            if !self.stand_ins_said.insert((place.clone(), s.why.clone())) {
+                continue;
+            }
+            let deps: Vec<&str> = add
+                .iter()
+                .zip(ids_added)
+                .filter(|(n, _)| s.issues.contains(n))
+                .map(|(_, id)| id.as_str())
+                .collect();
+            said.push(format!(
+                "{} ({id} depends on {}); the plan keeps which one waits for which",
+                s.why,
+                deps.join(", ")
+            ));
+        }
+        if !said.is_empty() {
+            done.info = Some(said.join("; "));
+        }
+        Ok(done)
     }
 
     /// Puts an issue (created by this run, or linked before) on the project board, its

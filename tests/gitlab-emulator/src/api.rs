@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::http::{parse_query, percent_decode};
 use crate::model::{State, Urls, current_user_json, project_json, user_json};
-use crate::{issues, labels, milestones, releases};
+use crate::{issues, labels, links, milestones, releases};
 
 /// Who is making the request.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub(crate) struct Ctx<'a> {
     pub actor: Option<&'a Actor>,
     pub scoped_labels: bool,
     pub multiple_assignees: bool,
+    /// `blocks` / `is_blocked_by` links can be made (GitLab Premium).
+    pub blocking_links: bool,
 }
 
 impl Ctx<'_> {
@@ -446,6 +448,8 @@ pub(crate) enum Route {
     Issue(String),
     Notes(String),
     Note(String, String),
+    Links(String),
+    Link(String, String),
     Milestones,
     Milestone(String),
     Labels,
@@ -458,9 +462,12 @@ impl Route {
     fn methods(&self) -> &'static [&'static str] {
         match self {
             Route::User | Route::Users | Route::Project => &["GET"],
-            Route::Issues | Route::Notes(_) | Route::Milestones | Route::Releases => {
-                &["GET", "POST"]
-            }
+            Route::Issues
+            | Route::Notes(_)
+            | Route::Links(_)
+            | Route::Milestones
+            | Route::Releases => &["GET", "POST"],
+            Route::Link(..) => &["GET", "DELETE"],
             // `PUT|DELETE /projects/:id/labels` with `name` or `label_id`
             // (the older form python-gitlab still uses for updates).
             Route::Labels => &["GET", "POST", "PUT", "DELETE"],
@@ -495,6 +502,8 @@ pub(crate) fn match_route(path: &str) -> Option<(Route, Option<String>)> {
                 ["issues", iid] => Route::Issue((*iid).to_string()),
                 ["issues", iid, "notes"] => Route::Notes((*iid).to_string()),
                 ["issues", iid, "notes", n] => Route::Note((*iid).to_string(), (*n).to_string()),
+                ["issues", iid, "links"] => Route::Links((*iid).to_string()),
+                ["issues", iid, "links", l] => Route::Link((*iid).to_string(), (*l).to_string()),
                 ["milestones"] => Route::Milestones,
                 ["milestones", m] => Route::Milestone((*m).to_string()),
                 ["labels"] => Route::Labels,
@@ -625,6 +634,9 @@ fn route(state: &mut State, ctx: &Ctx<'_>, req: &ApiRequest<'_>) -> Res {
         }
         ("POST", Route::Notes(iid)) => issues::create_note(state, ctx, pidx, &iid, &params),
         (m, Route::Note(iid, note)) => issues::note(state, ctx, pidx, m, &iid, &note, &params),
+        ("GET", Route::Links(iid)) => links::list(state, ctx, pidx, &iid),
+        ("POST", Route::Links(iid)) => links::create(state, ctx, pidx, &iid, &params),
+        (m, Route::Link(iid, link)) => links::one(state, ctx, pidx, m, &iid, &link),
         ("GET", Route::Milestones) => {
             let page = page(vec![id_param, ("state", "all".into())]);
             milestones::list(state, ctx, pidx, &params, &page)

@@ -120,6 +120,32 @@ impl Emulator {
         ))
     }
 
+    /// The issues linked to an issue (`GET …/issues/:iid/links`), oldest link first:
+    /// each with `issue_link_id` and `link_type` as this issue sees the link.
+    pub fn links(&self, project: &str, iid: u64) -> Vec<Value> {
+        let path = format!("{}/issues/{iid}/links", self.project_ref(project));
+        match self.get_one(&path) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The iids of the issues of the same project that block an issue (its
+    /// `is_blocked_by` links), ascending.
+    pub fn blocked_by(&self, project: &str, iid: u64) -> Vec<u64> {
+        let own = self
+            .get_one(&self.project_ref(project))
+            .and_then(|p| p["id"].as_u64());
+        let mut out: Vec<u64> = self
+            .links(project, iid)
+            .iter()
+            .filter(|l| l["link_type"] == "is_blocked_by" && l["project_id"].as_u64() == own)
+            .filter_map(|l| l["iid"].as_u64())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     // ----- direct changes (a person editing on the web) -----------------
 
     fn change(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
@@ -154,6 +180,35 @@ impl Emulator {
     pub fn add_note(&self, project: &str, iid: u64, body: &str) -> Value {
         let path = format!("{}/issues/{iid}/notes", self.project_ref(project));
         self.change("POST", &path, Some(&json!({ "body": body })))
+    }
+
+    /// Links issue `iid` to issue `target` of the same project as `root`, like
+    /// `POST …/issues/:iid/links` (`link_type`: `relates_to`, `blocks` or
+    /// `is_blocked_by`): both issues get a system note and a new `updated_at`.
+    /// Panics on rejection (a link already there, a blocking type on GitLab Free).
+    pub fn link_issues(&self, project: &str, iid: u64, target: u64, link_type: &str) -> Value {
+        let path = format!("{}/issues/{iid}/links", self.project_ref(project));
+        let body = json!({
+            "target_project_id": project.trim_matches('/'),
+            "target_issue_iid": target,
+            "link_type": link_type,
+        });
+        self.change("POST", &path, Some(&body))
+    }
+
+    /// Removes the link between issues `iid` and `target` of the same project as
+    /// `root` (found from `iid`'s links). Panics when there is none.
+    pub fn unlink_issues(&self, project: &str, iid: u64, target: u64) {
+        let Some(id) = self
+            .links(project, iid)
+            .iter()
+            .find(|l| l["iid"].as_u64() == Some(target))
+            .and_then(|l| l["issue_link_id"].as_u64())
+        else {
+            panic!("gitlab-emulator: unlink_issues: #{iid} is not linked to #{target}");
+        };
+        let path = format!("{}/issues/{iid}/links/{id}", self.project_ref(project));
+        self.change("DELETE", &path, None);
     }
 
     /// Creates a milestone as `root`. Panics on rejection.

@@ -33,11 +33,11 @@ const UPDATE_ONE_OF: &[&str] = &[
     "issue_type",
 ];
 
-fn parse_iid(raw: &str, key: &str) -> Result<u64, Reply> {
+pub(crate) fn parse_iid(raw: &str, key: &str) -> Result<u64, Reply> {
     raw.parse().map_err(|_| invalid(key))
 }
 
-fn find_issue(project: &Project, raw: &str) -> Result<u64, Reply> {
+pub(crate) fn find_issue(project: &Project, raw: &str) -> Result<u64, Reply> {
     let iid = parse_iid(raw, "issue_iid")?;
     if project.issues.contains_key(&iid) {
         Ok(iid)
@@ -422,6 +422,8 @@ pub(crate) fn delete(state: &mut State, pidx: usize, raw: &str) -> Res {
         return Err(message(404, "404 Issue Not Found"));
     }
     project.notes.retain(|n| n.issue_iid != iid);
+    let end = (project.id, iid);
+    state.issue_links.retain(|l| !l.touches(end));
     Ok(Reply::no_content())
 }
 
@@ -488,6 +490,7 @@ pub(crate) fn create_note(
         author: ctx.user_id(),
         created_at: ctx.now,
         updated_at: ctx.now,
+        system: false,
     };
     project.notes.push(note.clone());
     if let Some(issue) = project.issues.get_mut(&iid) {

@@ -18,6 +18,7 @@
 //! `GET /user`; `GET /users?username=`; `GET /projects/:id`;
 //! `GET|POST /projects/:id/issues`; `GET|PUT|DELETE …/issues/:iid`;
 //! `GET|POST …/issues/:iid/notes`; `GET|PUT|DELETE …/issues/:iid/notes/:note_id`;
+//! `GET|POST …/issues/:iid/links`; `GET|DELETE …/issues/:iid/links/:issue_link_id`;
 //! `GET|POST …/milestones`; `GET|PUT|DELETE …/milestones/:milestone_id`;
 //! `GET|POST …/labels`; `GET|PUT|DELETE …/labels/:label_id` (id or name);
 //! `GET|POST …/releases`; `GET|PUT|DELETE …/releases/:tag_name`.
@@ -36,7 +37,10 @@
 //! * Timestamps come from a clock tests can freeze and advance; the
 //!   rate-limit window runs on the wall clock from a user's first request.
 //! * `updated_at` moves only when an update changes something; a new or
-//!   edited note touches its issue.
+//!   edited note touches its issue, and so does the system note GitLab
+//!   writes on both issues when a link between them is made or removed.
+//! * Blocking links (`blocks`, `is_blocked_by`) are GitLab Premium: with
+//!   [`Options::blocking_links`] off they are refused as on GitLab Free.
 //! * Responses build URLs from the `Host` header.
 //! * The request log ([`Emulator::requests`]) keeps each request as sent.
 
@@ -44,6 +48,7 @@ mod api;
 mod inspect;
 mod issues;
 mod labels;
+mod links;
 mod milestones;
 mod model;
 mod releases;
@@ -82,6 +87,10 @@ pub struct Options {
     /// Issues take several assignees (GitLab Premium; default true). When
     /// false only the first one is kept, as on GitLab Free.
     pub multiple_assignees: bool,
+    /// Issue links may be `blocks` / `is_blocked_by` (GitLab Premium; default
+    /// true). When false asking for one is `403 Blocked issues not available
+    /// for current license`, as on GitLab Free: only `relates_to` links.
+    pub blocking_links: bool,
     /// Latency added to every request.
     pub latency: Duration,
 }
@@ -94,6 +103,7 @@ impl Default for Options {
             rate_limit_window: Duration::from_secs(60),
             scoped_labels: true,
             multiple_assignees: true,
+            blocking_links: true,
             latency: Duration::ZERO,
         }
     }
@@ -289,6 +299,7 @@ impl Inner {
             actor,
             scoped_labels: self.options.scoped_labels,
             multiple_assignees: self.options.multiple_assignees,
+            blocking_links: self.options.blocking_links,
         }
     }
 }
@@ -461,6 +472,12 @@ impl Emulator {
     /// Latency added to every request from now on.
     pub fn set_latency(&self, latency: Duration) {
         self.lock().options.latency = latency;
+    }
+
+    /// Offers blocking links from now on (GitLab Premium), or refuses them (GitLab
+    /// Free); links made before stay as they are.
+    pub fn set_blocking_links(&self, on: bool) {
+        self.lock().options.blocking_links = on;
     }
 
     /// Changes the rate limit and window; counters restart.

@@ -73,6 +73,45 @@ pub(crate) struct Note {
     pub author: u64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Written by GitLab itself (`marked this issue as related to #2`).
+    pub system: bool,
+}
+
+/// An issue link as GitLab stores it: `relates_to`, or `blocks` (the source blocks the
+/// target); an `is_blocked_by` link is stored as a `blocks` link the other way round.
+/// Each end is `(project id, iid)`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IssueLink {
+    pub id: u64,
+    pub source: (u64, u64),
+    pub target: (u64, u64),
+    pub blocks: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl IssueLink {
+    /// The link's type as stored.
+    pub fn link_type(&self) -> &'static str {
+        if self.blocks { "blocks" } else { "relates_to" }
+    }
+
+    /// Whether `end` is one of its two issues.
+    pub fn touches(&self, end: (u64, u64)) -> bool {
+        self.source == end || self.target == end
+    }
+
+    /// The other issue, seen from `end`, and the link's type as `end` sees it (the
+    /// target of a `blocks` link `is_blocked_by` its source).
+    pub fn seen_from(&self, end: (u64, u64)) -> ((u64, u64), &'static str) {
+        if self.source == end {
+            (self.target, self.link_type())
+        } else if self.blocks {
+            (self.source, "is_blocked_by")
+        } else {
+            (self.source, "relates_to")
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +161,8 @@ pub(crate) struct State {
     pub namespaces: Vec<String>,
     /// Users holding a token: they act as owners of every project.
     pub token_users: BTreeSet<u64>,
+    /// Issue links, across projects.
+    pub issue_links: Vec<IssueLink>,
     next_id: BTreeMap<&'static str, u64>,
 }
 
@@ -131,6 +172,10 @@ impl State {
         let counter = self.next_id.entry(family).or_insert(0);
         *counter += 1;
         *counter
+    }
+
+    pub fn project_by_id(&self, id: u64) -> Option<usize> {
+        self.projects.iter().position(|p| p.id == id)
     }
 
     pub fn user(&self, id: u64) -> Option<&User> {
@@ -517,7 +562,23 @@ pub(crate) fn issue_json(
         .and_then(|id| p.milestones.get(&id))
         .map_or(Value::Null, |m| milestone_json(urls, p, m, now));
     let api = urls.api();
-    let notes = p.notes.iter().filter(|n| n.issue_iid == issue.iid).count();
+    let notes = p
+        .notes
+        .iter()
+        .filter(|n| n.issue_iid == issue.iid && !n.system)
+        .count();
+    // How many open issues this one blocks (GitLab keeps the count on the blocking issue).
+    let blocking = state
+        .issue_links
+        .iter()
+        .filter(|l| l.blocks && l.source == (p.id, issue.iid))
+        .filter(|l| {
+            state
+                .project_by_id(l.target.0)
+                .and_then(|t| state.projects[t].issues.get(&l.target.1))
+                .is_some_and(|t| t.open)
+        })
+        .count();
     json!({
         "id": issue.id,
         "iid": issue.iid,
@@ -551,7 +612,7 @@ pub(crate) fn issue_json(
             "human_total_time_spent": null,
         },
         "task_completion_status": {"count": 0, "completed_count": 0},
-        "blocking_issues_count": 0,
+        "blocking_issues_count": blocking,
         "has_tasks": false,
         "_links": {
             "self": format!("{api}/projects/{}/issues/{}", p.id, issue.iid),
@@ -585,7 +646,7 @@ pub(crate) fn note_json(state: &State, urls: &Urls, p: &Project, n: &Note) -> Va
         "author": user_or_null(state, urls, Some(n.author)),
         "created_at": format_ts(n.created_at),
         "updated_at": format_ts(n.updated_at),
-        "system": false,
+        "system": n.system,
         "noteable_id": issue_id,
         "noteable_type": "Issue",
         "project_id": p.id,

@@ -79,4 +79,17 @@ fn python_gitlab_drives_the_emulator() {
     assert_eq!(milestone_gets.get(..2), Some(&[Some(429), Some(200)][..]));
     assert_eq!(emu.pending_faults(), 0);
     assert_eq!(emu.issues(PROJECT).len(), 26);
+    // Issue links: created on the blocked issue, removed by the link's id.
+    let links = format!("/api/v4/projects/{id}/issues/3/links");
+    assert!(
+        log.iter()
+            .any(|r| r.method == "POST" && r.path() == links && r.status == Some(201))
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.method == "DELETE" && r.path().starts_with(&format!("{links}/")))
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        [Some(200), Some(200)]
+    );
 }

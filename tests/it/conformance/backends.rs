@@ -47,7 +47,19 @@ impl Backend {
     }
 
     pub fn gitlab() -> Backend {
-        let emu = gitlab_emulator::Emulator::start();
+        Backend::gitlab_with(gitlab_emulator::Options::default())
+    }
+
+    /// GitLab Free: no blocking links.
+    pub fn gitlab_free() -> Backend {
+        Backend::gitlab_with(gitlab_emulator::Options {
+            blocking_links: false,
+            ..gitlab_emulator::Options::default()
+        })
+    }
+
+    fn gitlab_with(options: gitlab_emulator::Options) -> Backend {
+        let emu = gitlab_emulator::Emulator::start_with(options);
         emu.add_user(USER);
         emu.add_token(GL_TOKEN, USER, &["api"]);
         emu.add_project(GL_PROJECT);
@@ -207,13 +219,24 @@ impl Backend {
         }
     }
 
+    /// The issues of the place that block an issue (GitHub: "blocked by"; GitLab: its
+    /// `is_blocked_by` links).
+    pub fn blocked_by(&self, number: u64) -> Vec<u64> {
+        match self {
+            Backend::Github(e) => e.blocked_by("acme", "demo", number),
+            Backend::Gitlab(e) => e.blocked_by(GL_PROJECT, number),
+        }
+    }
+
     /// The texts of an issue's comments (GitLab: notes).
     pub fn comments(&self, number: u64) -> Vec<String> {
         let raw = match self {
             Backend::Github(e) => e.comments("acme", "demo", number),
             Backend::Gitlab(e) => e.notes(GL_PROJECT, number),
         };
+        // GitLab's own notes (a link made) are no comments.
         raw.iter()
+            .filter(|c| c["system"] != true)
             .filter_map(|c| c["body"].as_str().map(str::to_string))
             .collect()
     }

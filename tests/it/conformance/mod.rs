@@ -665,49 +665,132 @@ fn gitlab_scoped_labels_swap_in_one_request() {
     assert_eq!(b.write_count(), 0, "{:?}", b.writes());
 }
 
+/// TASK-002 waits for TASK-001, committed before the first sync.
+fn with_dependency(b: Backend) -> Case {
+    let c = Case::new(b, "");
+    c.repo.edit(TASK_2, |t| {
+        t.replacen(
+            "epic_id = \"EPIC-001\"\n",
+            "epic_id = \"EPIC-001\"\ndepends_on = [\"TASK-001\"]\n",
+            1,
+        )
+    });
+    c.repo.commit_all("TASK-002 waits for TASK-001");
+    c
+}
+
+fn ops_of<'a>(report: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
+    report["projects"][0]["ops"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .filter(|o| o["op"] == kind)
+        .collect()
+}
+
 #[test]
-fn dependencies_go_to_github_and_stay_in_the_plan_on_gitlab_with_a_note() {
+fn dependencies_go_to_both_trackers() {
     both(|b| {
-        let c = Case::new(b, "");
-        c.repo.edit(TASK_2, |t| {
-            t.replacen(
-                "epic_id = \"EPIC-001\"\n",
-                "epic_id = \"EPIC-001\"\ndepends_on = [\"TASK-001\"]\n",
-                1,
-            )
-        });
-        c.repo.commit_all("TASK-002 waits for TASK-001");
+        let c = with_dependency(b);
         let report = c.sync();
         let b = &c.backend;
-        let notes = &report["projects"][0]["notes"];
-        let deps_ops: Vec<&serde_json::Value> = report["projects"][0]["ops"]
-            .as_array()
-            .expect("ops")
-            .iter()
-            .filter(|o| o["op"] == "set_dependencies")
-            .collect();
-        match b.name() {
-            "gitlab" => {
-                assert!(deps_ops.is_empty(), "{report:#}");
-                assert_eq!(
-                    notes,
-                    &serde_json::json!([{
-                        "key": null,
-                        "message": "depends_on is not synced with GitLab yet: the dependencies of TASK-002 stay in the plan only",
-                        "incomplete": false
-                    }]),
-                    "{report:#}"
-                );
-            }
-            _ => {
-                assert_eq!(deps_ops.len(), 1, "{report:#}");
-                assert_eq!(notes, &serde_json::json!([]), "{report:#}");
-            }
-        }
-        // Either way, nothing more to do.
+        assert_eq!(ops_of(&report, "set_dependencies").len(), 1, "{report:#}");
+        assert_eq!(
+            report["projects"][0]["notes"],
+            serde_json::json!([]),
+            "{report:#}"
+        );
+        let parser = b.issue_titled("Write the parser").number;
+        let docs = b.issue_titled("Document it").number;
+        assert_eq!(b.blocked_by(docs), [parser], "{}", b.name());
+        assert_eq!(b.blocked_by(parser), Vec::<u64>::new(), "{}", b.name());
+        // Nothing more to do, and nothing more to read (on GitLab, the link moved both
+        // issues: the record knows it did).
+        b.reset_log();
+        c.sync();
+        assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
+        assert_eq!(b.read_count(), 3, "{}", b.name());
+
+        // Dropped from the plan: gone from the tracker, the other way round too.
+        c.repo
+            .edit(TASK_2, |t| t.replace("depends_on = [\"TASK-001\"]\n", ""));
+        c.repo.commit_all("TASK-002 no longer waits");
+        let report = c.sync();
+        assert_eq!(ops_of(&report, "set_dependencies").len(), 1, "{report:#}");
+        assert_eq!(b.blocked_by(docs), Vec::<u64>::new(), "{}", b.name());
         b.reset_log();
         c.sync();
         assert_eq!(b.write_count(), 0, "{}: {:?}", b.name(), b.writes());
         assert_eq!(b.read_count(), 3, "{}", b.name());
     });
+}
+
+#[test]
+fn gitlab_free_links_dependencies_as_related_once_and_says_so() {
+    let c = with_dependency(Backend::gitlab_free());
+    let report = c.sync();
+    let Backend::Gitlab(emu) = &c.backend else {
+        unreachable!("a GitLab backend")
+    };
+    let b = &c.backend;
+    let parser = b.issue_titled("Write the parser").number;
+    let docs = b.issue_titled("Document it").number;
+    // Refused as a blocking link, made a related one.
+    let links = emu.links(backends::GL_PROJECT, docs);
+    assert_eq!(links.len(), 1, "{links:#?}");
+    assert_eq!(links[0]["iid"], parser);
+    assert_eq!(links[0]["link_type"], "relates_to");
+    assert_eq!(
+        report["projects"][0]["notes"],
+        serde_json::json!([{
+            "key": "demo/TASK-002",
+            "message": "GitLab Free has no blocking links: dependencies go there as related links (TASK-002 depends on TASK-001); the plan keeps which one waits for which",
+            "incomplete": false
+        }]),
+        "{report:#}"
+    );
+    assert_eq!(report["projects"][0]["failures"], serde_json::json!([]));
+
+    // Converged: nothing written, no link read, no note.
+    b.reset_log();
+    let again = c.sync();
+    assert_eq!(b.write_count(), 0, "{:?}", b.writes());
+    assert_eq!(b.read_count(), 3);
+    assert_eq!(again["projects"][0]["notes"], serde_json::json!([]));
+
+    // Someone edits the issue: its links are read, and the related link still stands for
+    // the plan's dependency (it is not pulled away, nor pushed again).
+    emu.advance_time(std::time::Duration::from_secs(2));
+    b.web_edit(docs, Some("Document it well"), None);
+    b.reset_log();
+    c.sync();
+    assert_eq!(b.write_count(), 0, "{:?}", b.writes());
+    let links_read = emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path().ends_with(&format!("/issues/{docs}/links")))
+        .count();
+    assert_eq!(links_read, 1);
+    let text = c.repo.read(TASK_2);
+    assert!(text.contains("depends_on = [\"TASK-001\"]"), "{text}");
+    assert!(text.contains("Document it well"), "{text}");
+    c.repo.commit_all("take the title");
+
+    // A related link someone else made has no direction: it is not pulled into the plan.
+    c.repo
+        .edit(TASK_2, |t| t.replace("depends_on = [\"TASK-001\"]\n", ""));
+    c.repo.commit_all("TASK-002 no longer waits");
+    c.sync();
+    assert!(emu.links(backends::GL_PROJECT, docs).is_empty(), "removed");
+    emu.advance_time(std::time::Duration::from_secs(2));
+    emu.link_issues(backends::GL_PROJECT, parser, docs, "relates_to");
+    c.sync();
+    for task in [TASK_1, TASK_2] {
+        let text = c.repo.read(task);
+        assert!(!text.contains("depends_on = [\"TASK-"), "{text}");
+    }
+    b.reset_log();
+    c.sync();
+    assert_eq!(b.write_count(), 0, "{:?}", b.writes());
+    assert_eq!(b.read_count(), 3);
 }
