@@ -96,25 +96,13 @@ impl Setup {
     fn sync_ok(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let out = self.sync(&all);
-        assert_exit(&out, 0, &format!("sync {args:?}"));
-        let report = parse_json(&out);
-        for p in report["projects"].as_array().expect("projects") {
-            assert_eq!(p["failures"], json!([]), "{report:#}");
-        }
-        report
+        clean_sync_report(&self.sync(&all), &format!("sync {args:?}"))
     }
 
     fn number(&self, id: &str) -> u64 {
-        let found: Vec<u64> = self
-            .emu
-            .issues(OWNER, REPO)
-            .into_iter()
-            .filter(|i| marker(&i["body"]).as_deref() == Some(id))
-            .filter_map(|i| i["number"].as_u64())
-            .collect();
-        assert_eq!(found.len(), 1, "issues for {id}: {found:?}");
-        found[0]
+        the_issue_of(self.emu.issues(OWNER, REPO), "body", id)["number"]
+            .as_u64()
+            .expect("number")
     }
 
     /// `id`'s card: `None` off the board, `Some(None)` on it without a column.

@@ -86,24 +86,11 @@ impl Setup {
     fn sync_ok(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let out = self.sync(&all);
-        assert_exit(&out, 0, &format!("sync {args:?}"));
-        let report = parse_json(&out);
-        for p in report["projects"].as_array().expect("projects") {
-            assert_eq!(p["failures"], json!([]), "{report:#}");
-        }
-        report
+        clean_sync_report(&self.sync(&all), &format!("sync {args:?}"))
     }
 
     fn issue(&self, id: &str) -> Value {
-        let found: Vec<Value> = self
-            .emu
-            .issues(OWNER, REPO)
-            .into_iter()
-            .filter(|i| marker(&i["body"]).as_deref() == Some(id))
-            .collect();
-        assert_eq!(found.len(), 1, "issues for {id}: {found:#?}");
-        found.into_iter().next().expect("one issue")
+        the_issue_of(self.emu.issues(OWNER, REPO), "body", id)
     }
 
     fn number(&self, id: &str) -> u64 {

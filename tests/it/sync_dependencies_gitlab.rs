@@ -104,24 +104,11 @@ impl Setup {
     fn sync_ok(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let out = self.sync(&all);
-        assert_exit(&out, 0, &format!("sync {args:?}"));
-        let report = parse_json(&out);
-        for p in report["projects"].as_array().expect("projects") {
-            assert_eq!(p["failures"], json!([]), "{report:#}");
-        }
-        report
+        clean_sync_report(&self.sync(&all), &format!("sync {args:?}"))
     }
 
     fn issue(&self, id: &str) -> Value {
-        let found: Vec<Value> = self
-            .emu
-            .issues(PROJECT)
-            .into_iter()
-            .filter(|i| marker(&i["description"]).as_deref() == Some(id))
-            .collect();
-        assert_eq!(found.len(), 1, "issues for {id}: {found:#?}");
-        found.into_iter().next().expect("one issue")
+        the_issue_of(self.emu.issues(PROJECT), "description", id)
     }
 
     fn number(&self, id: &str) -> u64 {

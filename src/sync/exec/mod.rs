@@ -18,6 +18,7 @@ use crate::tracker::{
 };
 
 mod checkpoint;
+mod relations;
 mod requests;
 mod worktree;
 

@@ -296,6 +296,27 @@ pub fn assert_exit(out: &Output, code: i32, what: &str) {
     );
 }
 
+/// The `--json` report of a sync (`what` names it): it exited 0 and no project failed.
+pub fn clean_sync_report(out: &Output, what: &str) -> serde_json::Value {
+    assert_exit(out, 0, what);
+    let report = parse_json(out);
+    for p in report["projects"].as_array().expect("projects") {
+        assert_eq!(p["failures"], serde_json::json!([]), "{what}: {report:#}");
+    }
+    report
+}
+
+/// The one issue among `issues` whose text (`body` on GitHub, `description` on GitLab)
+/// ends with the marker line of `id`.
+pub fn the_issue_of(issues: Vec<serde_json::Value>, text: &str, id: &str) -> serde_json::Value {
+    let found: Vec<serde_json::Value> = issues
+        .into_iter()
+        .filter(|i| marker(&i[text]).as_deref() == Some(id))
+        .collect();
+    assert_eq!(found.len(), 1, "issues for {id}: {found:#?}");
+    found.into_iter().next().expect("one issue")
+}
+
 /// Stdout parsed as JSON (panics with the text when it isn't).
 pub fn parse_json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
