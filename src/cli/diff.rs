@@ -268,7 +268,12 @@ fn incoming(ctx: &Context, repo: &git_intellimanage::repo::Repo, args: &Args) ->
         );
         for c in &item.changes {
             if c.field == "body" || c.field == "description" {
-                let d = git_intellimanage::diff::body_diff(&c.old, &c.new, "last sync", "GitHub");
+                let d = git_intellimanage::diff::body_diff(
+                    &c.old,
+                    &c.new,
+                    "last sync",
+                    &doc.trackers_named(),
+                );
                 if let Some(d) = d {
                     println!("    {}: +{} -{}", c.field, d.insertions, d.deletions);
                     for line in d.unified.lines() {
@@ -290,8 +295,9 @@ fn incoming(ctx: &Context, repo: &git_intellimanage::repo::Repo, args: &Args) ->
         );
     }
     println!(
-        "{} changed on GitHub, {} without an artifact (fetched {at})",
+        "{} changed on {}, {} without an artifact (fetched {at})",
         doc.items.len(),
+        doc.trackers_named(),
         super::common::count(doc.unlinked.len(), "issue")
     );
     Ok(ExitCode::SUCCESS)

@@ -112,8 +112,11 @@ struct ProjectStatus {
     renamed: usize,
     /// Changed plan files that could not be read.
     unreadable: usize,
-    /// Items changed on GitHub (as last fetched with `sync --fetch-only`).
+    /// Items changed on the tracker (as last fetched with `sync --fetch-only`).
     incoming: usize,
+    /// The tracker they changed on.
+    #[serde(skip)]
+    incoming_from: &'static str,
     /// Items flagged for a person (`manual_flag` conflicts) or that failed to sync.
     flagged: Vec<String>,
     failed: Vec<String>,
@@ -195,6 +198,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         let project = item.key.split('/').next().unwrap_or_default();
         if let Some(entry) = projects.get_mut(project) {
             entry.incoming += 1;
+            entry.incoming_from = links
+                .items
+                .get(&item.key)
+                .map_or("the tracker", |l| l.tracker.name());
         }
     }
     for problem in &compared.diff.problems {
@@ -276,8 +283,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         );
         if s.incoming > 0 {
             println!(
-                "    {} changed on GitHub (see `git intellimanage diff --incoming`)",
-                s.incoming
+                "    {} changed on {} (see `git intellimanage diff --incoming`)",
+                s.incoming, s.incoming_from
             );
         }
         if !s.flagged.is_empty() {

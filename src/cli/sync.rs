@@ -172,8 +172,9 @@ fn print_text(ctx: &Context, report: &Report) {
     let p = ctx.out();
     if let Some(incoming) = &report.incoming {
         println!(
-            "fetched: {} changed on GitHub since the last sync, {} without an artifact",
+            "fetched: {} changed on {} since the last sync, {} without an artifact",
             incoming.items.len(),
+            incoming.trackers_named(),
             count(incoming.unlinked.len(), "issue")
         );
         println!("{}", p.dim("see them with `git intellimanage diff --incoming`; `git intellimanage sync` brings them in"));
@@ -306,7 +307,7 @@ fn plan_syncs(repo: &Repo, rev: &str) -> bool {
 /// The line for an artifact two clones linked to two different issues.
 pub fn duplicate_line(d: &Duplicate) -> String {
     format!(
-        "{} is linked to two issues of {}: #{} (kept) and #{}{}; close #{} on GitHub",
+        "{} is linked to two issues of {}: #{} (kept) and #{}{}; close #{} there",
         d.key,
         d.repo,
         d.kept,

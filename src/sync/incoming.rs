@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::RemoteState;
 use crate::plan::fields::{self, IssueFields, MilestoneFields, Target};
 use crate::plan::links::{Fields, Links};
+use crate::tracker::Platform;
 
 /// The incoming document in the sync record.
 pub const INCOMING_DOC: &str = "incoming.json";
@@ -43,6 +44,21 @@ pub struct Incoming {
     pub fetched_at: Option<String>,
     pub items: Vec<IncomingItem>,
     pub unlinked: Vec<Unlinked>,
+    /// The trackers it was fetched from (fetches before this field: GitHub).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trackers: Vec<Platform>,
+}
+
+impl Incoming {
+    /// The trackers it was fetched from, as people write them: `GitHub`, `GitHub and
+    /// GitLab`.
+    pub fn trackers_named(&self) -> String {
+        if self.trackers.is_empty() {
+            return Platform::Github.name().to_string();
+        }
+        let names: Vec<&str> = self.trackers.iter().map(|p| p.name()).collect();
+        names.join(" and ")
+    }
 }
 
 fn list(v: &std::collections::BTreeSet<String>) -> String {

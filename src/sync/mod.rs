@@ -317,6 +317,9 @@ pub fn run(
             exec.dependencies_read(&repo_key, &remote);
         }
         if options.fetch_only {
+            if !fetched.trackers.contains(&target.platform) {
+                fetched.trackers.push(target.platform);
+            }
             for cfg in &group.projects {
                 let (items, unlinked) =
                     incoming::compute(&cfg.project_slug, cfg, exec.links(), &remote);

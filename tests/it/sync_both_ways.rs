@@ -2104,6 +2104,7 @@ fn fetch_only_writes_nothing_and_diff_incoming_shows_it_offline() {
                 },
             ],
             "unlinked": [{"project": "demo", "number": dark, "title": "Dark mode"}],
+            "trackers": ["github"],
         })
     );
     let one = repo.im_json(&["diff", "--incoming", "--json", "task-001"]);
