@@ -11,55 +11,55 @@ use serde::Deserialize;
 use super::run::Call;
 
 /// A command line being built: `<subcommand> --json [--flag=value…] [-- positional…]`.
-struct Line {
+pub(super) struct Line {
     args: Vec<String>,
     positionals: Vec<String>,
 }
 
 impl Line {
-    fn new(subcommand: &str) -> Line {
+    pub(super) fn new(subcommand: &str) -> Line {
         Line {
             args: vec![subcommand.to_string(), "--json".to_string()],
             positionals: Vec::new(),
         }
     }
 
-    fn opt(mut self, flag: &str, value: &Option<String>) -> Line {
+    pub(super) fn opt(mut self, flag: &str, value: &Option<String>) -> Line {
         if let Some(v) = value {
             self.args.push(format!("--{flag}={v}"));
         }
         self
     }
 
-    fn each(mut self, flag: &str, values: &[String]) -> Line {
+    pub(super) fn each(mut self, flag: &str, values: &[String]) -> Line {
         for v in values {
             self.args.push(format!("--{flag}={v}"));
         }
         self
     }
 
-    fn flag(mut self, flag: &str, on: bool) -> Line {
+    pub(super) fn flag(mut self, flag: &str, on: bool) -> Line {
         if on {
             self.args.push(format!("--{flag}"));
         }
         self
     }
 
-    fn source(self, rev: &Option<String>, worktree: bool) -> Line {
+    pub(super) fn source(self, rev: &Option<String>, worktree: bool) -> Line {
         self.opt("rev", rev).flag("worktree", worktree)
     }
 
-    fn arg(mut self, value: &str) -> Line {
+    pub(super) fn arg(mut self, value: &str) -> Line {
         self.positionals.push(value.to_string());
         self
     }
 
-    fn args(mut self, values: &[String]) -> Line {
+    pub(super) fn args(mut self, values: &[String]) -> Line {
         self.positionals.extend(values.iter().cloned());
         self
     }
 
-    fn call(self, tool: &'static str, directory: Option<String>) -> Call {
+    pub(super) fn call(self, tool: &'static str, directory: Option<String>) -> Call {
         let mut args = self.args;
         if !self.positionals.is_empty() {
             args.push("--".to_string());
@@ -76,11 +76,11 @@ impl Line {
 }
 
 impl Call {
-    fn writing(self) -> Call {
+    pub(super) fn writing(self) -> Call {
         self.writing_if(true)
     }
 
-    fn writing_if(mut self, writes: bool) -> Call {
+    pub(super) fn writing_if(mut self, writes: bool) -> Call {
         self.writes = writes;
         self
     }
@@ -229,16 +229,25 @@ pub struct StatusArgs {
     /// Compare the working tree (uncommitted edits included) instead of a commit.
     #[serde(default)]
     pub worktree: bool,
+    /// Instead: each artifact's link (tracker, number, URL, `synced` / `pending` /
+    /// `failed` / `manual`, when it last synced, the last error), under `links`.
+    #[serde(default)]
+    pub links: bool,
     /// The repository to work in (like `git -C`); default: the server's directory.
     pub directory: Option<String>,
 }
 
 impl StatusArgs {
     pub fn call(self) -> Call {
-        Line::new("status")
-            .opt("base", &self.base)
-            .source(&self.rev, self.worktree)
-            .call("status", self.directory)
+        let line = Line::new("status");
+        // The links come from the sync record alone.
+        let line = match self.links {
+            true => line.flag("links", true),
+            false => line
+                .opt("base", &self.base)
+                .source(&self.rev, self.worktree),
+        };
+        line.call("status", self.directory)
     }
 }
 

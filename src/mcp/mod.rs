@@ -4,6 +4,7 @@
 //! | file | one idea |
 //! |---|---|
 //! | `args.rs` | each tool's arguments (their JSON schema) and the command line they stand for |
+//! | `report_args.rs` | the same for the reporting tools: progress, board, release notes |
 //! | `run.rs` | running that command line as a child process; its output as a tool result or a tool error |
 //! | `server.rs` | the tools as the server lists them, and the server's description |
 //!
@@ -11,6 +12,7 @@
 //! here prints (rmcp logs through `tracing`, which has no subscriber here).
 
 mod args;
+mod report_args;
 mod run;
 mod server;
 

@@ -168,6 +168,8 @@ fn wrap_key(tool: &str) -> &'static str {
     match tool {
         "list" => "artifacts",
         "ready" => "items",
+        // `status` with `links`.
+        "status" => "links",
         _ => "result",
     }
 }

@@ -10,6 +10,7 @@ use super::args::{
     ArchiveArgs, DiffArgs, ListArgs, NewArgs, ReadyArgs, SetArgs, ShowArgs, StatusArgs, SyncArgs,
     ValidateArgs, WavesArgs,
 };
+use super::report_args::{BoardArgs, ProgressArgs, ReleaseNotesArgs};
 use super::run::Runner;
 
 /// What a client is told about the server when it connects.
@@ -18,9 +19,9 @@ The IntelliManage plan of a git repository: Epics, Features and work items (Task
 Stories, …) kept as Markdown files under .ruru/projects/<project>/, and synced with GitHub \
 or GitLab. Every tool is the `git intellimanage` command of the same name with --json; a \
 failed call is a tool error with the command's `error:` and `hint:` lines. Reading tools \
-(list, show, validate, diff, status, waves, ready) read the last commit (HEAD) unless \
+(list, show, validate, diff, status, waves, ready, progress, board, release_notes) read the last commit (HEAD) unless \
 `worktree: true`: pass it to see what new, set and archive just wrote. `sync` only lists \
-what it would do unless `dry_run: false`. `directory` runs a tool in another repository.";
+what it would do unless `dry_run: false`; so does `release_notes` with a `release_tag`. `directory` runs a tool in another repository.";
 
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -83,6 +84,37 @@ impl Server {
     /// The items that can be started now (wave 1, not started yet), highest priority first.
     #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn ready(&self, Parameters(args): Parameters<ReadyArgs>) -> CallToolResult {
+        self.runner.run(args.call()).await
+    }
+
+    /// Progress per project, Epic and Feature: done/total work items, percent, counts per
+    /// status, overdue items and items blocked by dependencies.
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
+    async fn progress(&self, Parameters(args): Parameters<ProgressArgs>) -> CallToolResult {
+        self.runner.run(args.call()).await
+    }
+
+    /// The plan as a kanban: a column per status in workflow order, a card per work item
+    /// (ID, title, priority, assignees, tags, due date, what blocks it), filtered.
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
+    async fn board(&self, Parameters(args): Parameters<BoardArgs>) -> CallToolResult {
+        self.runner.run(args.call()).await
+    }
+
+    /// Release notes of Epics, Features or milestones: the finished work grouped by type,
+    /// each with its issue and the commits linked to it, and what is still open. With
+    /// `release_tag`, publishes them as that release on the tracker (created or updated;
+    /// a dry run listing the requests unless `dry_run` is false).
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = true
+    ))]
+    async fn release_notes(
+        &self,
+        Parameters(args): Parameters<ReleaseNotesArgs>,
+    ) -> CallToolResult {
         self.runner.run(args.call()).await
     }
 
@@ -172,8 +204,20 @@ mod tests {
         assert_eq!(
             names,
             [
-                "archive", "diff", "list", "new", "ready", "set", "show", "status", "sync",
-                "validate", "waves"
+                "archive",
+                "board",
+                "diff",
+                "list",
+                "new",
+                "progress",
+                "ready",
+                "release_notes",
+                "set",
+                "show",
+                "status",
+                "sync",
+                "validate",
+                "waves"
             ]
         );
     }

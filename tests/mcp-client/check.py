@@ -20,7 +20,10 @@ from mcp import Client, StdioServerParameters
 
 BIN = os.environ["INTELLIMANAGE_BIN"]
 REPO = os.environ["INTELLIMANAGE_REPO"]
-TOOLS = {"list", "show", "validate", "diff", "status", "waves", "ready", "new", "set", "archive", "sync"}
+TOOLS = {
+    "list", "show", "validate", "diff", "status", "waves", "ready", "progress", "board",
+    "release_notes", "new", "set", "archive", "sync",
+}
 
 
 def server(cwd):
@@ -61,6 +64,15 @@ def github_issues():
         return json.load(response)
 
 
+def github_releases():
+    request = urllib.request.Request(
+        os.environ["GITHUB_API_URL"].rstrip("/") + "/repos/acme/demo/releases?per_page=100",
+        headers={"Authorization": "Bearer " + os.environ["GITHUB_PAT"], "Accept": "application/vnd.github+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
 def ids(items):
     return sorted(item["id"] for item in items)
 
@@ -80,6 +92,10 @@ async def check_tools(client):
     assert by_name["sync"].input_schema["properties"]["dry_run"]["default"] is True
     assert by_name["list"].annotations.read_only_hint is True
     assert by_name["sync"].annotations.read_only_hint is False
+    assert by_name["progress"].annotations.read_only_hint is True
+    assert by_name["board"].annotations.read_only_hint is True
+    assert by_name["release_notes"].input_schema["properties"]["dry_run"]["default"] is True
+    assert "html" not in by_name["board"].input_schema["properties"], "the board tool writes no file"
 
 
 async def check_reading(client):
@@ -107,6 +123,17 @@ async def check_reading(client):
 
     ready = await ok(client, "ready", {"target": ["FEAT-001"]})
     assert [item["id"] for item in ready["items"]] == ["TASK-001", "TASK-002"], ready
+
+    progress = await ok(client, "progress", {"target": ["EPIC-001"]})
+    assert progress["totals"]["total"] == 3 and progress["totals"]["done"] == 0, progress
+
+    board = await ok(client, "board", {"tag": ["backend"]})
+    cards = [card["id"] for column in board["columns"] for card in column["cards"]]
+    assert cards == ["TASK-001"], board
+
+    notes = await ok(client, "release_notes", {"target": ["EPIC-001"]})
+    assert ids(notes["open"]) == ["BUG-001", "TASK-001", "TASK-002"], notes
+    assert notes["release"] is None, notes
 
 
 async def check_writing(client):
@@ -161,6 +188,19 @@ async def check_sync(client):
     assert done["dry_run"] is False, done
     titles = sorted(issue["title"] for issue in github_issues())
     assert titles == ["Submit button", "Typo on the form", "Validate e-mail"], titles
+
+    # The links the sync recorded.
+    links = await ok(client, "status", {"links": True})
+    issues = sorted((row["id"], row["status"], row["tracker"]) for row in links["links"] if row["target"] == "issue")
+    assert issues == [(i, "synced", "github") for i in ("BUG-001", "TASK-001", "TASK-002")], links
+
+    # Release notes as a release: a dry run unless the call says so.
+    planned = await ok(client, "release_notes", {"target": ["EPIC-001"], "release_tag": "v0.1"})
+    assert planned["release"]["dry_run"] is True and planned["release"]["requests"], planned
+    assert github_releases() == [], "a dry run published a release"
+    published = await ok(client, "release_notes", {"target": ["EPIC-001"], "release_tag": "v0.1", "dry_run": False})
+    assert published["release"]["outcome"] == "created", published
+    assert [r["tag_name"] for r in github_releases()] == ["v0.1"]
 
 
 async def check_errors(client):
