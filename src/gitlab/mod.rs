@@ -10,6 +10,8 @@
 //! in errors and hints.
 
 mod adapter;
+mod errors;
+mod links;
 mod types;
 
 pub use adapter::{GitlabTracker, current_user};

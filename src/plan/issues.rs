@@ -1,5 +1,6 @@
-//! Issues: the labels they need, how each issue artifact is created, adopted, merged and
-//! updated, and new artifacts for GitHub issues the plan doesn't know (opt-in).
+//! Issues: the labels they need, and how each issue artifact is created, adopted, merged
+//! and updated (new artifacts for the tracker's issues are `new_artifacts`; dependencies
+//! and the issue numbers they name, `related`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,6 +11,7 @@ use crate::tracker::Issue;
 use super::fields::{self, IssueFields, Target};
 use super::links::{self, Fields};
 use super::merge::{self, Resolver};
+use super::related::{linked_number, remote_fields, restrict_deps, same_committed};
 use super::{Acc, Ctx, Direction, Note, Op, Settle, local_is_newer, parents, pull};
 
 /// Labels the plan needs: which exist, which are created, which can't be.
@@ -557,138 +559,6 @@ pub(super) fn plan(
     }
 }
 
-/// New artifacts for GitHub issues the plan doesn't know, when the project opts in.
-pub(super) fn plan_new_artifacts(ctx: &Ctx<'_>, acc: &mut Acc) {
-    let cfg = ctx.input.config;
-    let mapping = &cfg.github.mapping;
-    if ctx.input.direction == Direction::Both && mapping.create_artifacts_from_github {
-        let linked_numbers: BTreeSet<u64> = ctx
-            .input
-            .links
-            .items
-            .values()
-            .filter(|l| l.target == Target::Issue)
-            .map(|l| l.number)
-            .collect();
-        // IDs in use: the plan's, and those of linked items (an artifact created from GitHub
-        // may not be committed yet).
-        let mut taken: BTreeSet<String> =
-            ctx.input.artifacts.iter().map(|a| a.id.clone()).collect();
-        taken.extend(
-            ctx.input
-                .links
-                .of_project(ctx.input.project)
-                .filter_map(|(k, _)| k.rsplit_once('/').map(|(_, id)| id.to_string())),
-        );
-        // An unreadable file's ID is taken too, though the plan can't read it right now.
-        taken.extend(
-            ctx.input
-                .unreadable
-                .iter()
-                .filter_map(|p| crate::diff::id_from_file_name(&p.path))
-                .map(str::to_string),
-        );
-        let repo = ctx.input.repo.to_string();
-        for issue in ctx.input.remote.issues.values() {
-            let marked = fields::marker_id(&issue.body).is_some();
-            if marked || linked_numbers.contains(&issue.number) {
-                continue;
-            }
-            let id = pull::next_id(&ctx.input.artifacts, &taken);
-            let Some((name, text)) = pull::new_artifact(&id, issue, cfg, &repo, ctx.input.today)
-            else {
-                continue;
-            };
-            taken.insert(id.clone());
-            let key = links::key(ctx.input.project, &id);
-            let path = format!("{}/{}/tasks/{name}", crate::PLAN_ROOT, ctx.input.project);
-            let location =
-                crate::artifact::Location::of(&format!("{}/tasks/{name}", ctx.input.project));
-            let Some(created) =
-                location.and_then(|loc| crate::artifact::parse(&path, loc, text.as_bytes()).ok())
-            else {
-                continue;
-            };
-            // The new file names no parent, so the plan says "no milestone": a milestone the
-            // issue has on GitHub is left alone (it is GitHub's until the plan says otherwise).
-            let mut local = fields::issue_fields(&created.0, cfg, None);
-            let remote = fields::remote_issue_fields(issue);
-            // The file says what GitHub's labels did not (a plain issue is `🟡 To Do` and a
-            // Task): GitHub gets those labels now, with the marker. Recorded as the last
-            // synced state of both sides, labels GitHub lacks would look unchanged on both
-            // sides to every later sync, and never be sent.
-            let mut github = remote.clone();
-            for (label, cat) in implied_labels(&local.labels, &remote.labels, cfg) {
-                acc.labels.want(&label, cat, cfg, &mut acc.out.notes);
-                if !acc.labels.is_missing(&label) {
-                    github.labels.insert(label);
-                }
-            }
-            local.labels.retain(|l| !acc.labels.is_missing(l));
-            acc.issue_ops.push(Op::CreateArtifact {
-                key: key.clone(),
-                path: path.clone(),
-                number: issue.number,
-                text,
-            });
-            // Mark the issue so it stays linked even without this record.
-            let mut changed = vec!["body".to_string()];
-            if github.labels != remote.labels {
-                changed.push("labels".to_string());
-            }
-            acc.issue_ops.push(Op::UpdateIssue {
-                key: key.clone(),
-                number: issue.number,
-                marker: id.clone(),
-                changed,
-                fields: github.clone(),
-            });
-            acc.out.settle.push(Settle {
-                key,
-                target: Target::Issue,
-                marker: Some(id),
-                number: Some(issue.number),
-                path: Some(path),
-                committed: None,
-                local: Fields::Issue(local),
-                remote: Fields::Issue(github),
-                updated_at: issue.updated_at.clone(),
-                url: issue.url.clone(),
-                retired: false,
-                flagged: false,
-            });
-        }
-    }
-}
-
-/// The status, type and priority labels of a new artifact (`local`, its labels as the
-/// mapping gives them) for the categories GitHub's issue has no label of: what the file
-/// says that the issue didn't (its defaults, `🟡 To Do` and `🛠️ Task`). A category GitHub
-/// has a label of (known or not) is left as GitHub has it.
-fn implied_labels(
-    local: &BTreeSet<String>,
-    remote: &BTreeSet<String>,
-    cfg: &ProjectConfig,
-) -> Vec<(String, LabelCategory)> {
-    let mapping = &cfg.github.mapping;
-    let single = |c: &LabelCategory| {
-        matches!(
-            c,
-            LabelCategory::Status | LabelCategory::Type | LabelCategory::Priority
-        )
-    };
-    let on_github: BTreeSet<LabelCategory> = remote
-        .iter()
-        .filter_map(|l| mapping.label_category(l))
-        .filter(single)
-        .collect();
-    local
-        .iter()
-        .filter_map(|l| Some((l.clone(), mapping.label_category(l)?)))
-        .filter(|(_, c)| single(c) && !on_github.contains(c))
-        .collect()
-}
-
 /// The parent key (`epic_id`, or `feature_id` when `milestone_type` is Feature) and the ID
 /// that put `a` in the milestone titled `title` in the plan; else why the plan can't say so.
 fn milestone_parent(
@@ -744,96 +614,6 @@ fn milestone_parent(
                 _ => "another parent decides its milestone".to_string(),
             }
         )),
-    }
-}
-
-/// The context with what dependencies are synced between ([`Ctx::issue_ids`]) and how
-/// the tracker's issue numbers read as artifact IDs ([`Ctx::id_by_number`]).
-pub(super) fn with_dependency_ids(mut ctx: Ctx<'_>) -> Ctx<'_> {
-    let input = ctx.input;
-    let project = input.project;
-    let prefix = format!("{project}/");
-    let mut ids: BTreeSet<String> = input
-        .artifacts
-        .iter()
-        .filter(|a| fields::target_of(a, input.config) == Some(Target::Issue))
-        .map(|a| a.id.clone())
-        .collect();
-    let mut by_number = HashMap::new();
-    for (k, l) in input.links.of_project(project) {
-        if l.target != Target::Issue || l.retired || l.repo != input.repo {
-            continue;
-        }
-        let Some(id) = k.strip_prefix(&prefix) else {
-            continue;
-        };
-        // A dependency on an issue whose file can't be read right now stays as it is.
-        if !ctx.by_id.contains_key(id) && ctx.unreadable_ids.contains(&id.to_lowercase()) {
-            ids.insert(id.to_string());
-        }
-        by_number.insert(l.number, id.to_string());
-    }
-    for i in input.remote.issues.values() {
-        if let Some(id) = fields::marker_id(&i.body)
-            && ids.contains(&id)
-        {
-            by_number.entry(i.number).or_insert(id);
-        }
-    }
-    ctx.issue_ids = ids;
-    ctx.id_by_number = by_number;
-    ctx
-}
-
-/// The number of the issue `id` is linked to, if any.
-fn linked_number(ctx: &Ctx<'_>, id: &str) -> Option<u64> {
-    ctx.input
-        .links
-        .items
-        .get(&links::key(ctx.input.project, id))
-        .filter(|l| l.target == Target::Issue && !l.retired)
-        .map(|l| l.number)
-}
-
-/// Keeps the dependencies that are synced: on the project's issues, never on itself.
-fn restrict_deps(ctx: &Ctx<'_>, f: &mut IssueFields, own: &str) {
-    if let Some(d) = &mut f.depends_on {
-        d.retain(|x| x != own && ctx.issue_ids.contains(x));
-    }
-}
-
-/// An issue's fields as the tracker has them, its dependencies as artifact IDs: those this
-/// run read, else those of `base` (GitHub's as the last sync left them).
-fn remote_fields(
-    ctx: &Ctx<'_>,
-    issue: &Issue,
-    base: Option<&IssueFields>,
-    own: &str,
-) -> IssueFields {
-    let mut f = fields::remote_issue_fields(issue);
-    f.depends_on = match &issue.blocked_by {
-        Some(numbers) => Some(
-            numbers
-                .iter()
-                .filter_map(|n| ctx.id_by_number.get(n).cloned())
-                .collect(),
-        ),
-        None => base.and_then(|b| b.depends_on.clone()),
-    };
-    restrict_deps(ctx, &mut f, own);
-    f.parent = parents::of_issue(ctx, issue);
-    f
-}
-
-/// Whether the committed fields a link kept are `head`'s (a record written before
-/// dependencies were synced kept none: they don't count).
-fn same_committed(committed: &IssueFields, head: &IssueFields) -> bool {
-    if committed.depends_on.is_none() {
-        let mut h = head.clone();
-        h.depends_on = None;
-        *committed == h
-    } else {
-        committed == head
     }
 }
 

@@ -11,7 +11,9 @@ pub mod pull;
 mod board;
 mod issues;
 mod milestones;
+mod new_artifacts;
 mod parents;
+mod related;
 mod retire;
 
 use std::collections::{BTreeSet, HashMap};
@@ -313,7 +315,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
             .as_ref()
             .and_then(|b| board::BoardMap::new(b, input.config)),
     };
-    let ctx = issues::with_dependency_ids(ctx);
+    let ctx = related::with_dependency_ids(ctx);
     let mut acc = Acc {
         out: Plan::default(),
         labels: issues::LabelNeeds::default(),
@@ -341,7 +343,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
     if input.direction == Direction::Both
         && input.config.github.mapping.create_artifacts_from_github
     {
-        issues::plan_new_artifacts(&ctx, &mut acc);
+        new_artifacts::plan_new_artifacts(&ctx, &mut acc);
     }
     retire::plan(&ctx, &mut acc);
     // Order: labels, milestones, issues (which may need both), then closes.
