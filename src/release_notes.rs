@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use crate::artifact::Artifact;
 use crate::artifact::vocab::{self, Kind, StatusClass};
-use crate::progress::{Plan, id_order, resolve_targets};
+use crate::artifact::workflow::id_order;
+use crate::progress::{Plan, resolve_targets};
 use crate::waves::WavesError;
 
 /// The groups finished work is listed in, in this order.

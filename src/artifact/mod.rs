@@ -7,6 +7,7 @@ pub(crate) mod lines;
 pub mod problem;
 pub mod validate;
 pub mod vocab;
+pub mod workflow;
 
 pub use lines::{key_line, line_of_offset};
 pub use problem::{Problem, Severity};

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use super::{Board, Card, Column};
 use crate::artifact::vocab::Priority;
-use crate::progress::{Counts, GroupProgress, Report, Stage};
+use crate::artifact::workflow::Stage;
+use crate::progress::{Counts, GroupProgress, Report};
 
 /// What the page shows besides the board.
 pub struct Page<'a> {

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::artifact::Artifact;
 use crate::artifact::vocab::{Kind, Priority};
-use crate::progress::{self, Plan, Stage, StatusName};
+use crate::artifact::workflow::{Stage, StatusName};
+use crate::progress::Plan;
 
 /// Which work items to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -197,7 +198,7 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
             continue;
         }
         for c in custom {
-            let name = progress::status_name(c, custom);
+            let name = crate::artifact::workflow::status_name(c, custom);
             if name.stage == Stage::Custom {
                 slots.entry(slot_of(&name)).or_insert_with(|| Column {
                     title: title_of(&name.status),
@@ -236,7 +237,7 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
         }
         let mut name = plan.status(a);
         if a.location.archived && !name.stage.is_closed() {
-            name = progress::status_name("Archived", &[]);
+            name = crate::artifact::workflow::status_name("Archived", &[]);
         }
         if name.stage == Stage::Archived && !filter.archived {
             continue;
@@ -257,7 +258,7 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
             tags,
             epic: plan.epic_of(a).map(|e| e.id.clone()),
             feature: plan.feature_of(a).map(|f| f.id.clone()),
-            due: progress::due_of(a).map(|(_, d)| d.to_string()),
+            due: crate::artifact::workflow::due_of(a).map(|(_, d)| d.to_string()),
             overdue: plan.days_late(a, input.today).is_some(),
             blocked_by,
         };
@@ -275,10 +276,10 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
     let mut columns: Vec<Column> = slots.into_values().collect();
     for c in &mut columns {
         c.cards.sort_by(|a, b| {
-            progress::priority_rank(a.priority)
-                .cmp(&progress::priority_rank(b.priority))
+            crate::artifact::workflow::priority_rank(a.priority)
+                .cmp(&crate::artifact::workflow::priority_rank(b.priority))
                 .then_with(|| a.project.cmp(&b.project))
-                .then_with(|| progress::id_order(&a.id, &b.id))
+                .then_with(|| crate::artifact::workflow::id_order(&a.id, &b.id))
         });
     }
     Ok(Board { columns })

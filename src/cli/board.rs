@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use git_intellimanage::artifact::workflow::Stage;
 use git_intellimanage::board::{
     self, Board, Card, Column, Filter, display_width, html, pad, truncate,
 };
 use git_intellimanage::output::Painter;
-use git_intellimanage::progress::Stage;
 
 use super::common::{CliError, CliResult, Context, SourceArgs, exit, print_json};
 use super::progress::{compute, custom_statuses, today, width};
