@@ -186,7 +186,7 @@ impl Client {
                     self.transport.notify(&format!(
                         "{}: outcome unknown ({}); checking in {} whether it was created",
                         req.display(),
-                        short_cause(&e),
+                        short_cause(&e, self.transport.platform()),
                         human_duration(delay)
                     ));
                     self.transport.sleep(delay);

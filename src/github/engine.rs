@@ -208,6 +208,11 @@ impl Transport {
     }
 
     /// The API root (without a trailing `/`).
+    /// The tracker it talks to (for its messages).
+    pub(crate) fn platform(&self) -> Platform {
+        self.platform
+    }
+
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -308,7 +313,12 @@ impl Transport {
                     if failures >= self.retry.max_attempts {
                         return Err(Failure::Final(err));
                     }
-                    self.retry_after_failure(&display, &short_cause(&err), failures, None);
+                    self.retry_after_failure(
+                        &display,
+                        &short_cause(&err, self.platform),
+                        failures,
+                        None,
+                    );
                 }
                 Attempt::Lost(error) => {
                     let err = self.transport_error(req, &error, true);
@@ -319,7 +329,12 @@ impl Transport {
                     if failures >= self.retry.max_attempts {
                         return Err(Failure::Final(err));
                     }
-                    self.retry_after_failure(&display, &short_cause(&err), failures, None);
+                    self.retry_after_failure(
+                        &display,
+                        &short_cause(&err, self.platform),
+                        failures,
+                        None,
+                    );
                 }
                 Attempt::Response {
                     status,
@@ -392,7 +407,7 @@ impl Transport {
                                 .map(Duration::from_secs);
                             self.retry_after_failure(
                                 &display,
-                                &format!("GitHub answered {status}"),
+                                &format!("{} answered {status}", self.platform),
                                 failures,
                                 retry_after,
                             );

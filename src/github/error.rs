@@ -95,14 +95,14 @@ pub enum Error {
     #[error(transparent)]
     Certificate(Box<CertificateFailure>),
     /// A response that is not the JSON the endpoint documents.
-    #[error("{request}: could not read GitHub's answer ({message}); hint: {}", self.hint())]
+    #[error("{request}: could not read the answer ({message}); hint: {}", self.hint())]
     Decode {
         /// The request, e.g. `GET /repos/o/r/issues?state=all&per_page=100`.
         request: String,
         message: String,
     },
     /// The client was set up wrongly (bad base URL, empty token...).
-    #[error("GitHub client setup: {message}; hint: {}", self.hint())]
+    #[error("client setup: {message}; hint: {}", self.hint())]
     Config { message: String },
 }
 

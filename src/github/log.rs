@@ -74,13 +74,12 @@ impl Logger {
     }
 }
 
-/// What went wrong, in a few words, for a retry notice.
-pub(crate) fn short_cause(e: &Error) -> String {
+/// What went wrong, in a few words, for a retry notice (`platform` answered).
+pub(crate) fn short_cause(e: &Error, platform: crate::tracker::Platform) -> String {
     match e {
         Error::Transport { message, .. } => message.clone(),
-        Error::Http { status, .. } => format!("GitHub answered {status}"),
         other => match other.status() {
-            Some(s) => format!("GitHub answered {s}"),
+            Some(s) => format!("{platform} answered {s}"),
             None => "request failed".to_owned(),
         },
     }

@@ -76,8 +76,8 @@ pub(super) fn gitlab_error(e: github::Error) -> tracker::Error {
                     .to_string(),
                 _ => e.hint(),
             };
-            let message = e.without_hint().replace("GitHub", "GitLab");
-            return tracker::Error::new(kind, message, hint)
+            // The transport's own words name no tracker; the hints above are GitLab's.
+            return tracker::Error::new(kind, e.without_hint(), hint)
                 .with_status(None)
                 .with_source(e);
         }

@@ -366,6 +366,10 @@ fn rate_limits_and_server_errors_are_waited_out() {
             b.name()
         );
         assert!(err.contains("502") && err.contains("retrying"), "{err}");
+        assert!(
+            err.contains(&format!("{platform} answered 502")),
+            "the retry names the tracker that answered: {err}"
+        );
         let report = parse_json(&out);
         assert!(report["requests"]["rate_limit_waits"].as_u64() >= Some(1));
         assert_eq!(b.issues().len(), 2);
