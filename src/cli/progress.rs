@@ -185,50 +185,43 @@ pub fn render_text(report: &Report, origin: &str, width: usize, tty: bool, p: &P
         label: String,
         counts: &'r Counts,
         note: String,
+        /// Its own target date has passed.
+        late: bool,
         project: bool,
     }
-    let group_note = |g: &GroupProgress| match (&g.date, g.overdue) {
-        (Some(d), true) => format!("target {d} passed"),
-        (Some(d), false) => format!("target {d}"),
-        (None, _) => String::new(),
-    };
+    fn group_row<'r>(indent: &str, g: &'r GroupProgress) -> Row<'r> {
+        Row {
+            label: format!("{indent}{} {}", g.id, g.title),
+            counts: &g.counts,
+            note: match &g.date {
+                Some(d) if g.overdue => format!("target {d} passed"),
+                Some(d) => format!("target {d}"),
+                None => String::new(),
+            },
+            late: g.overdue,
+            project: false,
+        }
+    }
     let mut blocks: Vec<(Vec<Row>, Vec<String>)> = Vec::new();
     for project in &report.projects {
         let mut rows = vec![Row {
             label: project.project.clone(),
             counts: &project.counts,
             note: String::new(),
+            late: false,
             project: true,
         }];
         for e in &project.epics {
-            rows.push(Row {
-                label: format!("  {} {}", e.id, e.title),
-                counts: &e.counts,
-                note: group_note(e),
-                project: false,
-            });
-            for f in &e.features {
-                rows.push(Row {
-                    label: format!("    {} {}", f.id, f.title),
-                    counts: &f.counts,
-                    note: group_note(f),
-                    project: false,
-                });
-            }
+            rows.push(group_row("  ", e));
+            rows.extend(e.features.iter().map(|f| group_row("    ", f)));
         }
-        for f in &project.features {
-            rows.push(Row {
-                label: format!("  {} {}", f.id, f.title),
-                counts: &f.counts,
-                note: group_note(f),
-                project: false,
-            });
-        }
+        rows.extend(project.features.iter().map(|f| group_row("  ", f)));
         if project.outside_epics.total > 0 && !project.epics.is_empty() {
             rows.push(Row {
                 label: "  (no Epic)".to_string(),
                 counts: &project.outside_epics,
                 note: String::new(),
+                late: false,
                 project: false,
             });
         }
@@ -272,8 +265,7 @@ pub fn render_text(report: &Report, origin: &str, width: usize, tty: bool, p: &P
             let room = width.saturating_sub(label_w + 2 + bar_w + 2 + FIGURES + 2);
             let note = truncate(&flags.join(" · "), room);
             let label = if r.project { p.bold(&label) } else { label };
-            let note = if r.counts.overdue > 0 || r.counts.blocked > 0 || r.note.contains("passed")
-            {
+            let note = if r.counts.overdue > 0 || r.counts.blocked > 0 || r.late {
                 p.yellow(&note)
             } else {
                 p.dim(&note)

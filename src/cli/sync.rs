@@ -322,12 +322,5 @@ pub fn duplicate_line(d: &Duplicate) -> String {
 
 /// The trackers a run talked to, as people name them: `GitHub`, `GitLab`, `GitHub and GitLab`.
 fn trackers_named(report: &git_intellimanage::sync::Report) -> String {
-    let mut names: Vec<&str> = report.projects.iter().map(|p| p.tracker.name()).collect();
-    names.sort_unstable();
-    names.dedup();
-    match names.as_slice() {
-        [] => "GitHub".to_string(),
-        [one] => one.to_string(),
-        more => more.join(" and "),
-    }
+    git_intellimanage::tracker::platforms_named(report.projects.iter().map(|p| p.tracker), "GitHub")
 }

@@ -135,6 +135,18 @@ mod tests {
     }
 
     #[test]
+    fn a_board_on_gitlab_is_a_warning_and_not_synced() {
+        let (cfg, problems) = parse(
+            "[github_integration]\nplatform = \"gitlab\"\n[github_integration.project_board]\nnumber = 3\n",
+        );
+        assert_eq!(cfg.github.project_board, None);
+        let p = only_problem(&problems);
+        assert!(!p.is_error(), "{p}");
+        assert!(p.message.contains("GitLab boards are not synced"), "{p}");
+        assert_eq!(p.line, Some(3));
+    }
+
+    #[test]
     fn defaults_and_mistakes() {
         let (cfg, problems) = parse("[github_integration.project_board]\nnumber = 7\n");
         assert!(problems.is_empty(), "{problems:#?}");

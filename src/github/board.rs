@@ -61,12 +61,6 @@ impl BoardLink {
     /// The project's fields, and where the project is: under the configured owner kind,
     /// or the organization's and then the user's.
     fn locate(&self, client: &Client) -> Result<(ProjectRef, Vec<ProjectField>), tracker::Error> {
-        if let Some(k) = self.known().as_ref() {
-            let fields = client
-                .list_project_fields(&k.project)
-                .map_err(|e| self.error(e))?;
-            return Ok((k.project.clone(), fields));
-        }
         let kinds = match self.spec.kind {
             Some(k) => vec![k],
             None => vec![ProjectOwner::Organization, ProjectOwner::User],

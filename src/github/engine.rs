@@ -207,12 +207,12 @@ impl Transport {
         }
     }
 
-    /// The API root (without a trailing `/`).
     /// The tracker it talks to (for its messages).
     pub(crate) fn platform(&self) -> Platform {
         self.platform
     }
 
+    /// The API root (without a trailing `/`).
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -150,7 +150,8 @@ impl Client {
     }
 
     /// `POST …/projectsV2/{n}/items` with `{"type": "Issue", "id": issue_id}`: the issue's
-    /// item, new or (already there) the existing one, so sending it again is harmless.
+    /// new item. An issue already on the project is refused with `422` ("Content already
+    /// exists in this project"): the caller finds its item in the list.
     pub fn add_project_item(
         &self,
         project: &ProjectRef,

@@ -45,10 +45,12 @@ const NAMES: [(StatusClass, &[&str]); 7] = [
     ),
 ];
 
+/// A column name compared: its letters and digits (any script), lowercased — `"Won't do"`
+/// → `"wontdo"`, `"Terminé"` → `"terminé"`.
 fn norm(s: &str) -> String {
     s.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
         .collect()
 }
 

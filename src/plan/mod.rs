@@ -340,11 +340,7 @@ pub fn plan(input: &Input<'_>) -> Plan {
     milestones::plan(&ctx, &mut acc, &desired);
     acc.deleted_milestones = retire::deleted_milestone_titles(&ctx, &acc);
     issues::plan(&ctx, &mut acc, issue_artifacts);
-    if input.direction == Direction::Both
-        && input.config.github.mapping.create_artifacts_from_github
-    {
-        new_artifacts::plan_new_artifacts(&ctx, &mut acc);
-    }
+    new_artifacts::plan_new_artifacts(&ctx, &mut acc);
     retire::plan(&ctx, &mut acc);
     // Order: labels, milestones, issues (which may need both), then closes.
     let mut out = acc.out;

@@ -53,11 +53,7 @@ impl Incoming {
     /// The trackers it was fetched from, as people write them: `GitHub`, `GitHub and
     /// GitLab`.
     pub fn trackers_named(&self) -> String {
-        if self.trackers.is_empty() {
-            return Platform::Github.name().to_string();
-        }
-        let names: Vec<&str> = self.trackers.iter().map(|p| p.name()).collect();
-        names.join(" and ")
+        crate::tracker::platforms_named(self.trackers.iter().copied(), Platform::Github.name())
     }
 }
 

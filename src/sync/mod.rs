@@ -399,13 +399,10 @@ pub fn run(
             .map(|(p, _)| p.as_str())
             .collect();
         if !clean.is_empty() {
-            let mut from: Vec<&str> = report.projects.iter().map(|p| p.tracker.name()).collect();
-            from.dedup();
-            let from = if from.is_empty() {
-                "the tracker".to_string()
-            } else {
-                from.join(" and ")
-            };
+            let from = crate::tracker::platforms_named(
+                report.projects.iter().map(|p| p.tracker),
+                "the tracker",
+            );
             report.committed = Some(commit_files(repo, &clean, &from)?);
         }
     }

@@ -72,6 +72,19 @@ impl Platform {
     }
 }
 
+/// Trackers as people name them, each once: `GitHub`, `GitHub and GitLab`; `none` when
+/// there are none.
+pub fn platforms_named(platforms: impl IntoIterator<Item = Platform>, none: &str) -> String {
+    let mut names: Vec<&str> = platforms.into_iter().map(Platform::name).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        none.to_string()
+    } else {
+        names.join(" and ")
+    }
+}
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())

@@ -492,6 +492,11 @@ fn a_real_browser_renders_the_board_on_a_desktop_and_a_phone() {
     let phone = run_chromium(&repo, "1400,1000", &dump_dom(), &probe);
     let lefts = numbers(&phone, "data-lefts");
     let tops = numbers(&phone, "data-tops");
+    assert_eq!(
+        (lefts.len(), tops.len()),
+        (7, 7),
+        "every column on the phone too"
+    );
     assert!(lefts.iter().all(|l| *l == lefts[0]), "stacked: {lefts:?}");
     assert!(
         tops.windows(2).all(|w| w[0] < w[1]),

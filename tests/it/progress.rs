@@ -473,7 +473,17 @@ Total: 3/11 work items done (27%), 2 overdue, 3 blocked
     assert_eq!(text, expected, "\n{text}");
     // Narrower (COLUMNS): every line fits.
     let out = repo.im_env(&["progress"], &[TODAY, ("COLUMNS", "60")]);
-    for line in stdout(&out).lines() {
+    assert_exit(&out, 0, "progress at 60 columns");
+    let narrow = stdout(&out);
+    assert!(
+        narrow.contains("Total: 3/11 work items done (27%)"),
+        "the same report: {narrow}"
+    );
+    assert!(
+        narrow.lines().count() >= text.lines().count(),
+        "nothing left out: {narrow}"
+    );
+    for line in narrow.lines() {
         assert!(line.chars().count() <= 60, "{line}");
     }
 }

@@ -191,7 +191,12 @@ fn refusals_name_what_is_accepted_and_change_nothing() {
             "not of the form",
             "e.g. status=done",
         ),
-        (&["set", "TASK-99", "status=done"], 3, "TASK-99", ""),
+        (
+            &["set", "TASK-99", "status=done"],
+            3,
+            "no artifact with ID `TASK-99`",
+            "`git intellimanage list` shows the IDs",
+        ),
         (
             &["set", "TASK-7", "feature_id=EPIC-1"],
             3,

@@ -451,3 +451,33 @@ fn fetch_only_lists_a_moved_card_without_changing_anything() {
     );
     assert_eq!(s.status_line("TASK-001"), "status = \"🟡 To Do\"");
 }
+
+#[test]
+fn a_cleared_column_is_put_back_and_is_no_change_of_status() {
+    let s = Setup::synced();
+    let (owner, n) = &s.board;
+    s.emu
+        .set_project_status(owner, *n, OWNER, REPO, s.number("TASK-002"), None);
+    assert_eq!(s.card("TASK-002"), Some(None));
+    s.sync_ok(&[]);
+    assert_eq!(s.card("TASK-002"), Some(Some("In Progress".to_string())));
+    assert_eq!(s.status_line("TASK-002"), "status = \"🔵 In Progress\"");
+    s.assert_converged("after a cleared column was put back");
+}
+
+#[test]
+fn one_status_change_costs_the_five_reads_and_two_writes() {
+    // docs/HOOKS.md: a 1-artifact status change on a small board is 7 requests.
+    let s = Setup::synced();
+    s.assert_converged("before the change");
+    s.repo.edit(&s.file("TASK-001"), |t| {
+        t.replace("status = \"🟡 To Do\"", "status = \"🔵 In Progress\"")
+    });
+    s.repo.commit_all("start TASK-001");
+    s.emu.reset_log();
+    s.sync_ok(&[]);
+    let log = s.log();
+    assert_eq!(log.len(), 7, "{log:#?}");
+    assert_eq!(s.emu.read_count(), 5, "{log:#?}");
+    assert_eq!(s.emu.write_count(), 2, "the issue and its card: {log:#?}");
+}

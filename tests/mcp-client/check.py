@@ -215,9 +215,9 @@ async def check_errors(client):
     )
     await fails(client, "new", {"type": "frob", "title": "x"}, "error: unknown type `frob`", "hint: accepted types")
     await fails(client, "set", {"id": "TASK-001", "changes": ["status=bogus"]}, "unknown status `bogus`", "hint:")
-    await fails(client, "show", {"id": "TASK-001", "rev": "no-such-branch"}, "error:", "hint:")
-    # Arguments that don't fit the schema: a tool error too, not a dead server.
-    await fails(client, "show", {"ident": "TASK-001"})
+    await fails(client, "show", {"id": "TASK-001", "rev": "no-such-branch"}, "error:", "no-such-branch", "hint:")
+    # Arguments that don't fit the schema: a tool error too, naming them, not a dead server.
+    await fails(client, "show", {"ident": "TASK-001"}, "ident")
     await fails(client, "sync", {"fetch_only": True}, "--fetch-only")
     still = await ok(client, "show", {"id": "BUG-001"})
     assert still["title"] == "Typo on the form", still

@@ -451,24 +451,18 @@ impl<'a> Executor<'a> {
     ) {
         let mut local = s.local.clone();
         let mut remote = remote;
-        // The tracker's answer doesn't say an issue's dependencies: they are what this run
-        // left there (set, or unchanged).
-        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
-            && r.depends_on.is_none()
-        {
-            r.depends_on = sent.depends_on.clone();
-        }
-        // Nor its card's column on the board: what this run left there.
-        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
-            && r.column.is_none()
-        {
-            r.column = sent.column.clone();
-        }
-        // Nor its parent in the plan's terms: what this run left there.
-        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote)
-            && r.parent.is_none()
-        {
-            r.parent = sent.parent.clone();
+        // The tracker's answer to an issue write doesn't say its dependencies, its card's
+        // column or its parent in the plan's terms: they are what this run left there.
+        if let (Fields::Issue(r), Fields::Issue(sent)) = (&mut remote, &s.remote) {
+            if r.depends_on.is_none() {
+                r.depends_on = sent.depends_on.clone();
+            }
+            if r.column.is_none() {
+                r.column = sent.column.clone();
+            }
+            if r.parent.is_none() {
+                r.parent = sent.parent.clone();
+            }
         }
         // Whatever GitHub could not take (a milestone that doesn't exist) stays pending.
         if let (Fields::Issue(l), Fields::Issue(r), Fields::Issue(sent)) =

@@ -798,3 +798,44 @@ fn gitlab_free_links_dependencies_as_related_once_and_says_so() {
     assert_eq!(b.write_count(), 0, "{:?}", b.writes());
     assert_eq!(b.read_count(), 3);
 }
+
+#[test]
+fn gitlab_looks_each_user_up_once_and_leaves_an_unknown_one_unassigned() {
+    // GitLab assigns by user id: each name is looked up once a run; a name GitLab doesn't
+    // know leaves its issue unassigned, with a note, and the run goes on.
+    let c = Case::new(Backend::gitlab(), "");
+    c.repo.edit(TASK_2, |t| {
+        t.replace(
+            "epic_id = \"EPIC-001\"\n",
+            "epic_id = \"EPIC-001\"\nassigned_to = \"grace-nobody\"\n",
+        )
+    });
+    c.repo.commit_all("assign the docs");
+    let out = c.run(&["sync", "--json"]);
+    let report = parse_json(&out);
+    let b = &c.backend;
+    assert_eq!(b.issue_titled("Write the parser").assignees, set(&["ada"]));
+    assert!(b.issue_titled("Document it").assignees.is_empty());
+    let notes = report["projects"][0]["notes"].to_string();
+    assert!(
+        notes.contains(
+            "GitLab can't assign grace-nobody (not a member of the project?): the issue was left unassigned"
+        ),
+        "{report:#}"
+    );
+    let Backend::Gitlab(emu) = b else {
+        unreachable!("a GitLab case")
+    };
+    let lookups: Vec<String> = emu
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/users?"))
+        .map(|r| r.target.clone())
+        .collect();
+    assert_eq!(lookups.len(), 2, "one lookup per name: {lookups:#?}");
+    assert!(
+        lookups.iter().any(|t| t.contains("username=ada"))
+            && lookups.iter().any(|t| t.contains("username=grace-nobody")),
+        "{lookups:#?}"
+    );
+}
