@@ -129,6 +129,12 @@ fn match_key(value: &str) -> impl Iterator<Item = char> + '_ {
         .flat_map(char::to_lowercase)
 }
 
+/// A value as a person reads it without its emoji: leading emoji and symbols removed, case
+/// and inner spacing kept. `"🔵 In Progress"` → `"In Progress"`.
+pub fn display_word(value: &str) -> &str {
+    value.trim_start_matches(is_decoration).trim()
+}
+
 /// True when two values name the same thing (same word, whatever the emoji, case and
 /// spacing).
 pub fn same_word(a: &str, b: &str) -> bool {

@@ -129,14 +129,6 @@ fn slot_of(name: &StatusName) -> Slot {
     }
 }
 
-/// The status's title without emoji.
-fn title_of(status: &str) -> String {
-    status
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .trim()
-        .to_string()
-}
-
 /// Lays the plan out as a board.
 pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
     let plan = Plan::new(input.artifacts, input.custom_statuses);
@@ -201,7 +193,7 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
             let name = crate::artifact::workflow::status_name(c, custom);
             if name.stage == Stage::Custom {
                 slots.entry(slot_of(&name)).or_insert_with(|| Column {
-                    title: title_of(&name.status),
+                    title: crate::artifact::vocab::display_word(&name.status).to_string(),
                     status: name.status.clone(),
                     stage: Stage::Custom,
                     cards: Vec::new(),
@@ -265,7 +257,7 @@ pub fn board(input: &Input<'_>, filter: &Filter) -> Result<Board, BoardError> {
         slots
             .entry(slot_of(&name))
             .or_insert_with(|| Column {
-                title: title_of(&name.status),
+                title: crate::artifact::vocab::display_word(&name.status).to_string(),
                 status: name.status.clone(),
                 stage: name.stage,
                 cards: Vec::new(),

@@ -99,6 +99,19 @@ impl From<RecordError> for CliError {
     }
 }
 
+/// A target (Epic, Feature, milestone, issue numbers) that names nothing, or names it
+/// wrongly: a usage error, with the hint that lists what there is.
+impl From<git_intellimanage::waves::WavesError> for CliError {
+    fn from(e: git_intellimanage::waves::WavesError) -> CliError {
+        let hint = e.hint();
+        let err = CliError::new(exit::USAGE, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
 impl From<LockError> for CliError {
     fn from(e: LockError) -> CliError {
         let code = match &e {

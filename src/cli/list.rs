@@ -68,14 +68,6 @@ fn matches(a: &Artifact, args: &Args) -> bool {
     true
 }
 
-/// The status without its emoji, as written ("🔵 In Progress" → "In Progress"), so columns line up.
-fn status_word(status: &str) -> String {
-    status
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .trim()
-        .to_string()
-}
-
 pub fn run(ctx: &Context, args: Args) -> CliResult {
     let repo = ctx.repo()?;
     let snap = args.source.load_with(&repo, Detail::Summary)?;
@@ -109,7 +101,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         .map(|a| kind_of(a).chars().count())
         .max()
         .unwrap_or(4);
-    let status_of = |a: &Artifact| status_word(&a.status);
+    let status_of = |a: &Artifact| vocab::display_word(&a.status).to_string();
     let status_w = selected
         .iter()
         .map(|a| status_of(a).chars().count())

@@ -84,23 +84,6 @@ pub(super) fn custom_statuses(snap: &Snapshot) -> BTreeMap<String, Vec<String>> 
         .collect()
 }
 
-/// A status without its emoji: `"🟡 To Do"` → `"To Do"`.
-pub(super) fn status_word(status: &str) -> String {
-    status
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .trim()
-        .to_string()
-}
-
-pub(super) fn target_error(e: git_intellimanage::waves::WavesError) -> CliError {
-    let hint = e.hint();
-    let err = CliError::new(exit::USAGE, e.to_string());
-    match hint {
-        Some(h) => err.hint(h),
-        None => err,
-    }
-}
-
 /// Computes the report of `targets` from a loaded plan.
 pub(super) fn compute(
     snap: &Snapshot,
@@ -118,7 +101,7 @@ pub(super) fn compute(
         },
         targets,
     )
-    .map_err(target_error)
+    .map_err(CliError::from)
 }
 
 pub fn run(ctx: &Context, args: Args) -> CliResult {
@@ -229,7 +212,7 @@ pub fn render_text(report: &Report, origin: &str, width: usize, tty: bool, p: &P
             .counts
             .by_status
             .iter()
-            .map(|s| format!("{} {}", status_word(&s.status), s.count))
+            .map(|s| format!("{} {}", vocab::display_word(&s.status), s.count))
             .collect();
         blocks.push((rows, statuses));
     }
@@ -320,7 +303,7 @@ pub fn render_text(report: &Report, origin: &str, width: usize, tty: bool, p: &P
                 o.title,
                 o.date_key.key(),
                 o.date,
-                status_word(&o.status)
+                vocab::display_word(&o.status)
             );
             out.push_str(&truncate(&line, width));
             out.push('\n');

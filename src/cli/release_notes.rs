@@ -25,7 +25,7 @@ use git_intellimanage::tracker::{
 
 use super::common::{CliError, CliResult, Context, SourceArgs, exit, print_json};
 use super::errors::auth_error;
-use super::progress::{custom_statuses, status_word, target_error};
+use super::progress::custom_statuses;
 
 /// How the notes are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -125,7 +125,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         issues: &issues,
         commits: &commits,
     };
-    let notes = release_notes::notes(&input, &args.targets).map_err(target_error)?;
+    let notes = release_notes::notes(&input, &args.targets).map_err(CliError::from)?;
 
     // Where the notes are published: the targets' one project's tracker.
     let home = home_project(&snap, &notes);
@@ -409,7 +409,12 @@ fn item_lines(out: &mut String, item: &Item, id_w: usize, status: bool, p: &Pain
         line.push_str(&format!("  {}", p.cyan(&issue.reference)));
     }
     if status {
-        line.push_str(&format!("  {}", p.dim(&status_word(&item.status))));
+        line.push_str(&format!(
+            "  {}",
+            p.dim(git_intellimanage::artifact::vocab::display_word(
+                &item.status
+            ))
+        ));
     }
     out.push_str(&line);
     out.push('\n');

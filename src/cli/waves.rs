@@ -46,7 +46,7 @@ pub struct ReadyArgs {
 
 fn compute(ctx: &Context, source: &SourceArgs, targets: &[String]) -> Result<Waves, CliError> {
     let repo = ctx.repo()?;
-    let target = waves::parse_targets(targets).map_err(waves_error)?;
+    let target = waves::parse_targets(targets).map_err(CliError::from)?;
     let snap = source.load(&repo)?;
     ctx.warn_problems(&snap.problems);
     let custom: BTreeMap<String, Vec<String>> = snap
@@ -63,16 +63,7 @@ fn compute(ctx: &Context, source: &SourceArgs, targets: &[String]) -> Result<Wav
         },
         &target,
     )
-    .map_err(waves_error)
-}
-
-fn waves_error(e: waves::WavesError) -> CliError {
-    let hint = e.hint();
-    let err = CliError::new(exit::USAGE, e.to_string());
-    match hint {
-        Some(h) => err.hint(h),
-        None => err,
-    }
+    .map_err(CliError::from)
 }
 
 /// The record's issue links, by `<project>/<ID>` (the team's record when ours is behind).
